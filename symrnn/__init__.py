@@ -1,0 +1,26 @@
+"""symrnn: derive and verify the mathematics of recurrent and graph neural networks.
+
+One SymPy description of a model is the single source of truth; equations,
+LaTeX, parameter counts, derivatives, theorems and kernels are derived from it.
+
+Examples
+--------
+>>> import symrnn
+>>> gru = symrnn.cell("gru_reset_before")
+>>> gru.parameter_count() * 4 == symrnn.cell("lstm").parameter_count() * 3
+True
+"""
+
+from . import cells
+from .cells import cell
+from .errors import *  # noqa: F401,F403
+from .errors import __all__ as _errors
+from .spec import Cell, CellBuilder, Decl, Equation, Unit, identity, relu, sigmoid, sizes, tanh
+from .spec.compose import Bidirectional, Stacked
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "cell", "cells", "Cell", "CellBuilder", "Decl", "Equation", "Unit", "sizes",
+    "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", *_errors,
+]

@@ -1,0 +1,11 @@
+"""The symbolic description of a model (cells, equations, LaTeX, substitution)."""
+
+from .builder import CellBuilder
+from .cell import PREV, Cell, Decl, Equation
+from .linear import LinearTerm, linear_terms
+from .symbols import FUNCTIONS, Unit, identity, relu, sigmoid, sizes, tanh
+
+__all__ = [
+    "CellBuilder", "Cell", "Decl", "Equation", "PREV", "LinearTerm", "linear_terms",
+    "FUNCTIONS", "Unit", "identity", "relu", "sigmoid", "sizes", "tanh",
+]

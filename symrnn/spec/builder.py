@@ -1,0 +1,166 @@
+"""A small builder that writes a :class:`~symrnn.spec.cell.Cell` the way papers do.
+
+Matrix expressions written inside a pointwise expression, as in
+``sigmoid(W_i @ x + U_i @ h + b_i)``, become anonymous linear stages (the
+pre-activations ``a_i``); LaTeX prints them inline again.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr
+
+from ..errors import SpecError
+from .cell import PREV, Cell, Decl, Equation
+from .symbols import Unit, check_name, sizes as _sizes
+
+__all__ = ["CellBuilder"]
+
+
+class CellBuilder:
+    """Declare sizes, inputs, states and parameters, then write the equations.
+
+    Parameters
+    ----------
+    name : str
+        The cell's name (a plain identifier).
+    family, reference, summary : str
+        Catalogue metadata; cite the paper in ``reference``.
+
+    Examples
+    --------
+    A minimal-gated unit written in user code:
+
+    >>> import symrnn
+    >>> from symrnn import sigmoid, tanh
+    >>> b = symrnn.CellBuilder("mgu", reference="Zhou et al. 2016, Minimal gated unit")
+    >>> D, H = b.sizes("D H")
+    >>> x, h = b.input("x", D), b.state("h", H)
+    >>> Wf, Uf, bf = b.param("W_f", H, D), b.param("U_f", H, H), b.param("b_f", H)
+    >>> Wh, Uh, bh = b.param("W_h", H, D), b.param("U_h", H, H), b.param("b_h", H)
+    >>> f = b.let("f", sigmoid(Wf @ x + Uf @ h + bf))
+    >>> fh = b.let("fh", f * h)
+    >>> hc = b.let("hc", tanh(Wh @ x + Uh @ fh + bh), latex=r"\\tilde{\\mathbf{h}}")
+    >>> _ = b.update("h", (1 - f) * h + f * hc)
+    >>> cell = b.build()
+    >>> cell.parameter_count()
+    2*D*H + 2*H**2 + 2*H
+    """
+
+    def __init__(self, name: str, *, family: str = "custom", reference: str = "", summary: str = ""):
+        self.name = check_name(name, "cell")
+        self.meta = dict(family=family, reference=reference, summary=summary)
+        self._sizes: list[sp.Symbol] = []
+        self._inputs: list[Decl] = []
+        self._states: list[Decl] = []
+        self._params: list[Decl] = []
+        self._equations: list[Equation] = []
+        self._names: set[str] = set()
+
+    def _claim(self, name: str, what: str) -> str:
+        check_name(name, what)
+        if name in self._names:
+            raise SpecError(f"cell {self.name!r}: name {name!r} is already used")
+        self._names.add(name)
+        return name
+
+    def sizes(self, names: str) -> tuple[sp.Symbol, ...]:
+        """Declare size symbols, e.g. ``D, H = b.sizes("D H")``."""
+        out = _sizes(names)
+        self._sizes.extend(s for s in out if s not in self._sizes)
+        return out
+
+    def input(self, name: str, size, *, latex: str | None = None) -> Unit:
+        """Declare an input vector x_t; returns its unit symbol."""
+        self._inputs.append(Decl(self._claim(name, "input"), (sp.sympify(size),), latex))
+        return Unit(name, size)
+
+    def state(self, name: str, size, *, latex: str | None = None) -> Unit:
+        """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
+        self._states.append(Decl(self._claim(name, "state"), (sp.sympify(size),), latex))
+        self._claim(name + PREV, "state")
+        return Unit(name + PREV, size)
+
+    def param(self, name: str, *shape, latex: str | None = None):
+        """Declare a parameter: ``param("W", H, D)`` a matrix, ``param("b", H)`` a vector.
+
+        Returns a ``MatrixSymbol`` for a matrix and a :class:`Unit` for a vector
+        (usable as a bias in a linear stage or per unit, e.g. a peephole).
+        """
+        if len(shape) not in (1, 2):
+            raise SpecError(f"param {name!r}: shape must be (n,) or (rows, cols), got {shape}")
+        shape = tuple(sp.sympify(s) for s in shape)
+        self._params.append(Decl(self._claim(name, "parameter"), shape, latex))
+        return sp.MatrixSymbol(name, *shape) if len(shape) == 2 else Unit(name, shape[0])
+
+    def _lift(self, expr, target: str):
+        """Turn matrix sub-expressions of a pointwise expression into anonymous linear stages."""
+        if isinstance(expr, MatrixExpr):
+            k = 0
+            name = f"a_{target}" if target else "a1"
+            while name in self._names:
+                k += 1
+                name = f"a_{target}{k}" if target else f"a{k + 1}"
+            self._claim(name, "pre-activation")
+            self._equations.append(Equation(name, expr, expr.shape[0], anonymous=True))
+            return Unit(name, expr.shape[0])
+        if isinstance(expr, sp.Basic) and expr.args and not isinstance(expr, sp.Symbol):
+            new_args = [self._lift(a, target) for a in expr.args]
+            if any(n is not o for n, o in zip(new_args, expr.args)):
+                return expr.func(*new_args)
+        return expr
+
+    def _size_of(self, expr, name):
+        if isinstance(expr, MatrixExpr):
+            return expr.shape[0]
+        units = [s for s in sp.sympify(expr).free_symbols if isinstance(s, Unit)]
+        if not units:
+            raise SpecError(f"equation {name!r}: cannot infer a size from {expr}; it names no vector")
+        return units[0].size
+
+    def linear(self, expr, name: str | None = None, *, latex: str | None = None, inline: bool = True) -> Unit:
+        """Name an affine map so it can meet per-unit operations.
+
+        ``tanh(b.linear(W @ x + b_in) + r * b.linear(U @ h + b_hn))`` is the
+        reset-after GRU candidate.  Without ``name`` the stage is anonymous and
+        printed inline.
+        """
+        if not isinstance(expr, MatrixExpr):
+            raise SpecError(f"linear: expected a matrix expression such as W @ x + b, got {expr!r}")
+        if name is None:
+            return self._lift(expr, "")
+        self._claim(name, "linear stage")
+        self._equations.append(Equation(name, expr, expr.shape[0], anonymous=inline, latex=latex))
+        return Unit(name, expr.shape[0])
+
+    def let(self, name: str, expr, *, latex: str | None = None) -> Unit:
+        """Define an intermediate vector (a gate, a candidate); returns its unit symbol."""
+        self._claim(name, "intermediate")
+        if not isinstance(expr, MatrixExpr):
+            expr = self._lift(sp.sympify(expr), name)
+        size = self._size_of(expr, name)
+        self._equations.append(Equation(name, expr, size, latex=latex))
+        return Unit(name, size)
+
+    def update(self, state: str, expr) -> Unit:
+        """Write the new value of a declared state; returns its unit symbol (name_t)."""
+        decl = next((d for d in self._states if d.name == state), None)
+        if decl is None:
+            raise SpecError(f"update: {state!r} is not a declared state of {self.name!r}")
+        if not isinstance(expr, MatrixExpr):
+            expr = self._lift(sp.sympify(expr), state)
+        self._equations.append(Equation(state, expr, decl.size))
+        return Unit(state, decl.size)
+
+    def build(self, *, output: str | None = None) -> Cell:
+        """Validate and return the immutable :class:`Cell`."""
+        return Cell(
+            self.name,
+            tuple(self._sizes),
+            tuple(self._inputs),
+            tuple(self._states),
+            tuple(self._params),
+            tuple(self._equations),
+            output=output,
+            **self.meta,
+        )

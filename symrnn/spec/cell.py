@@ -1,0 +1,442 @@
+"""The description of a recurrent cell: the one source of truth.
+
+A :class:`Cell` is an immutable, hashable value holding the sizes, the declared
+inputs, states and parameters, and an ordered list of equations.  Each
+equation defines one vector and is either
+
+* **linear** — an affine map (a SymPy matrix expression, see
+  :mod:`symrnn.spec.linear`), or
+* **pointwise** — a scalar SymPy expression in :class:`~symrnn.spec.symbols.Unit`
+  symbols, applied to every unit alike (σ, tanh, ⊙, 1 - z, …).
+
+Why this split (see the design brief): SymPy's matrix calculus cannot
+differentiate ``σ(A h) ⊙ tanh(B h)``, and unrolling vectors into scalars does
+not scale.  With the split, every derivative is a scalar ``diff`` lifted to a
+diagonal, or a fixed linear rule, and every result holds for every size.
+
+Naming: a state ``h`` is read as ``h_prev`` (h_{t-1}) and written by the
+equation whose target is ``h`` (h_t).  Every other vector name is the vector at
+step t; parameters carry no time index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Mapping
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
+
+from ..errors import CyclicDefinitionError, ShapeError, SpecError, UndeclaredError, UnknownNameError
+from .linear import LinearTerm, linear_terms
+from .symbols import Unit, check_name
+
+__all__ = ["Decl", "Equation", "Cell", "PREV"]
+
+PREV = "_prev"
+"""Suffix of the name under which a state's previous value is read."""
+
+
+def _same(a, b) -> bool:
+    return sp.expand(sp.sympify(a) - sp.sympify(b)) == 0
+
+
+@dataclass(frozen=True)
+class Decl:
+    """A declared vector or matrix.
+
+    Parameters
+    ----------
+    name : str
+        Plain identifier.
+    shape : tuple
+        ``(n,)`` for a vector, ``(rows, cols)`` for a matrix; SymPy expressions
+        in the cell's size symbols.
+    latex : str or None
+        LaTeX for the name (without time index); ``None`` derives it.
+    """
+
+    name: str
+    shape: tuple
+    latex: str | None = None
+
+    @property
+    def is_matrix(self) -> bool:
+        return len(self.shape) == 2
+
+    @property
+    def size(self):
+        return self.shape[0]
+
+    def numel(self) -> sp.Expr:
+        """Number of scalar entries, a SymPy expression."""
+        return sp.Mul(*self.shape)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``target = expr``: linear if ``expr`` is a matrix expression, else pointwise.
+
+    ``anonymous`` marks pre-activations the user did not name; LaTeX prints
+    them inline.  ``size`` is the length of the defined vector.
+    """
+
+    target: str
+    expr: sp.Basic
+    size: sp.Expr
+    anonymous: bool = False
+    latex: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "linear" if isinstance(self.expr, MatrixExpr) else "pointwise"
+
+    @property
+    def is_linear(self) -> bool:
+        return self.kind == "linear"
+
+    def dependencies(self) -> tuple[str, ...]:
+        """Names this equation reads (vectors and parameters), in a stable order."""
+        if self.is_linear:
+            names = {s.name for s in self.expr.atoms(MatrixSymbol)}
+        else:
+            names = {s.name for s in self.expr.free_symbols}
+        return tuple(sorted(names))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """An immutable description of a recurrent cell (one time step).
+
+    Build it with :class:`~symrnn.spec.builder.CellBuilder` or a catalogue
+    factory (:func:`symrnn.cell`); the constructor is the low-level form and
+    validates everything: names, declarations, shapes and acyclicity.
+
+    Parameters
+    ----------
+    name : str
+        Identifier of the cell.
+    sizes : tuple of sympy.Symbol
+        Size symbols (positive integers).
+    inputs, states, params : tuple of Decl
+        Declared vectors (inputs, states) and parameters (vectors or matrices).
+    equations : tuple of Equation
+        In any order; they are sorted by dependency.  Every state needs one.
+    output : str, optional
+        The state that is the cell's output ``y_t`` (default: the first state).
+    family, reference, summary : str
+        Catalogue metadata; ``reference`` cites the paper.
+
+    Raises
+    ------
+    InvalidNameError, UndeclaredError, ShapeError, CyclicDefinitionError, SpecError
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> rnn = symrnn.cell("rnn")
+    >>> [e.target for e in rnn.equations]
+    ['h']
+    >>> rnn.parameter_count()
+    D*H + H**2 + H
+    """
+
+    name: str
+    sizes: tuple
+    inputs: tuple
+    states: tuple
+    params: tuple
+    equations: tuple
+    output: str | None = None
+    family: str = "custom"
+    reference: str = ""
+    summary: str = ""
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        for attr in ("sizes", "inputs", "states", "params", "equations"):
+            object.__setattr__(self, attr, tuple(getattr(self, attr)))
+        if self.output is None and self.states:
+            object.__setattr__(self, "output", self.states[0].name)
+        object.__setattr__(self, "equations", _validate(self))
+
+    # ------------------------------------------------------------------ names
+    @cached_property
+    def declared(self) -> dict[str, tuple[str, Decl]]:
+        """Every name the equations may read: ``name -> (role, Decl)``.
+
+        Roles: ``input``, ``previous`` (a state at t-1), ``param``, and for
+        equation targets ``state`` or ``intermediate``.
+        """
+        table: dict[str, tuple[str, Decl]] = {}
+        for role, decls in (("input", self.inputs), ("param", self.params)):
+            for d in decls:
+                table[d.name] = (role, d)
+        for d in self.states:
+            table[d.name + PREV] = ("previous", Decl(d.name + PREV, d.shape, d.latex))
+        state_names = {d.name for d in self.states}
+        for eq in self.equations:
+            role = "state" if eq.target in state_names else "intermediate"
+            table[eq.target] = (role, Decl(eq.target, (eq.size,), eq.latex))
+        return table
+
+    def role(self, name: str) -> str:
+        """Role of a name: input, previous, param, state or intermediate."""
+        return self._lookup(name)[0]
+
+    def _lookup(self, name: str):
+        try:
+            return self.declared[name]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(self.declared))
+            raise UnknownNameError(f"cell {self.name!r} has no vector or parameter {name!r}; known names: {known}") from None
+
+    def unit(self, name: str) -> Unit:
+        """The per-unit symbol of a vector (pointwise face).
+
+        Examples
+        --------
+        >>> import symrnn
+        >>> symrnn.cell("lstm").unit("c_prev")
+        c_prev
+        """
+        _, d = self._lookup(name)
+        if d.is_matrix:
+            raise SpecError(f"{name!r} is a matrix parameter; it has no per-unit symbol")
+        return Unit(name, d.size)
+
+    def matrix(self, name: str) -> MatrixSymbol:
+        """The matrix face of a vector (a column) or matrix parameter."""
+        _, d = self._lookup(name)
+        return MatrixSymbol(name, d.shape[0], d.shape[1] if d.is_matrix else 1)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.states)
+
+    def equation(self, target: str) -> Equation:
+        """The equation that defines ``target``."""
+        for eq in self.equations:
+            if eq.target == target:
+                return eq
+        known = ", ".join(eq.target for eq in self.equations)
+        raise UnknownNameError(f"cell {self.name!r} has no equation for {target!r}; equations define: {known}")
+
+    def terms(self, target: str) -> tuple[LinearTerm, ...]:
+        """The terms of a linear equation (see :func:`~symrnn.spec.linear.linear_terms`)."""
+        eq = self.equation(target)
+        if not eq.is_linear:
+            raise SpecError(f"equation {target!r} of cell {self.name!r} is pointwise, not linear")
+        return linear_terms(eq.expr, f"equation {target!r}")
+
+    # -------------------------------------------------------------- derived
+    def depends_on_state(self, name: str) -> bool:
+        """Whether a vector depends (transitively, within the step) on a previous state."""
+        cache = self._cache.setdefault("dep_state", {})
+        if name not in cache:
+            role = self.role(name)
+            if role == "previous":
+                cache[name] = True
+            elif role in ("state", "intermediate"):
+                cache[name] = any(self.depends_on_state(d) for d in self.equation(name).dependencies())
+            else:
+                cache[name] = False
+        return cache[name]
+
+    def parameter_count(self, form: str = "paper") -> sp.Expr:
+        """Number of trainable scalars as a SymPy expression in the sizes.
+
+        Parameters
+        ----------
+        form : {"paper", "torch"}
+            ``paper``: one bias per gate, as declared.  ``torch``: PyTorch's
+            convention of two bias vectors (``b_ih + b_hh``) for every linear
+            stage that adds a bias to both an input-side and a recurrent term.
+
+        Examples
+        --------
+        >>> import symrnn
+        >>> symrnn.cell("lstm").parameter_count("torch")
+        4*D*H + 4*H**2 + 8*H
+        """
+        if form not in ("paper", "torch"):
+            raise SpecError(f"parameter_count: form must be 'paper' or 'torch', got {form!r}")
+        total = sp.Add(*(p.numel() for p in self.params))
+        if form == "torch":
+            for eq in self.equations:
+                if not eq.is_linear:
+                    continue
+                terms = self.terms(eq.target)
+                biases = [t for t in terms if t.matrix is None and self.role(t.vector) == "param"]
+                sides = {self.depends_on_state(t.vector) for t in terms if t.matrix is not None}
+                if sides == {True, False}:
+                    total += sum(self.declared[t.vector][1].numel() for t in biases)
+        return sp.expand(total)
+
+    def latex(self, **options) -> str:
+        """The equations as one LaTeX ``aligned`` block (see :mod:`symrnn.spec.latex`)."""
+        from .latex import cell_latex
+
+        return cell_latex(self, **options)
+
+    def substitute(self, mapping: Mapping, *, name: str | None = None) -> "Cell":
+        """A new cell with vectors or parameters replaced (see :mod:`symrnn.spec.substitute`)."""
+        from .substitute import substitute
+
+        return substitute(self, mapping, name=name)
+
+    def replace_function(self, target: str, old, new, *, name: str | None = None) -> "Cell":
+        """A new cell where ``old`` is replaced by ``new`` in the equation of ``target``."""
+        from .substitute import replace_function
+
+        return replace_function(self, target, old, new, name=name)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready summary: names, shapes, equations (as strings and LaTeX), counts."""
+        from .latex import equation_latex
+
+        def shape(d):
+            return [str(s) for s in d.shape]
+
+        return {
+            "name": self.name,
+            "family": self.family,
+            "reference": self.reference,
+            "summary": self.summary,
+            "sizes": [str(s) for s in self.sizes],
+            "inputs": {d.name: shape(d) for d in self.inputs},
+            "states": {d.name: shape(d) for d in self.states},
+            "params": {d.name: shape(d) for d in self.params},
+            "output": self.output,
+            "equations": [
+                {"target": e.target, "kind": e.kind, "expr": str(e.expr), "latex": equation_latex(self, e)}
+                for e in self.equations
+            ],
+            "parameter_count": {f: str(self.parameter_count(f)) for f in ("paper", "torch")},
+        }
+
+    def __repr__(self) -> str:
+        return f"<Cell {self.name!r}: {len(self.equations)} equations, states {list(self.state_names)}>"
+
+
+# ---------------------------------------------------------------- validation
+def _validate(cell: Cell) -> tuple:
+    check_name(cell.name, "cell")
+    size_syms = set()
+    for s in cell.sizes:
+        if not (isinstance(s, sp.Symbol) and s.is_integer and s.is_positive):
+            raise SpecError(f"cell {cell.name!r}: size {s!r} must be a positive integer sympy Symbol (use symrnn.sizes)")
+        check_name(s.name, "size")
+        size_syms.add(s)
+    declared: dict[str, Decl] = {}
+
+    def declare(d, what):
+        if not isinstance(d, Decl):
+            raise SpecError(f"cell {cell.name!r}: {what} entries must be Decl, got {d!r}")
+        check_name(d.name, what)
+        if d.name in declared:
+            raise SpecError(f"cell {cell.name!r}: name {d.name!r} is declared twice")
+        if len(d.shape) not in (1, 2):
+            raise ShapeError(f"cell {cell.name!r}: {what} {d.name!r} has shape {d.shape}; expected (n,) or (rows, cols)")
+        for s in d.shape:
+            s = sp.sympify(s)
+            extra = s.free_symbols - size_syms
+            if extra or (s.is_number and not (s.is_integer and s.is_positive)):
+                raise ShapeError(
+                    f"cell {cell.name!r}: {what} {d.name!r} has size {s}, which is not a positive "
+                    f"expression in the declared sizes {sorted(map(str, size_syms))}"
+                )
+        declared[d.name] = d
+
+    for d in cell.inputs:
+        declare(d, "input")
+        if d.is_matrix:
+            raise ShapeError(f"cell {cell.name!r}: input {d.name!r} must be a vector")
+    for d in cell.states:
+        declare(d, "state")
+        if d.is_matrix:
+            raise ShapeError(f"cell {cell.name!r}: state {d.name!r} must be a vector")
+        declare(Decl(d.name + PREV, d.shape), "state")
+    for d in cell.params:
+        declare(d, "parameter")
+    states = {d.name: d for d in cell.states}
+    if not states:
+        raise SpecError(f"cell {cell.name!r} declares no state")
+    if cell.output not in states:
+        raise UnknownNameError(f"cell {cell.name!r}: output {cell.output!r} is not a state; states: {', '.join(states)}")
+
+    targets: dict[str, Equation] = {}
+    for eq in cell.equations:
+        if not isinstance(eq, Equation):
+            raise SpecError(f"cell {cell.name!r}: equations must be Equation objects, got {eq!r}")
+        check_name(eq.target, "equation target")
+        if eq.target in targets:
+            raise SpecError(f"cell {cell.name!r}: {eq.target!r} is defined by two equations")
+        if eq.target in declared and eq.target not in states:
+            raise SpecError(f"cell {cell.name!r}: equation target {eq.target!r} is already declared as an input, parameter or previous state")
+        if eq.target in states and not _same(eq.size, states[eq.target].size):
+            raise ShapeError(f"cell {cell.name!r}: state {eq.target!r} has size {states[eq.target].size} but its equation gives {eq.size}")
+        targets[eq.target] = eq
+    missing = [s for s in states if s not in targets]
+    if missing:
+        raise SpecError(f"cell {cell.name!r}: state(s) {missing} have no update equation")
+
+    sizes_of = {n: d.shape for n, d in declared.items() if n not in states}
+    sizes_of.update({t: (e.size,) for t, e in targets.items()})
+    for eq in cell.equations:
+        _check_equation(cell.name, eq, sizes_of)
+    return _toposort(cell.name, targets)
+
+
+def _check_equation(cname: str, eq: Equation, shapes: dict) -> None:
+    where = f"cell {cname!r}, equation {eq.target!r}"
+    if eq.is_linear:
+        for m in eq.expr.atoms(MatrixSymbol):
+            if m.name not in shapes:
+                raise UndeclaredError(f"{where}: {m.name!r} is not declared")
+            want = shapes[m.name] if len(shapes[m.name]) == 2 else (shapes[m.name][0], 1)
+            if not (_same(m.shape[0], want[0]) and _same(m.shape[1], want[1])):
+                raise ShapeError(f"{where}: {m.name!r} is used with shape {m.shape} but declared {want}")
+        if not (_same(eq.expr.shape[0], eq.size) and eq.expr.shape[1] == 1):
+            raise ShapeError(f"{where}: the affine map has shape {eq.expr.shape}, expected ({eq.size}, 1)")
+        linear_terms(eq.expr, where)
+        return
+    if not isinstance(eq.expr, sp.Expr):
+        raise SpecError(f"{where}: expression {eq.expr!r} is neither a scalar nor a matrix SymPy expression")
+    for s in eq.expr.free_symbols:
+        if s.name not in shapes:
+            raise UndeclaredError(f"{where}: symbol {s.name!r} is not declared")
+        shape = shapes[s.name]
+        if len(shape) == 2:
+            raise ShapeError(f"{where}: matrix {s.name!r} used in a pointwise (per-unit) expression")
+        if not _same(shape[0], eq.size):
+            raise ShapeError(
+                f"{where}: pointwise operation mixes {s.name!r} of size {shape[0]} into a vector of size {eq.size}"
+            )
+        if isinstance(s, Unit) and not _same(s.size, shape[0]):
+            raise ShapeError(f"{where}: {s.name!r} is used with size {s.size} but declared {shape[0]}")
+    if eq.expr.atoms(MatrixSymbol):
+        raise SpecError(f"{where}: a matrix expression inside a pointwise expression; make it its own linear stage")
+
+
+def _toposort(cname: str, targets: dict[str, Equation]) -> tuple:
+    order: list[Equation] = []
+    state: dict[str, int] = {}
+
+    def visit(name, path):
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = " -> ".join(path[path.index(name):] + [name])
+            raise CyclicDefinitionError(f"cell {cname!r}: cyclic definition {cycle}")
+        state[name] = 1
+        for dep in targets[name].dependencies():
+            if dep in targets:
+                visit(dep, path + [name])
+        state[name] = 2
+        order.append(targets[name])
+
+    for name in targets:  # keep the given order where dependencies allow
+        visit(name, [])
+    return tuple(order)

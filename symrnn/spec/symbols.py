@@ -1,0 +1,248 @@
+"""Symbols of a description: sizes, per-unit vectors and pointwise functions.
+
+A vector of symbolic size ``n`` has two faces:
+
+* in a **pointwise stage** it is a scalar :class:`Unit` symbol standing for any
+  one of its ``n`` components, so ``f*c + i*g`` means ``f ⊙ c + i ⊙ g``;
+* in a **linear stage** it is the column ``MatrixSymbol(name, n, 1)``, so
+  ``W @ x + b`` is an affine map whose shapes SymPy checks.
+
+:class:`Unit` carries its size and converts itself to the matrix face when it
+meets a matrix expression, which lets catalogue entries be written as the
+papers write them: ``sigmoid(W_i @ x + U_i @ h + b_i)``.
+
+The pointwise functions are one table, :data:`FUNCTIONS`: each entry gives the
+SymPy function, its derivative written through its own value (σ' = σ(1-σ),
+tanh' = 1 - tanh²), its LaTeX and its NumPy spelling.  Derivations, LaTeX and
+code generation all read this table, so a new activation is one entry.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr
+
+from ..errors import InvalidNameError, ShapeError
+
+__all__ = [
+    "Unit",
+    "sizes",
+    "sigmoid",
+    "relu",
+    "identity",
+    "tanh",
+    "FUNCTIONS",
+    "Activation",
+    "check_name",
+]
+
+
+def check_name(name: object, what: str) -> str:
+    """Return ``name`` if it is a plain Python identifier, else raise.
+
+    Names flow into generated source code and LaTeX, so only ASCII identifiers
+    that are not keywords, not dunders and do not start with an underscore
+    (reserved for generated code) are accepted.
+
+    Examples
+    --------
+    >>> check_name("W_i", "parameter")
+    'W_i'
+    """
+    if not isinstance(name, str):
+        raise InvalidNameError(f"{what} name must be a str, got {type(name).__name__} {name!r}")
+    if not (name.isascii() and name.isidentifier()):
+        raise InvalidNameError(f"{what} name {name!r} is not a plain ASCII Python identifier")
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise InvalidNameError(f"{what} name {name!r} is a Python keyword")
+    if name.startswith("_"):
+        raise InvalidNameError(f"{what} name {name!r} starts with an underscore (reserved)")
+    if len(name) > 64:
+        raise InvalidNameError(f"{what} name {name[:20]!r}... is longer than 64 characters")
+    return name
+
+
+def sizes(names: str) -> tuple[sp.Symbol, ...]:
+    """Size symbols: positive integers, e.g. ``D, H = sizes("D H")``.
+
+    Examples
+    --------
+    >>> D, H = sizes("D H")
+    >>> (D * H).is_positive
+    True
+    """
+    out = tuple(sp.Symbol(check_name(n, "size"), integer=True, positive=True) for n in names.replace(",", " ").split())
+    if not out:
+        raise InvalidNameError(f"sizes: no names in {names!r}")
+    return out
+
+
+class Unit(sp.Symbol):
+    """One component of a vector of symbolic size; a real scalar symbol.
+
+    Parameters
+    ----------
+    name : str
+        The vector's name (a plain identifier).
+    size : sympy expression
+        Its length, e.g. the size symbol ``H``.
+
+    Examples
+    --------
+    >>> D, H = sizes("D H")
+    >>> x, h = Unit("x", D), Unit("h", H)
+    >>> W = sp.MatrixSymbol("W", H, D)
+    >>> (W @ x).shape
+    (H, 1)
+    >>> h * (1 - h)
+    h*(1 - h)
+    """
+
+    __slots__ = ("size",)
+    _op_priority = 12.0  # above MatrixExpr (11): W @ x and A + b reach us
+
+    def __new__(cls, name: str, size) -> "Unit":
+        obj = sp.Symbol.__xnew__(cls, name, real=True)
+        obj.size = sp.sympify(size)
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((self.name, self.size), {})
+
+    def _hashable_content(self):
+        return sp.Symbol._hashable_content(self) + (self.size,)
+
+    @property
+    def matrix(self) -> sp.MatrixSymbol:
+        """The column ``MatrixSymbol(name, size, 1)``."""
+        return sp.MatrixSymbol(self.name, self.size, 1)
+
+    def __rmatmul__(self, other):
+        if isinstance(other, MatrixExpr):
+            if sp.simplify(other.shape[1] - self.size) != 0:
+                raise ShapeError(
+                    f"cannot multiply {other} of shape {other.shape} by vector "
+                    f"{self.name!r} of size {self.size}"
+                )
+            return other @ self.matrix
+        return NotImplemented
+
+    # SymPy's MatrixExpr.__matmul__ defers to the higher-priority __rmul__.
+    def __rmul__(self, other):
+        if isinstance(other, MatrixExpr):
+            return self.__rmatmul__(other)
+        return sp.Symbol.__rmul__(self, other)
+
+    def __mul__(self, other):
+        if isinstance(other, MatrixExpr):
+            raise ShapeError(
+                f"{self.name!r} * <matrix expression>: a per-unit product with an affine map; "
+                "name the affine map first with CellBuilder.linear(...)"
+            )
+        return sp.Symbol.__mul__(self, other)
+
+    def __matmul__(self, other):
+        raise ShapeError(f"vector {self.name!r} cannot be the left factor of a matrix product")
+
+    def _matrix_add(self, other, sign_self: int, sign_other: int):
+        if other.shape[1] != 1 or sp.simplify(other.shape[0] - self.size) != 0:
+            raise ShapeError(
+                f"cannot add vector {self.name!r} of size {self.size} to {other} of shape {other.shape}"
+            )
+        return sign_other * other + sign_self * self.matrix
+
+    def __add__(self, other):
+        if isinstance(other, MatrixExpr):
+            return self._matrix_add(other, 1, 1)
+        return sp.Symbol.__add__(self, other)
+
+    def __radd__(self, other):
+        if isinstance(other, MatrixExpr):
+            return self._matrix_add(other, 1, 1)
+        return sp.Symbol.__radd__(self, other)
+
+    def __sub__(self, other):
+        if isinstance(other, MatrixExpr):
+            return self._matrix_add(other, 1, -1)
+        return sp.Symbol.__sub__(self, other)
+
+    def __rsub__(self, other):
+        if isinstance(other, MatrixExpr):
+            return self._matrix_add(other, -1, 1)
+        return sp.Symbol.__rsub__(self, other)
+
+
+class sigmoid(sp.Function):
+    """The logistic function σ(a) = 1 / (1 + e^{-a}); σ' = σ(1 - σ)."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sp.Rational(1, 2)
+        return None
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sp.exp(-arg))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+
+class relu(sp.Function):
+    """The rectifier max(0, a); its derivative is taken as the Heaviside step H(a) with H(0) = 0."""
+
+    def fdiff(self, argindex=1):
+        return sp.Heaviside(self.args[0], 0)
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_nonnegative:
+            return arg
+        if arg.is_nonpositive:
+            return sp.S.Zero
+        return None
+
+
+def identity(arg):
+    """The identity activation (used to remove an activation by substitution)."""
+    return arg
+
+
+tanh = sp.tanh
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One row of the pointwise-function table.
+
+    ``derivative(y, a)`` gives f'(a) written through the value ``y = f(a)``
+    where that is possible (it is for σ and tanh), so backward passes reuse
+    the forward value instead of recomputing the function.
+    """
+
+    name: str
+    function: Callable
+    derivative: Callable[[sp.Expr, sp.Expr], sp.Expr]
+    latex: str
+    numpy: str
+    lower: float | None  # open range of values, used by the bounds prover
+    upper: float | None
+
+
+FUNCTIONS: dict[type, Activation] = {
+    sigmoid: Activation("sigmoid", sigmoid, lambda y, a: y * (1 - y), r"\sigma", "_sigmoid", 0.0, 1.0),
+    sp.tanh: Activation("tanh", sp.tanh, lambda y, a: 1 - y**2, r"\tanh", "np.tanh", -1.0, 1.0),
+    relu: Activation("relu", relu, lambda y, a: sp.Heaviside(a, 0), r"\operatorname{ReLU}", "_relu", 0.0, None),
+    sp.exp: Activation("exp", sp.exp, lambda y, a: y, r"\exp", "np.exp", 0.0, None),
+}
+"""Pointwise functions understood everywhere, keyed by SymPy function class."""
