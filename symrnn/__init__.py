@@ -15,12 +15,12 @@ from . import cells
 from .cells import cell
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors
-from .spec import Cell, CellBuilder, Decl, Equation, Unit, identity, relu, sigmoid, sizes, tanh
+from .spec import Cell, CellBuilder, Decl, Equation, Vec, identity, relu, sigmoid, sizes, tanh
 from .spec.compose import Bidirectional, Stacked
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "cell", "cells", "Cell", "CellBuilder", "Decl", "Equation", "Unit", "sizes",
+    "cell", "cells", "Cell", "CellBuilder", "Decl", "Equation", "Vec", "sizes",
     "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", *_errors,
 ]

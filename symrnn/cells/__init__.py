@@ -16,7 +16,7 @@ from .lstm import VARIANTS as _LSTM_VARIANTS
 from .lstm import lstm
 from .rnn import rnn
 
-__all__ = ["rnn", "lstm", "gru", "stacked", "bidirectional", "cell", "names", "CATALOGUE", "Stacked", "Bidirectional"]
+__all__ = ["rnn", "lstm", "gru", "stacked", "bidirectional", "cell", "names", "register", "unregister", "CATALOGUE", "Stacked", "Bidirectional"]
 
 
 def _stacked(layers=("lstm", "lstm")):
@@ -38,6 +38,49 @@ CATALOGUE.update({
     "bidirectional": (_bidirectional, {}),
 })
 """name -> (factory, fixed options)."""
+
+
+def register(description, *, name: str | None = None, replace: bool = False) -> str:
+    """Add a user-defined cell (or a zero-argument factory) to the catalogue.
+
+    Registered cells work with :func:`cell`, ``symrnn list`` and ``symrnn show``
+    like built-in ones.  Returns the name used.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> b = symrnn.CellBuilder("leaky", reference="Jaeger et al. 2007, leaky-integrator ESN")
+    >>> D, H = b.sizes("D H")
+    >>> x, h = b.input("x", D), b.state("h", H)
+    >>> _ = b.update("h", h / 2 + symrnn.tanh(b.param("W", H, D) @ x) / 2)
+    >>> register(b.build())
+    'leaky'
+    >>> symrnn.cell("leaky").parameter_count()
+    D*H
+    >>> unregister("leaky")
+    """
+    from ..spec import Cell
+    from ..spec.symbols import check_name
+
+    factory = description if callable(description) and not isinstance(description, Cell) else (lambda: description)
+    if name is None:
+        if not isinstance(description, Cell):
+            raise SpecError("register: pass name= when registering a factory")
+        name = description.name
+    check_name(name, "cell")
+    if name in CATALOGUE and not replace:
+        raise SpecError(f"register: a cell named {name!r} exists; pass replace=True to replace it")
+    CATALOGUE[name] = (factory, {})
+    _build.cache_clear()
+    return name
+
+
+def unregister(name: str) -> None:
+    """Remove a registered cell from the catalogue."""
+    if name not in CATALOGUE:
+        raise UnknownNameError(f"unknown cell {name!r}; known cells: {', '.join(CATALOGUE)}")
+    del CATALOGUE[name]
+    _build.cache_clear()
 
 
 def names() -> tuple[str, ...]:

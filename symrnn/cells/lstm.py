@@ -81,7 +81,7 @@ def lstm(variant: str = "vanilla"):
         return a
 
     def peep(k, cell_value):
-        return b.linear(pre(k)) + b.param(f"p_{k}", H) * cell_value
+        return b.linear(pre(k), f"a_{k}") + b.param(f"p_{k}", H) * cell_value
 
     def gate(k, expr):  # under full gate recurrence the gates are states
         return b.update(k, expr) if fgr else b.let(k, expr)
@@ -101,7 +101,7 @@ def lstm(variant: str = "vanilla"):
     o = None
     if gates["o"]:
         o_pre = pre("o")
-        o = gate("o", sigmoid(b.linear(o_pre) + b.param("p_o", H) * c_new) if peephole else sigmoid(o_pre))
+        o = gate("o", sigmoid(b.linear(o_pre, "a_o") + b.param("p_o", H) * c_new) if peephole else sigmoid(o_pre))
     out = c_new if variant == "no_output_act" else tanh(c_new)
     b.update("h", out if o is None else o * out)
     return b.build(output="h")

@@ -3,9 +3,9 @@
 from .builder import CellBuilder
 from .cell import PREV, Cell, Decl, Equation
 from .linear import LinearTerm, linear_terms
-from .symbols import FUNCTIONS, Unit, identity, relu, sigmoid, sizes, tanh
+from .symbols import FUNCTIONS, Vec, identity, relu, sigmoid, sizes, tanh
 
 __all__ = [
     "CellBuilder", "Cell", "Decl", "Equation", "PREV", "LinearTerm", "linear_terms",
-    "FUNCTIONS", "Unit", "identity", "relu", "sigmoid", "sizes", "tanh",
+    "FUNCTIONS", "Vec", "identity", "relu", "sigmoid", "sizes", "tanh",
 ]

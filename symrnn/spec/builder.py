@@ -12,7 +12,7 @@ from sympy.matrices.expressions import MatrixExpr
 
 from ..errors import SpecError
 from .cell import PREV, Cell, Decl, Equation
-from .symbols import Unit, check_name, sizes as _sizes
+from .symbols import Vec, check_name, sizes as _sizes
 
 __all__ = ["CellBuilder"]
 
@@ -70,28 +70,28 @@ class CellBuilder:
         self._sizes.extend(s for s in out if s not in self._sizes)
         return out
 
-    def input(self, name: str, size, *, latex: str | None = None) -> Unit:
+    def input(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare an input vector x_t; returns its unit symbol."""
         self._inputs.append(Decl(self._claim(name, "input"), (sp.sympify(size),), latex))
-        return Unit(name, size)
+        return Vec(name, size)
 
-    def state(self, name: str, size, *, latex: str | None = None) -> Unit:
+    def state(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
         self._states.append(Decl(self._claim(name, "state"), (sp.sympify(size),), latex))
         self._claim(name + PREV, "state")
-        return Unit(name + PREV, size)
+        return Vec(name + PREV, size)
 
     def param(self, name: str, *shape, latex: str | None = None):
         """Declare a parameter: ``param("W", H, D)`` a matrix, ``param("b", H)`` a vector.
 
-        Returns a ``MatrixSymbol`` for a matrix and a :class:`Unit` for a vector
+        Returns a ``MatrixSymbol`` for a matrix and a :class:`Vec` for a vector
         (usable as a bias in a linear stage or per unit, e.g. a peephole).
         """
         if len(shape) not in (1, 2):
             raise SpecError(f"param {name!r}: shape must be (n,) or (rows, cols), got {shape}")
         shape = tuple(sp.sympify(s) for s in shape)
         self._params.append(Decl(self._claim(name, "parameter"), shape, latex))
-        return sp.MatrixSymbol(name, *shape) if len(shape) == 2 else Unit(name, shape[0])
+        return sp.MatrixSymbol(name, *shape) if len(shape) == 2 else Vec(name, shape[0])
 
     def _lift(self, expr, target: str):
         """Turn matrix sub-expressions of a pointwise expression into anonymous linear stages."""
@@ -103,7 +103,7 @@ class CellBuilder:
                 name = f"a_{target}{k}" if target else f"a{k + 1}"
             self._claim(name, "pre-activation")
             self._equations.append(Equation(name, expr, expr.shape[0], anonymous=True))
-            return Unit(name, expr.shape[0])
+            return Vec(name, expr.shape[0])
         if isinstance(expr, sp.Basic) and expr.args and not isinstance(expr, sp.Symbol):
             new_args = [self._lift(a, target) for a in expr.args]
             if any(n is not o for n, o in zip(new_args, expr.args)):
@@ -113,12 +113,12 @@ class CellBuilder:
     def _size_of(self, expr, name):
         if isinstance(expr, MatrixExpr):
             return expr.shape[0]
-        units = [s for s in sp.sympify(expr).free_symbols if isinstance(s, Unit)]
+        units = [s for s in sp.sympify(expr).free_symbols if isinstance(s, Vec)]
         if not units:
             raise SpecError(f"equation {name!r}: cannot infer a size from {expr}; it names no vector")
         return units[0].size
 
-    def linear(self, expr, name: str | None = None, *, latex: str | None = None, inline: bool = True) -> Unit:
+    def linear(self, expr, name: str | None = None, *, latex: str | None = None, inline: bool = True) -> Vec:
         """Name an affine map so it can meet per-unit operations.
 
         ``tanh(b.linear(W @ x + b_in) + r * b.linear(U @ h + b_hn))`` is the
@@ -131,18 +131,18 @@ class CellBuilder:
             return self._lift(expr, "")
         self._claim(name, "linear stage")
         self._equations.append(Equation(name, expr, expr.shape[0], anonymous=inline, latex=latex))
-        return Unit(name, expr.shape[0])
+        return Vec(name, expr.shape[0])
 
-    def let(self, name: str, expr, *, latex: str | None = None) -> Unit:
+    def let(self, name: str, expr, *, latex: str | None = None) -> Vec:
         """Define an intermediate vector (a gate, a candidate); returns its unit symbol."""
         self._claim(name, "intermediate")
         if not isinstance(expr, MatrixExpr):
             expr = self._lift(sp.sympify(expr), name)
         size = self._size_of(expr, name)
         self._equations.append(Equation(name, expr, size, latex=latex))
-        return Unit(name, size)
+        return Vec(name, size)
 
-    def update(self, state: str, expr) -> Unit:
+    def update(self, state: str, expr) -> Vec:
         """Write the new value of a declared state; returns its unit symbol (name_t)."""
         decl = next((d for d in self._states if d.name == state), None)
         if decl is None:
@@ -150,7 +150,7 @@ class CellBuilder:
         if not isinstance(expr, MatrixExpr):
             expr = self._lift(sp.sympify(expr), state)
         self._equations.append(Equation(state, expr, decl.size))
-        return Unit(state, decl.size)
+        return Vec(state, decl.size)
 
     def build(self, *, output: str | None = None) -> Cell:
         """Validate and return the immutable :class:`Cell`."""

@@ -6,7 +6,7 @@ equation defines one vector and is either
 
 * **linear** — an affine map (a SymPy matrix expression, see
   :mod:`symrnn.spec.linear`), or
-* **pointwise** — a scalar SymPy expression in :class:`~symrnn.spec.symbols.Unit`
+* **pointwise** — a scalar SymPy expression in :class:`~symrnn.spec.symbols.Vec`
   symbols, applied to every unit alike (σ, tanh, ⊙, 1 - z, …).
 
 Why this split (see the design brief): SymPy's matrix calculus cannot
@@ -30,7 +30,7 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import CyclicDefinitionError, ShapeError, SpecError, UndeclaredError, UnknownNameError
 from .linear import LinearTerm, linear_terms
-from .symbols import Unit, check_name
+from .symbols import Vec, check_name
 
 __all__ = ["Decl", "Equation", "Cell", "PREV"]
 
@@ -136,8 +136,8 @@ class Cell:
     --------
     >>> import symrnn
     >>> rnn = symrnn.cell("rnn")
-    >>> [e.target for e in rnn.equations]
-    ['h']
+    >>> [(e.target, e.kind) for e in rnn.equations]
+    [('a_h', 'linear'), ('h', 'pointwise')]
     >>> rnn.parameter_count()
     D*H + H**2 + H
     """
@@ -192,7 +192,7 @@ class Cell:
             known = ", ".join(sorted(self.declared))
             raise UnknownNameError(f"cell {self.name!r} has no vector or parameter {name!r}; known names: {known}") from None
 
-    def unit(self, name: str) -> Unit:
+    def unit(self, name: str) -> Vec:
         """The per-unit symbol of a vector (pointwise face).
 
         Examples
@@ -204,7 +204,7 @@ class Cell:
         _, d = self._lookup(name)
         if d.is_matrix:
             raise SpecError(f"{name!r} is a matrix parameter; it has no per-unit symbol")
-        return Unit(name, d.size)
+        return Vec(name, d.size)
 
     def matrix(self, name: str) -> MatrixSymbol:
         """The matrix face of a vector (a column) or matrix parameter."""
@@ -414,7 +414,7 @@ def _check_equation(cname: str, eq: Equation, shapes: dict) -> None:
             raise ShapeError(
                 f"{where}: pointwise operation mixes {s.name!r} of size {shape[0]} into a vector of size {eq.size}"
             )
-        if isinstance(s, Unit) and not _same(s.size, shape[0]):
+        if isinstance(s, Vec) and not _same(s.size, shape[0]):
             raise ShapeError(f"{where}: {s.name!r} is used with size {s.size} but declared {shape[0]}")
     if eq.expr.atoms(MatrixSymbol):
         raise SpecError(f"{where}: a matrix expression inside a pointwise expression; make it its own linear stage")

@@ -19,7 +19,7 @@ from sympy.matrices.expressions import MatrixSymbol
 from ..errors import SpecError
 from .cell import PREV, Cell, Decl, Equation
 from .latex import cell_latex, name_latex, vector_latex
-from .symbols import Unit, sizes as make_sizes
+from .symbols import Vec, sizes as make_sizes
 
 __all__ = ["rename", "stacked", "Stacked", "Bidirectional", "bidirectional"]
 
@@ -27,7 +27,7 @@ __all__ = ["rename", "stacked", "Stacked", "Bidirectional", "bidirectional"]
 def _parts(cell: Cell, prefix: str, size_map: dict, wire: dict, mark=None) -> dict:
     """Declarations and equations of ``cell`` with names prefixed and sizes mapped.
 
-    ``wire`` maps (unprefixed) input names to vectors (``Unit``) of another
+    ``wire`` maps (unprefixed) input names to vectors (``Vec``) of another
     cell that take their place; those inputs are no longer declared.
     """
 
@@ -49,7 +49,7 @@ def _parts(cell: Cell, prefix: str, size_map: dict, wire: dict, mark=None) -> di
     for name, (_, d) in cell.declared.items():
         shape = tuple(size(s) for s in d.shape)
         if not d.is_matrix:
-            units[Unit(name, d.size)] = Unit(new(name), shape[0])
+            units[Vec(name, d.size)] = Vec(new(name), shape[0])
         rows, cols = shape if d.is_matrix else (shape[0], 1)
         mats[cell.matrix(name)] = MatrixSymbol(new(name), rows, cols)
 
@@ -161,7 +161,7 @@ def stacked(*layers: Cell, name: str = "stacked") -> Stacked:
         states += parts["states"]
         params += parts["params"]
         equations += parts["equations"]
-        prev_out = Unit(prefix + c.output, Hk)
+        prev_out = Vec(prefix + c.output, Hk)
     flat = Cell(
         name, tuple(sizes), inputs, states, params, equations, output=prev_out.name, family="deep",
         reference="Graves, Mohamed & Hinton 2013, Speech recognition with deep recurrent neural networks",

@@ -94,7 +94,7 @@ class _CellPrinter(LatexPrinter):
             return self.linear(eq)
         return vector_latex(self.cell, expr.name)
 
-    _print_Unit = _print_Symbol
+    _print_Vec = _print_Symbol
 
     def _print_MatrixSymbol(self, expr):
         return self._print_Symbol(sp.Symbol(expr.name))

@@ -101,6 +101,7 @@ def simplify_cell(cell: Cell, values: Mapping[str, sp.Basic], *, name: str, summ
             break
         values = folded
         equations = [eq for eq in equations if eq.target not in folded]
+    equations = _inline_state_aliases(equations, states)
     # drop what no longer matters
     while True:
         used = {d for eq in equations for d in eq.dependencies()}
@@ -111,6 +112,27 @@ def simplify_cell(cell: Cell, values: Mapping[str, sp.Basic], *, name: str, summ
     used = {d for eq in equations for d in eq.dependencies()}
     params = [p for p in cell.params if p.name in used]
     return _rebuild(cell, equations, params, name, summary)
+
+
+def _inline_state_aliases(equations, states):
+    """``h = n`` with ``n = f(...)`` used nowhere else becomes ``h = f(...)``."""
+    out = list(equations)
+    changed = True
+    while changed:
+        changed = False
+        by_target = {e.target: e for e in out}
+        for k, eq in enumerate(out):
+            if eq.target not in states or eq.is_linear or not isinstance(eq.expr, sp.Symbol):
+                continue
+            src = by_target.get(eq.expr.name)
+            if src is None or src.is_linear or src.target in states:
+                continue
+            if sum(1 for e in out if src.target in e.dependencies()) == 1:
+                out[k] = Equation(eq.target, src.expr, eq.size, eq.anonymous, eq.latex)
+                out = [e for e in out if e.target != src.target]
+                changed = True
+                break
+    return out
 
 
 def _is_foldable(val) -> bool:

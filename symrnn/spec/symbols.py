@@ -2,12 +2,12 @@
 
 A vector of symbolic size ``n`` has two faces:
 
-* in a **pointwise stage** it is a scalar :class:`Unit` symbol standing for any
+* in a **pointwise stage** it is a scalar :class:`Vec` symbol standing for any
   one of its ``n`` components, so ``f*c + i*g`` means ``f ⊙ c + i ⊙ g``;
 * in a **linear stage** it is the column ``MatrixSymbol(name, n, 1)``, so
   ``W @ x + b`` is an affine map whose shapes SymPy checks.
 
-:class:`Unit` carries its size and converts itself to the matrix face when it
+:class:`Vec` carries its size and converts itself to the matrix face when it
 meets a matrix expression, which lets catalogue entries be written as the
 papers write them: ``sigmoid(W_i @ x + U_i @ h + b_i)``.
 
@@ -29,7 +29,7 @@ from sympy.matrices.expressions import MatrixExpr
 from ..errors import InvalidNameError, ShapeError
 
 __all__ = [
-    "Unit",
+    "Vec",
     "sizes",
     "sigmoid",
     "relu",
@@ -81,7 +81,7 @@ def sizes(names: str) -> tuple[sp.Symbol, ...]:
     return out
 
 
-class Unit(sp.Symbol):
+class Vec(sp.Symbol):
     """One component of a vector of symbolic size; a real scalar symbol.
 
     Parameters
@@ -94,7 +94,7 @@ class Unit(sp.Symbol):
     Examples
     --------
     >>> D, H = sizes("D H")
-    >>> x, h = Unit("x", D), Unit("h", H)
+    >>> x, h = Vec("x", D), Vec("h", H)
     >>> W = sp.MatrixSymbol("W", H, D)
     >>> (W @ x).shape
     (H, 1)
@@ -105,7 +105,7 @@ class Unit(sp.Symbol):
     __slots__ = ("size",)
     _op_priority = 12.0  # above MatrixExpr (11): W @ x and A + b reach us
 
-    def __new__(cls, name: str, size) -> "Unit":
+    def __new__(cls, name: str, size) -> "Vec":
         obj = sp.Symbol.__xnew__(cls, name, real=True)
         obj.size = sp.sympify(size)
         return obj

@@ -1,0 +1,85 @@
+"""Concrete sizes and parameter arrays for a description.
+
+Layout (the convention of every numeric part of symrnn): a matrix parameter
+declared ``(rows, cols)`` is a NumPy array of that shape (PyTorch's
+``weight_ih`` layout, ``W @ x``); a vector parameter is ``(n,)``; a batch of
+vectors is ``(B, n)``; a sequence is ``(T, B, n)``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import sympy as sp
+
+from ..errors import InputError
+
+__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes"]
+
+
+def resolve_sizes(desc, sizes: Mapping[str, int]) -> dict[sp.Symbol, int]:
+    """Map the description's size symbols to integers given by name.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> resolve_sizes(symrnn.cell("rnn"), {"D": 3, "H": 4})
+    {D: 3, H: 4}
+    """
+    out = {}
+    known = {s.name: s for s in desc.sizes}
+    for name, value in sizes.items():
+        if name not in known:
+            raise InputError(f"size {name!r} is not a size of {desc.name!r}; its sizes are {sorted(known)}")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InputError(f"size {name}={value!r} must be a positive integer")
+        out[known[name]] = int(value)
+    missing = sorted(set(known) - set(sizes))
+    if missing:
+        raise InputError(f"sizes {missing} of {desc.name!r} are not given")
+    return out
+
+
+def _evaluate(expr, sizes) -> int:
+    return int(sp.sympify(expr).xreplace(sizes))
+
+
+def param_shapes(cell, sizes: Mapping[str, int]) -> dict[str, tuple[int, ...]]:
+    """Concrete shape of every parameter, in declaration order."""
+    s = resolve_sizes(cell, sizes)
+    return {p.name: tuple(_evaluate(d, s) for d in p.shape) for p in cell.params}
+
+
+def vector_sizes(cell, sizes: Mapping[str, int]) -> dict[str, int]:
+    """Concrete length of every vector the cell declares or defines."""
+    s = resolve_sizes(cell, sizes)
+    return {n: _evaluate(d.size, s) for n, (role, d) in cell.declared.items() if not d.is_matrix}
+
+
+def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None = None,
+                dtype=np.float64) -> dict[str, np.ndarray]:
+    """Random parameters, uniform in (-k, k) with k = 1/sqrt(fan) as PyTorch does.
+
+    Parameters
+    ----------
+    cell : Cell
+    sizes : dict
+        ``{"D": 3, "H": 4}``.
+    rng : numpy.random.Generator or int, optional
+    scale : float, optional
+        Use (-scale, scale) instead.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> p = init_params(symrnn.cell("rnn"), {"D": 2, "H": 3}, rng=0)
+    >>> {k: v.shape for k, v in p.items()}
+    {'W': (3, 2), 'U': (3, 3), 'b': (3,)}
+    """
+    rng = np.random.default_rng(rng)
+    out = {}
+    for name, shape in param_shapes(cell, sizes).items():
+        k = scale if scale is not None else 1.0 / np.sqrt(shape[0])
+        out[name] = rng.uniform(-k, k, size=shape).astype(dtype)
+    return out
