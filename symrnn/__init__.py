@@ -20,7 +20,20 @@ from .spec.compose import Bidirectional, Stacked
 
 __version__ = "0.1.0"
 
+_SUBMODULES = ("derive", "prove", "codegen", "interop", "testing", "trees", "graphs", "numeric", "cli")
+
+
+def __getattr__(name):
+    """Heavier parts load on first use: ``symrnn.compile``, ``symrnn.derive`` …"""
+    import importlib
+
+    if name == "compile":
+        return importlib.import_module(".codegen", __name__).compile
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'symrnn' has no attribute {name!r}")
+
 __all__ = [
     "cell", "cells", "Cell", "CellBuilder", "Decl", "Equation", "Vec", "sizes",
-    "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", *_errors,
+    "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", "compile", *_errors,
 ]

@@ -203,7 +203,7 @@ def cell_latex(cell, *, inline: bool = True) -> str:
     >>> import symrnn
     >>> print(symrnn.cell("rnn").latex())
     \\begin{aligned}
-    \\mathbf{h}_{t} &= \\tanh{\\left(\\mathbf{W} \\mathbf{x}_{t} + \\mathbf{U} \\mathbf{h}_{t-1} + \\mathbf{b} \\right)}
+    \\mathbf{h}_{t} &= \\tanh\\left(\\mathbf{W} \\mathbf{x}_{t} + \\mathbf{U} \\mathbf{h}_{t-1} + \\mathbf{b}\\right)
     \\end{aligned}
     """
     rows = [

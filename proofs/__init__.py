@@ -1,0 +1,1 @@
+"""The theorem catalogue, written with the public API (installed as symrnn.proofs)."""

@@ -1,0 +1,1 @@
+"""Code generation: NumPy kernels (forward and backward) generated from descriptions."""

@@ -1,0 +1,1 @@
+"""Derivations: Jacobians, gradients, BPTT recursions and derivation documents."""

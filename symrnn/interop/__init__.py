@@ -1,0 +1,1 @@
+"""Interoperability: weights from PyTorch and Keras, PyG edge_index and networkx."""

@@ -1,0 +1,1 @@
+"""The proof engine: theorems, verdicts and the provers behind them."""
