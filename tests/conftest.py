@@ -1,0 +1,26 @@
+"""Shared test configuration.
+
+Oracles (torch, torch_geometric, keras) are test extras that CI installs; a
+test that needs one imports it with ``pytest.importorskip`` so a partial local
+environment still runs the rest, while CI runs everything.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def rng():
+    """A seeded NumPy generator (each test gets the same stream)."""
+    return np.random.default_rng(20261127)
