@@ -119,6 +119,17 @@ class Stacked:
             raise AttributeError(attr)
         return getattr(self.cell, attr)
 
+    def parameter_count(self, form: str = "paper") -> sp.Expr:
+        """Sum over the layers (the PyTorch form doubles biases per layer, where a
+        layer's input side is the layer below, not a recurrent term)."""
+        return sp.expand(sum((c.parameter_count(form) for c in self.layers), sp.S.Zero))
+
+    def to_dict(self) -> dict:
+        out = self.cell.to_dict()
+        out["parameter_count"] = {f: str(self.parameter_count(f)) for f in ("paper", "torch")}
+        out["layers"] = [c.name for c in self.layers]
+        return out
+
     def __repr__(self):
         return f"<Stacked {[c.name for c in self.layers]}: {self.cell!r}>"
 

@@ -78,7 +78,8 @@ def simplify_cell(cell: Cell, values: Mapping[str, sp.Basic], *, name: str, summ
         for eq in equations:
             if eq.target in values and eq.target not in states:
                 val = values[eq.target]
-                if isinstance(val, MatrixExpr) or _is_foldable(val):
+                pointwise_users = all(not e.is_linear for e in equations if eq.target in e.dependencies())
+                if isinstance(val, MatrixExpr) or _is_foldable(val) or pointwise_users:
                     continue  # folded into its users below
                 new_eqs.append(Equation(eq.target, val, eq.size, False, eq.latex))
                 del values[eq.target]
