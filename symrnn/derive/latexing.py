@@ -1,0 +1,43 @@
+"""LaTeX of structured derivatives through a cell's names (bold vectors with time index)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..spec.latex import _CellPrinter, vector_latex
+from .structured import Diag
+
+__all__ = ["unit_latex", "term_latex", "partial_latex"]
+
+
+def unit_latex(cell, expr) -> str:
+    """A per-unit expression in the cell's notation (⊙ for per-unit products)."""
+    return _CellPrinter(cell, inline=False)._print(sp.sympify(expr))
+
+
+def _diag_latex(cell, expr) -> str:
+    return rf"\operatorname{{diag}}\left({unit_latex(cell, expr)}\right)"
+
+
+def term_latex(cell, term) -> tuple[bool, str]:
+    """``(negative, body)`` of one product of factors; the sign is pulled out of a leading Diag."""
+    if not term:
+        return False, r"\mathbf{I}"
+    neg = False
+    parts = []
+    for k, f in enumerate(term):
+        if isinstance(f, Diag):
+            expr = f.expr
+            if k == 0 and expr.could_extract_minus_sign():
+                neg, expr = True, -expr
+            if k == 0 and expr == 1:
+                continue
+            parts.append(_diag_latex(cell, expr))
+        else:
+            parts.append(vector_latex(cell, f.name) + (r"^{\top}" if f.transposed else ""))
+    return neg, " ".join(parts) if parts else r"\mathbf{I}"
+
+
+def partial_latex(cell, of: str, wrt: str) -> str:
+    """``\\frac{\\partial h_t}{\\partial h_{t-1}}``."""
+    return rf"\frac{{\partial {vector_latex(cell, of)}}}{{\partial {vector_latex(cell, wrt)}}}"
