@@ -244,6 +244,35 @@ class Cell:
                 cache[name] = False
         return cache[name]
 
+    def param_roles(self) -> dict[str, str]:
+        """The role of every parameter, derived from where the equations use it.
+
+        ``input`` (a matrix acting on a vector that does not depend on the
+        previous state), ``recurrent`` (a matrix acting on one that does),
+        ``bias`` (a vector added in a linear stage), ``diagonal`` (a vector
+        used per unit, e.g. a peephole), or a ``+``-joined mix.
+
+        Examples
+        --------
+        >>> import symrnn
+        >>> roles = symrnn.cell("lstm_peephole").param_roles()
+        >>> roles["W_i"], roles["U_i"], roles["b_i"], roles["p_o"]
+        ('input', 'recurrent', 'bias', 'diagonal')
+        """
+        found: dict[str, set] = {p.name: set() for p in self.params}
+        for eq in self.equations:
+            if eq.is_linear:
+                for t in self.terms(eq.target):
+                    if t.matrix:
+                        found[t.matrix].add("recurrent" if self.depends_on_state(t.vector) else "input")
+                    elif t.vector in found:
+                        found[t.vector].add("bias")
+            else:
+                for name in eq.dependencies():
+                    if name in found:
+                        found[name].add("diagonal")
+        return {name: "+".join(sorted(r)) or "unused" for name, r in found.items()}
+
     def parameter_count(self, form: str = "paper") -> sp.Expr:
         """Number of trainable scalars as a SymPy expression in the sizes.
 
@@ -308,6 +337,7 @@ class Cell:
             "inputs": {d.name: shape(d) for d in self.inputs},
             "states": {d.name: shape(d) for d in self.states},
             "params": {d.name: shape(d) for d in self.params},
+            "param_roles": self.param_roles(),
             "output": self.output,
             "equations": [
                 {"target": e.target, "kind": e.kind, "expr": str(e.expr), "latex": equation_latex(self, e)}
