@@ -99,3 +99,13 @@ def test_stacked_and_bidirectional_compose_any_cells():
     bi = symrnn.cell("bidirectional", cell_name="gru_reset_before")
     assert bi.forward.inputs == bi.backward.inputs  # both directions read the same x
     assert sp.expand(bi.parameter_count() - 2 * symrnn.cell("gru_reset_before").parameter_count()) == 0
+
+
+def test_parameter_roles_follow_the_equations():
+    roles = symrnn.cell("gru_reset_after").param_roles()
+    assert roles == {"W_r": "input", "W_z": "input", "W_n": "input", "U_r": "recurrent", "U_z": "recurrent",
+                     "U_n": "recurrent", "b_r": "bias", "b_z": "bias", "b_in": "bias", "b_hn": "bias"}
+    fgr = symrnn.cell("lstm_full_recurrence").param_roles()
+    assert fgr["R_fi"] == "recurrent"  # the gates at t-1 are states
+    net = symrnn.cell("stacked", layers=("rnn", "rnn"))
+    assert net.param_roles()["l2_W"] == "recurrent"  # within one flat step, layer 2 reads layer 1's new state
