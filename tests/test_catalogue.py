@@ -108,4 +108,4 @@ def test_parameter_roles_follow_the_equations():
     fgr = symrnn.cell("lstm_full_recurrence").param_roles()
     assert fgr["R_fi"] == "recurrent"  # the gates at t-1 are states
     net = symrnn.cell("stacked", layers=("rnn", "rnn"))
-    assert net.param_roles()["l2_W"] == "recurrent"  # within one flat step, layer 2 reads layer 1's new state
+    assert net.param_roles()["l2_W"] == "input" and net.param_roles()["l2_U"] == "recurrent"

@@ -124,8 +124,13 @@ class Stacked:
         layer's input side is the layer below, not a recurrent term)."""
         return sp.expand(sum((c.parameter_count(form) for c in self.layers), sp.S.Zero))
 
+    def param_roles(self) -> dict[str, str]:
+        """Roles per layer: a layer's matrix on the layer below is an ``input`` weight."""
+        return {k: v for c in self.layers for k, v in c.param_roles().items()}
+
     def to_dict(self) -> dict:
         out = self.cell.to_dict()
+        out["param_roles"] = self.param_roles()
         out["parameter_count"] = {f: str(self.parameter_count(f)) for f in ("paper", "torch")}
         out["layers"] = [c.name for c in self.layers]
         return out
