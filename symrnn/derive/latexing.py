@@ -7,7 +7,7 @@ import sympy as sp
 from ..spec.latex import _CellPrinter, vector_latex
 from .structured import Diag
 
-__all__ = ["unit_latex", "term_latex", "partial_latex"]
+__all__ = ["unit_latex", "term_latex", "term_order", "partial_latex"]
 
 
 def unit_latex(cell, expr) -> str:
@@ -28,7 +28,7 @@ def term_latex(cell, term) -> tuple[bool, str]:
     for k, f in enumerate(term):
         if isinstance(f, Diag):
             expr = f.expr
-            if k == 0 and expr.could_extract_minus_sign():
+            if k == 0 and expr.as_coeff_Mul()[0] < 0:
                 neg, expr = True, -expr
             if k == 0 and expr == 1:
                 continue
@@ -36,6 +36,12 @@ def term_latex(cell, term) -> tuple[bool, str]:
         else:
             parts.append(vector_latex(cell, f.name) + (r"^{\top}" if f.transposed else ""))
     return neg, " ".join(parts) if parts else r"\mathbf{I}"
+
+
+def term_order(cell, term) -> tuple:
+    """Sort key printing terms in the order the parameters are declared (pure diagonals first)."""
+    rank = {p.name: k for k, p in enumerate(cell.params)}
+    return tuple(rank.get(f.name, -1) for f in term if not isinstance(f, Diag))
 
 
 def partial_latex(cell, of: str, wrt: str) -> str:

@@ -100,7 +100,7 @@ class StructuredMatrix:
     >>> (diag(f, H) @ diag(1 / f, H)).is_identity()
     True
     >>> (diag(f, H) @ U).T().terms
-    (((Mat(name='U', rows=H, cols=H, transposed=True), Diag(expr=f, size=H)),),)
+    ((Mat(name='U', rows=H, cols=H, transposed=True), Diag(expr=f, size=H)),)
     """
 
     __slots__ = ("rows", "cols", "terms", "_canon")
@@ -241,12 +241,12 @@ class StructuredMatrix:
         >>> print(jacobian(symrnn.cell("rnn"), "h", "h_prev").latex(symrnn.cell("rnn")))
         \\operatorname{diag}\\left(1 - \\mathbf{h}_{t}^{2}\\right) \\mathbf{U}
         """
-        from .latexing import term_latex
+        from .latexing import term_latex, term_order
 
         if not self.terms:
             return r"\mathbf{0}"
         out = ""
-        for k, t in enumerate(self.terms):
+        for k, t in enumerate(sorted(self.terms, key=lambda t: term_order(cell, t))):
             neg, body = term_latex(cell, t)
             if k == 0:
                 out = ("-" if neg else "") + body
