@@ -18,6 +18,8 @@ Examples
 """
 
 from .bptt import BPTT, backprop, bptt
+from .document import derivation_document
+from .flow import Bound, gradient_norms, jacobian_bound, state_jacobian, vanishing_gradient_figure
 from .gradients import Adjoint, GradientTerm, ParameterGradient, adjoint, parameter_gradient
 from .jacobian import as_cell, jacobian, local_partials
 from .numeric import evaluate_jacobian, forward_values, size_map
@@ -28,4 +30,5 @@ __all__ = [
     "evaluate_jacobian", "forward_values", "size_map", "as_cell",
     "StructuredMatrix", "diag", "identity", "matrix", "zero",
     "BPTT", "Adjoint", "GradientTerm", "ParameterGradient",
+    "derivation_document", "jacobian_bound", "Bound", "state_jacobian", "gradient_norms", "vanishing_gradient_figure",
 ]

@@ -25,15 +25,34 @@ import sympy as sp
 from ..errors import UnknownNameError
 from ..spec.partials import pointwise_partials
 from .jacobian import _linear, as_cell, jacobian
-from .latexing import unit_latex
+from .latexing import adjoint_latex, transpose_latex, unit_latex
 from ..spec.latex import vector_latex
 
-__all__ = ["Adjoint", "GradientTerm", "ParameterGradient", "adjoint", "parameter_gradient", "delta_latex"]
+__all__ = ["Adjoint", "GradientTerm", "ParameterGradient", "adjoint", "parameter_gradient", "delta_latex", "eps_latex", "transpose_sum_latex"]
 
 
-def delta_latex(cell, name: str, symbol: str = r"\boldsymbol{\delta}") -> str:
-    """``δ_{h,t}``-style LaTeX for the adjoint of ``name`` at step t (``t+1`` via ``symbol``)."""
-    return rf"{symbol}^{{{vector_latex(cell, name)}}}"
+def delta_latex(cell, name: str, index: str = "t") -> str:
+    """LaTeX of the state adjoint δ^{s}_{t}."""
+    return adjoint_latex(cell, name, index)
+
+
+def eps_latex(cell, name: str, index: str = "t") -> str:
+    """LaTeX of the stage adjoint ε^{y}_{t}."""
+    return adjoint_latex(cell, name, index, r"\boldsymbol{\varepsilon}")
+
+
+def transpose_sum_latex(cell, terms, index: str, sep: str = " ") -> str:
+    """``Σ (∂s/∂w)ᵀ δ^s_index`` for ``terms = [(s, (∂s/∂w)ᵀ, w)]``."""
+    from .latexing import partial_latex
+
+    parts = []
+    for s, JT, wrt in terms:
+        if len(JT.terms) == 1:
+            body = JT.latex(cell)
+        else:
+            body = rf"\left({partial_latex(cell, s, wrt)}\right)^{{\top}}"
+        parts.append(f"{body} \\, {delta_latex(cell, s, index)}")
+    return (sep + "+ ").join(parts) if parts else r"\mathbf{0}"
 
 
 @dataclass(frozen=True)
@@ -44,12 +63,12 @@ class Adjoint:
     terms: tuple
 
     def latex(self, cell, *, sep: str = " ") -> str:
-        parts = []
-        for s, JT in self.terms:
-            body = JT.latex(cell)
-            wrap = len(JT.terms) > 1
-            parts.append((rf"\left({body}\right)" if wrap else body) + " " + delta_latex(cell, s))
-        return (sep + "+ ").join(parts) if parts else r"\mathbf{0}"
+        """``Σ_s (∂s_t/∂name)ᵀ δ^s_t``, terms joined by ``sep + "+ "``.
+
+        A single-product Jacobian is written out; a sum is named by its
+        partial derivative (its closed form is among the local Jacobians).
+        """
+        return transpose_sum_latex(cell, [(s, JT, self.name) for s, JT in self.terms], "t", sep)
 
     def evaluate(self, values, deltas, sizes) -> np.ndarray:
         """The adjoint as a vector, given step values and ``{state: δ_s}`` arrays."""
@@ -70,10 +89,10 @@ class GradientTerm:
     partial: sp.Expr | None = None
 
     def latex(self, cell) -> str:
-        eps = rf"\boldsymbol{{\varepsilon}}^{{{vector_latex(cell, self.stage)}}}"
+        eps = eps_latex(cell, self.stage)
         k = "" if self.coeff == 1 else ("-" if self.coeff == -1 else unit_latex(cell, self.coeff) + " ")
         if self.kind == "outer":
-            return rf"{k}{eps} {vector_latex(cell, self.vector)}^{{\top}}"
+            return rf"{k}{eps} {transpose_latex(vector_latex(cell, self.vector))}"
         if self.kind == "bias":
             return f"{k}{eps}"
         return rf"{eps} \odot \left({unit_latex(cell, self.partial)}\right)"
@@ -161,7 +180,7 @@ def parameter_gradient(desc, param: str) -> ParameterGradient:
     >>> [(t.kind, t.stage, t.vector) for t in g.terms]
     [('outer', 'a_h', 'h_prev')]
     >>> print(g.latex(symrnn.cell("rnn")))
-    \\boldsymbol{\\varepsilon}^{\\mathbf{a}_{h,t}} \\mathbf{h}_{t-1}^{\\top}
+    \\boldsymbol{\\varepsilon}^{\\mathbf{a}_{h}}_{t} \\mathbf{h}_{t-1}^{\\top}
     """
     cell = as_cell(desc)
     names = [p.name for p in cell.params]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..spec.latex import _CellPrinter, vector_latex
+from ..spec.latex import _CellPrinter, _with_time, name_latex, vector_latex
 from .structured import Diag
 
-__all__ = ["unit_latex", "term_latex", "term_order", "partial_latex"]
+__all__ = ["unit_latex", "term_latex", "term_order", "partial_latex", "at_time", "adjoint_latex", "transpose_latex"]
 
 
 def unit_latex(cell, expr) -> str:
@@ -34,7 +34,8 @@ def term_latex(cell, term) -> tuple[bool, str]:
                 continue
             parts.append(_diag_latex(cell, expr))
         else:
-            parts.append(vector_latex(cell, f.name) + (r"^{\top}" if f.transposed else ""))
+            body = vector_latex(cell, f.name)
+            parts.append(transpose_latex(body) if f.transposed else body)
     return neg, " ".join(parts) if parts else r"\mathbf{I}"
 
 
@@ -44,6 +45,23 @@ def term_order(cell, term) -> tuple:
     return tuple(rank.get(f.name, -1) for f in term if not isinstance(f, Diag))
 
 
+def transpose_latex(body: str) -> str:
+    """``body^⊤``, braced when ``body`` already carries a superscript or a prime."""
+    return f"{{{body}}}^{{\\top}}" if ("^" in body or "'" in body) else body + r"^{\top}"
+
+
 def partial_latex(cell, of: str, wrt: str) -> str:
     """``\\frac{\\partial h_t}{\\partial h_{t-1}}``."""
     return rf"\frac{{\partial {vector_latex(cell, of)}}}{{\partial {vector_latex(cell, wrt)}}}"
+
+
+def at_time(cell, name: str, index: str) -> str:
+    """A vector's LaTeX at another time index (``h`` at ``t+1`` → ``\\mathbf{h}_{t+1}``)."""
+    decl = cell.declared[name][1]
+    return _with_time(decl.latex or name_latex(name), index)
+
+
+def adjoint_latex(cell, name: str, index: str = "t", symbol: str = r"\boldsymbol{\delta}") -> str:
+    """``δ^{h}_{t}``: the adjoint of a vector (its name without time index as superscript)."""
+    head = cell.declared[name][1].latex or name_latex(name)
+    return rf"{symbol}^{{{head}}}_{{{index}}}"

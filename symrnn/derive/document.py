@@ -1,0 +1,233 @@
+"""Derivation documents: equations, chain-rule steps, BPTT and gradient sums, as LaTeX or Markdown.
+
+A document is first a list of blocks — ``("section", title)``, ``("text", s)``
+(running text with inline ``$…$`` math) and ``("math", rows)`` (rows of an
+``align*``/``aligned`` display) — then rendered: ``tex`` is a standalone
+article for pdflatex (:func:`symrnn.spec.latex.document`), ``md`` uses ``$$``
+displays with ``aligned``, which GitHub and Jupyter render.
+"""
+
+from __future__ import annotations
+
+from ..errors import SpecError
+from ..spec.cell import PREV
+from ..spec.latex import cell_latex, document, tex_escape, vector_latex
+from .bptt import bptt
+from .flow import jacobian_bound
+from .gradients import delta_latex, eps_latex, transpose_sum_latex
+from .jacobian import as_cell, jacobian, local_partials
+from .latexing import at_time, partial_latex
+
+__all__ = ["derivation_blocks", "derivation_document", "render", "FORMATS"]
+
+FORMATS = ("tex", "md")
+"""Text formats of :func:`derivation_document` (the CLI adds ``pdf``)."""
+
+
+def _rows(J, cell, lead: str) -> list[str]:
+    """``lead &= term_1`` then ``&\\quad + term_k`` rows, one term per row."""
+    from .latexing import term_latex, term_order
+
+    if J.is_zero():
+        return [rf"{lead} &= \mathbf{{0}}"]
+    rows = []
+    for k, t in enumerate(sorted(J.terms, key=lambda t: term_order(cell, t))):
+        neg, body = term_latex(cell, t)
+        if k == 0:
+            rows.append(rf"{lead} &= {'-' if neg else ''}{body}")
+        else:
+            rows.append(rf"&\quad {'-' if neg else '+'} {body}")
+    return rows
+
+
+def _aligned_rows(aligned: str) -> list[str]:
+    """The rows of an ``aligned`` block, without the row separators."""
+    return [r.rstrip().removesuffix("\\\\").rstrip() for r in aligned.splitlines()[1:-1]]
+
+
+def _chain(cell, of: str, wrt: str) -> str:
+    """The chain-rule step ∂of/∂wrt = Σ_u ∂of/∂u ∂u/∂wrt over the vectors ``of``'s equation reads."""
+    parts = []
+    defined = {e.target for e in cell.equations}
+    for u in local_partials(cell, of):
+        if u == wrt:
+            parts.append(partial_latex(cell, of, u))
+        elif u in defined and not jacobian(cell, u, wrt).is_zero():
+            parts.append(partial_latex(cell, of, u) + " " + partial_latex(cell, u, wrt))
+    return " + ".join(parts)
+
+
+def _cell_blocks(cell, prefix: str = "") -> list:
+    b = bptt(cell)
+    states, inputs = cell.state_names, [d.name for d in cell.inputs]
+    out = [("section", f"{prefix}Equations"),
+           ("text", f"{cell.summary or cell.name}. Reference: {cell.reference or 'user-defined cell'}."),
+           ("math", _aligned_rows(cell_latex(cell)))]
+    out += [("text", "As alternating linear and pointwise (per-unit) stages, the form every derivative is built from:"),
+            ("math", _aligned_rows(cell_latex(cell, inline=False)))]
+    out.append(("section", f"{prefix}Local partial derivatives"))
+    out.append(("text", r"Pointwise stages give diagonal matrices $\operatorname{diag}(\cdot)$ of scalar derivatives "
+                        r"(with $\sigma' = \sigma(1-\sigma)$ and $\tanh' = 1-\tanh^2$ written through the computed "
+                        r"values); linear stages give their matrices. These hold for every size."))
+    rows = []
+    for eq in cell.equations:
+        for u, P in local_partials(cell, eq.target).items():
+            rows += _rows(P, cell, partial_latex(cell, eq.target, u))
+    out.append(("math", rows))
+    out.append(("section", f"{prefix}Local Jacobians"))
+    out.append(("text", "Chain rule through the stages of one step; every derivative not listed is zero."))
+    for s in states:
+        for w in [x + PREV for x in states] + inputs:
+            J = jacobian(cell, s, w)
+            if J.is_zero():
+                continue
+            lead = partial_latex(cell, s, w)
+            rows = [rf"{lead} &= {_chain(cell, s, w)}"] + _rows(J, cell, "")
+            out.append(("math", rows))
+    out += _path_blocks(cell, b, prefix)
+    out += _bptt_blocks(cell, b, prefix)
+    out += _flow_blocks(cell, prefix)
+    return out
+
+
+def _path_blocks(cell, b, prefix):
+    if not b.paths:
+        return []
+    out = [("section", f"{prefix}Direct state paths"),
+           ("text", "The path from each state to its next value through its own update alone:")]
+    rows = []
+    notes = []
+    for s, P in b.paths.items():
+        rows += _rows(P, cell, partial_latex(cell, s, s + PREV) + r"\Big|_{\text{direct}}")
+        if P.is_identity():
+            notes.append(f"${vector_latex(cell, s)}$ passes the error back unchanged: the constant error carousel")
+        elif P.diagonal() is not None:
+            notes.append(f"the error along ${vector_latex(cell, s)}$ is scaled unit by unit, never mixed")
+    out.append(("math", rows))
+    if notes:
+        out.append(("text", "; ".join(notes) + "."))
+    return out
+
+
+def _bptt_blocks(cell, b, prefix):
+    states = cell.state_names
+    out = [("section", f"{prefix}Backpropagation through time"),
+           ("text", r"Loss $L = \sum_{t=1}^{T} \ell_t$ with $\ell_t$ depending on the states at step $t$. "
+                    r"Let $\boldsymbol{\delta}^{s}_{t}$ be the gradient of $L$ with respect to state $s_t$ through the "
+                    r"losses from step $t$ on and the later steps (paths from $s_t$ to other states of the same step "
+                    r"are inside the local Jacobians). Backward recursion, from $t = T$ down to $1$, with "
+                    r"$\boldsymbol{\delta}_{T+1} = \mathbf{0}$:")]
+    rows = []
+    for s in states:
+        lead = delta_latex(cell, s, "t-1")
+        first = rf"\frac{{\partial \ell_{{t-1}}}}{{\partial {at_time(cell, s, 't-1')}}}"
+        rows.append(rf"{lead} &= {first}")
+        for s2, JT in b.recursion[s]:
+            rows.append(r"&\quad + " + transpose_sum_latex(cell, [(s2, JT, s + PREV)], "t"))
+    out.append(("math", rows))
+    out.append(("text", r"The initial-state gradients are the same sums without the loss term, at $t = 1$. "
+                        r"Adjoints of the stages of step $t$ (the stage held as an independent variable):"))
+    rows = []
+    for st, adj in b.adjoints.items():
+        rows.append(rf"{eps_latex(cell, st)} &= " + adj.latex(cell, sep=r" \\ &\quad "))
+    out.append(("math", rows))
+    out.append(("text", "Total parameter gradients, summed over the sequence:"))
+    rows = [rf"\frac{{\partial L}}{{\partial {vector_latex(cell, p)}}} &= \sum_{{t=1}}^{{T}} " + g.latex(cell)
+            for p, g in b.gradients.items()]
+    out.append(("math", rows))
+    out.append(("text", "Input gradients:"))
+    rows = [rf"\frac{{\partial L}}{{\partial {vector_latex(cell, x)}}} &= " + adj.latex(cell, sep=r" \\ &\quad ")
+            for x, adj in b.inputs.items()]
+    out.append(("math", rows))
+    return out
+
+
+def _flow_blocks(cell, prefix):
+    h = cell.output
+    hT, hk = at_time(cell, h, "T"), at_time(cell, h, "T-k")
+    out = [("section", f"{prefix}Gradient flow")]
+    if len(cell.state_names) == 1:
+        out.append(("math", [rf"\frac{{\partial {hT}}}{{\partial {hk}}} &= \prod_{{j=0}}^{{k-1}} "
+                             rf"\frac{{\partial {at_time(cell, h, 'T-j')}}}{{\partial {at_time(cell, h, 'T-j-1')}}}"]))
+    else:
+        names = ", ".join(f"${vector_latex(cell, s)}$" for s in cell.state_names)
+        out.append(("text", rf"With the state $\mathbf{{S}}_t$ = ({names}) and the block Jacobian "
+                            r"$\mathbf{J}_t = \left[\partial \mathbf{S}_t / \partial \mathbf{S}_{t-1}\right]$ "
+                            r"of the local Jacobians above:"))
+        out.append(("math", [r"\frac{\partial \mathbf{S}_{T}}{\partial \mathbf{S}_{T-k}} &= "
+                             r"\mathbf{J}_{T} \mathbf{J}_{T-1} \cdots \mathbf{J}_{T-k+1}",
+                             rf"\frac{{\partial {hT}}}{{\partial {hk}}} &= \text{{its }}({vector_latex(cell, h)}, "
+                             rf"{vector_latex(cell, h)})\text{{ block}}"]))
+    bound = jacobian_bound(cell)
+    if bound is not None:
+        total = " + ".join(rf"\|{vector_latex(cell, p)}\|" if s == 1 else rf"{s} \|{vector_latex(cell, p)}\|"
+                           for _, s, p in bound.terms)
+        out.append(("text", "A bound derived from the closed form (submultiplicativity and the activation's range):"))
+        out.append(("math", bound.latex(cell)
+                    + [rf"\Rightarrow \left\|\frac{{\partial {hT}}}{{\partial {hk}}}\right\| &\le \left({total}\right)^{{k}}"]))
+        out.append(("text", "so the gradient vanishes geometrically in k when the bracket is below 1."))
+    return out
+
+
+def derivation_blocks(desc) -> tuple[str, list]:
+    """``(title, blocks)`` of the derivation; a bidirectional layer gives both directions."""
+    cells = [("", desc)]
+    if hasattr(desc, "forward") and hasattr(desc, "backward") and not hasattr(desc, "equations"):
+        cells = [("Forward direction: ", desc.forward), ("Backward direction: ", desc.backward)]
+    blocks = []
+    for prefix, c in cells:
+        blocks += _cell_blocks(as_cell(c), prefix)
+    name = getattr(desc, "name", None) or as_cell(cells[0][1]).name
+    return f"Derivation of the {name} cell", blocks
+
+
+def render(title: str, blocks: list, format: str) -> str:
+    """Render blocks as a standalone LaTeX article (``tex``) or Markdown (``md``)."""
+    out = []
+    for kind, body in blocks:
+        if kind == "section":
+            out.append(rf"\section{{{tex_escape(body)}}}" if format == "tex" else f"## {body}")
+        elif kind == "text":
+            out.append(_tex_text_inline(body) if format == "tex" else body)
+        elif body:
+            rows = " \\\\\n".join(body)
+            out.append(f"\\begin{{align*}}\n{rows}\n\\end{{align*}}" if format == "tex"
+                       else f"$$\n\\begin{{aligned}}\n{rows}\n\\end{{aligned}}\n$$")
+    if format == "tex":
+        return document(title, "\n\n".join(out))
+    return f"# {title}\n\n" + "\n\n".join(out) + "\n"
+
+
+def _tex_text_inline(s: str) -> str:
+    parts = s.split("$")
+    return "".join(f"${p}$" if k % 2 else tex_escape(p) for k, p in enumerate(parts))
+
+
+def derivation_document(desc, format: str = "tex") -> str:
+    """The derivation of a cell as a document: equations, partials, Jacobians, BPTT, gradient sums, flow.
+
+    Parameters
+    ----------
+    desc : Cell, Stacked or Bidirectional
+    format : {"tex", "md"}
+        ``tex``: a standalone article that compiles with latexmk/pdflatex;
+        ``md``: Markdown with ``$$`` math (GitHub, Jupyter).
+
+    Raises
+    ------
+    SpecError
+        Unknown format.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> md = derivation_document(symrnn.cell("rnn"), "md")
+    >>> print(md.splitlines()[0])
+    # Derivation of the rnn cell
+    >>> r"\\operatorname{diag}\\left(1 - \\mathbf{h}_{t}^{2}\\right) \\mathbf{U}" in md
+    True
+    """
+    if format not in FORMATS:
+        raise SpecError(f"derivation_document: format must be one of {FORMATS}, got {format!r}")
+    title, blocks = derivation_blocks(desc)
+    return render(title, blocks, format)
