@@ -1,0 +1,314 @@
+"""Generate the backward pass (reverse mode through time) from a :class:`Plan`.
+
+Per step, in reverse order of the equations, the adjoint of every value is
+accumulated from its consumers: a pointwise stage ``y = f(u…)`` adds
+``ȳ · ∂y/∂u`` with the partials of
+:func:`~symrnn.spec.partials.pointwise_partials` (written through forward
+values, so σ' = y(1 − y) reads the stored gate); a linear stage hands
+``ā @ P`` to the vectors it reads.  The adjoints of all pre-activations are
+written into one buffer ``_dA`` (T, B, NL) in the plan's slot layout, so that
+
+* activation groups are one call per group (``_dA = _dY · F'(y)``),
+* the recurrent adjoint is one GEMM per previous-state vector and step,
+* after the loop, every stacked matrix gets its gradient in one GEMM over all
+  T·B rows (dW = _dAᵀ X), the inputs theirs in one GEMM (dX = _dA W) and the
+  biases a column sum.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..spec.symbols import FUNCTIONS
+from .forward import Writer, param_lines, slot_views, source_stacks, value_names
+from .plan import Plan, prev_name
+from .printer import emit_into, to_source
+
+__all__ = ["backward_source"]
+
+
+class _Adjoints:
+    """Code-time bookkeeping of adjoint variables: first write assigns, later ones add."""
+
+    def __init__(self, w: Writer, names: dict):
+        self.w, self.names = w, names
+        self.loc: dict[str, tuple] = {}
+        self.started: dict[str, str] = {}  # name -> "fresh" | "alias"
+
+    def buffer(self, name, view):
+        self.loc[name] = ("buf", view)
+
+    def var(self, name):
+        self.loc[name] = ("var", f"g_{name}")
+
+    def ref(self, name) -> str:
+        return self.loc[name][1]
+
+    def symbol(self, name) -> sp.Symbol:
+        self.names[f"_g_{name}"] = self.ref(name)
+        return sp.Symbol(f"_g_{name}")
+
+    def add_expr(self, name, expr):
+        """Add the SymPy expression ``expr`` to the adjoint of ``name``."""
+        kind, ref = self.loc[name]
+        if name not in self.started:
+            if kind == "buf":
+                self.w(*emit_into(expr, ref, self.names))
+                self.started[name] = "fresh"
+            else:
+                src = to_source(expr, self.names)
+                self.w(f"{ref} = {src}")
+                self.started[name] = "alias" if expr.is_Symbol else "fresh"
+        else:
+            self._add(name, to_source(expr, self.names))
+
+    def add_source(self, name, src, matmul=None):
+        """Add raw source ``src`` (``matmul=(a, b)`` lets the first write use ``out=``)."""
+        kind, ref = self.loc[name]
+        if name not in self.started:
+            if kind == "buf":
+                self.w(f"np.matmul({matmul[0]}, {matmul[1]}, out={ref})" if matmul else f"np.copyto({ref}, {src})")
+                self.started[name] = "fresh"
+            else:
+                self.w(f"{ref} = {src}")
+                self.started[name] = "fresh"
+        else:
+            self._add(name, src)
+
+    def _add(self, name, src):
+        ref = self.loc[name][1]
+        if self.started[name] == "alias":
+            self.w(f"{ref} = {ref} + {src}")
+            self.started[name] = "fresh"
+        else:
+            self.w(f"{ref} += {src}")
+
+    def alias(self, name, src):
+        """The adjoint starts as an existing array (no copy; a later add makes a new one)."""
+        self.w(f"{self.ref(name)} = {src}")
+        self.started[name] = "alias"
+
+    def ensure(self, name):
+        """Zero the adjoint if nothing was added (an unused value)."""
+        if name not in self.started:
+            kind, ref = self.loc[name]
+            self.w(f"{ref}[...] = 0" if kind == "buf" else f"{ref} = np.zeros_like({self.names.get('_like', 'd_out[0]')})")
+            self.started[name] = "fresh"
+
+
+def _derivative_through_output(fname):
+    y, a = sp.Symbol("y"), sp.Symbol("a")
+    row = next(r for r in FUNCTIONS.values() if r.name == fname)
+    return sp.Heaviside(y, 0) if fname == "relu" else row.derivative(y, a)
+
+
+def backward_source(plan: Plan, fname: str = "backward") -> str:
+    """Python source of the backward function (see the module docstring)."""
+    cell = plan.cell
+    names = value_names(plan)
+    w = Writer()
+    inputs = [d.name for d in cell.inputs]
+    has_p = any(plan.storage.get(n, ("",))[0] == "slot" for n in plan.needed)
+    w(f"def {fname}(tape, params, d_out, d_final, mask):")
+    with w.block():
+        w(f'"""Backward pass of cell {cell.name!r}, generated from its description and its partials.', "")
+        w("Parameters", "----------", "tape : dict", "    as returned by the forward pass.", "params : dict",
+          "    " + ", ".join(f"{p}: {s}" for p, s in plan.shapes.items()),
+          f"d_out : (T, B, {plan.n[cell.output]})", f"    gradient of the loss w.r.t. the outputs ({cell.output}).",
+          "d_final : dict", "    gradient w.r.t. the final states " + ", ".join(f"{s}: (B, {plan.n[s]})" for s in plan.states),
+          "mask : (T, B, 1) bool array or None", "", "Returns", "-------", "grads : dict",
+          "    every parameter, every input (T, B, n) and every initial state (B, n), by name.", '"""')
+        for n in inputs:
+            w(f"{n} = tape[{n!r}]")
+        w(*param_lines(plan))
+        w(f"T = {inputs[0]}.shape[0]", "B = d_out.shape[1]", "dt = d_out.dtype")
+        for s in plan.states:
+            if s not in plan.rolling:
+                w(f"_S_{s} = tape['_S_{s}']")
+        for n, loc in plan.storage.items():
+            if loc[0] == "tape":
+                w(f"_Y_{n} = tape['_Y_{n}']")
+        if has_p:
+            w("_P = tape['_P']")
+        w(*source_stacks(plan))
+        w(f"_dA = np.empty((T, B, {plan.width}), dt)")
+        if plan.groups:
+            w(f"_dY = np.empty((B, {plan.width}), dt)")
+        vec_params = sorted({u for parts in plan.partials.values() for u in parts if plan.role(u) == "param"})
+        for p in vec_params:
+            w(f"gp_{p} = np.zeros({plan.shapes[p]}, dt)")
+        step_inputs = sorted({u for parts in plan.partials.values() for u in parts if plan.role(u) == "input"}
+                             | _bare(plan, "input"))
+        for n in step_inputs:
+            w(f"_dX_{n} = np.zeros_like({n})")
+        for s in plan.states:
+            w(f"g_{s} = d_final[{s!r}]")
+        w("_keep = None if mask is None else ~mask")
+        w("for t in range(T - 1, -1, -1):")
+        with w.block():
+            _step(plan, w, names, has_p, step_inputs)
+        _finish(plan, w, step_inputs, vec_params)
+    return w.text()
+
+
+def _bare(plan, role):
+    """Vectors of ``role`` added without a matrix in some linear stage."""
+    cell = plan.cell
+    return {t.vector for eq in cell.equations if eq.is_linear for t in cell.terms(eq.target)
+            if t.matrix is None and cell.role(t.vector) == role}
+
+
+def _step(plan, w, names, has_p, step_inputs):
+    cell = plan.cell
+    names = dict(names)
+    if has_p:
+        w("_Pt = _P[t]")
+        w(*slot_views(plan))
+    w("_dAt = _dA[t]")
+    for n in {u for parts in plan.partials.values() for u in parts if plan.role(u) == "input"}:
+        w(f"v_{n} = {n}[t]")
+    adj = _Adjoints(w, names)
+    grouped = {y: (lo, hi) for f, lo, hi, ys in plan.groups for y in ys}
+    for name, (lo, hi) in plan.slots.items():
+        adj.buffer(name, f"d_{name}")
+        w(f"d_{name} = _dAt[:, {lo}:{hi}]")
+    for y in grouped:
+        lo, hi = plan.storage[y][1:]
+        adj.buffer(y, f"d_{y}")
+        w(f"d_{y} = _dY[:, {lo}:{hi}]")
+    for name in plan.order:
+        if name not in adj.loc and name not in plan.aux:
+            adj.var(name)
+    for s in plan.states:
+        adj.var(prev_name(s))
+    names["_like"] = f"g_{plan.states[0]}"
+    # adjoints entering the step: carried from t+1, plus d_out for the output
+    w("if mask is not None:")
+    with w.block():
+        for s in plan.states:
+            w(f"_k_{s} = g_{s} * _keep[t]", f"g_{s} = g_{s} * mask[t]")
+        w(f"g_{cell.output} = g_{cell.output} + d_out[t] * mask[t]")
+    w("else:")
+    with w.block():
+        w(f"g_{cell.output} = g_{cell.output} + d_out[t]")
+    for s in plan.states:
+        if s in plan.slots:
+            adj.add_source(s, f"g_{s}")
+        else:
+            adj.started[s] = "fresh" if s == cell.output else "alias"
+    for name in reversed(plan.order):
+        if name in plan.aux or name in grouped or (name in plan.slots and name not in plan.late):
+            continue
+        if name in plan.late:
+            adj.ensure(name)
+            _late_back(plan, adj, name)
+            continue
+        if name not in adj.started:
+            continue  # no consumer: zero adjoint, nothing to propagate
+        g = adj.symbol(name)
+        for u, d in plan.partials[name].items():
+            role = plan.role(u)
+            if role == "param":
+                w(f"gp_{u} += ({to_source(g * d, names)}).sum(0)")
+            elif role == "input":
+                w(f"_dX_{u}[t] += {to_source(g * d, names)}")
+            else:
+                adj.add_expr(u, g * d)
+    for f, lo, hi, ys in plan.groups:
+        for y in ys:
+            adj.ensure(y)
+        deriv = _derivative_through_output(f)
+        names["_grp"] = f"_Pt[:, {lo}:{hi}]"
+        src = to_source(deriv.xreplace({sp.Symbol("y"): sp.Symbol("_grp")}), names)
+        w(f"np.multiply(_dY[:, {lo}:{hi}], {src}, out=_dAt[:, {lo}:{hi}])")
+        for y in ys:
+            adj.started[cell.equation(y).expr.args[0].name] = "fresh"
+    for name in plan.slots:
+        if name not in plan.late:
+            adj.ensure(name)
+    for eq in cell.equations:  # bare previous-state vectors in early linear stages
+        if eq.is_linear and eq.target not in plan.late:
+            for t in cell.terms(eq.target):
+                if t.matrix is None and cell.role(t.vector) == "previous":
+                    adj.add_source(t.vector, f"{float(t.coeff)!r} * d_{eq.target}")
+    for v, (lo, hi, _) in plan.sources.items():
+        if cell.role(v) == "previous":
+            adj.add_source(v, f"_dAt[:, {lo}:{hi}] @ _M_{v}", matmul=(f"_dAt[:, {lo}:{hi}]", f"_M_{v}"))
+    for s in plan.states:
+        p = prev_name(s)
+        src = adj.ref(p) if p in adj.started else f"np.zeros_like(g_{s})"
+        w(f"g_{s} = {src}")
+        w(f"if mask is not None:")
+        with w.block():
+            w(f"g_{s} = g_{s} + _k_{s}")
+
+
+def _late_back(plan, adj, name):
+    cell = plan.cell
+    for t in cell.terms(name):
+        role = cell.role(t.vector)
+        if role in ("param", "input"):
+            continue
+        if t.matrix is None:
+            adj.add_source(t.vector, f"d_{name}" if t.coeff == 1 else f"{float(t.coeff)!r} * d_{name}")
+        else:
+            src = f"d_{name} @ p_{t.matrix}"
+            adj.add_source(t.vector, src if t.coeff == 1 else f"{float(t.coeff)!r} * ({src})")
+
+
+def _sequence(plan, v):
+    """Source of the (T, B, n) sequence of vector ``v`` over all steps."""
+    cell = plan.cell
+    role = cell.role(v)
+    if role == "input":
+        return v
+    if role == "previous":
+        return f"_S_{v[: -len('_prev')]}[:T]"
+    if role == "state":
+        return f"_S_{v}[1:]"
+    loc = plan.storage[v]
+    return f"_Y_{v}" if loc[0] == "tape" else f"_P[:, :, {loc[1]}:{loc[2]}]"
+
+
+def _finish(plan, w, step_inputs, vec_params):
+    cell = plan.cell
+    w("grads = {}", f"_dA2 = _dA.reshape(T * B, {plan.width})")
+    for v, (lo, hi, blocks) in plan.sources.items():
+        seq = _sequence(plan, v)
+        w(f"_G = _dA2[:, {lo}:{hi}].T @ {seq}.reshape(T * B, {plan.n[v]})")
+        for b_lo, b_hi, m, c in blocks:
+            part = f"_G[{b_lo - lo}:{b_hi - lo}]"
+            w(f"_acc(grads, {m!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
+        if cell.role(v) == "input":
+            op = "+=" if v in step_inputs else "="
+            w(f"_dX_{v} {op} (_dA2[:, {lo}:{hi}] @ _M_{v}).reshape(T, B, {plan.n[v]})")
+    for name in plan.late:
+        lo, hi = plan.slots[name]
+        for t in cell.terms(name):
+            if t.matrix is None or cell.role(t.vector) == "input":
+                continue
+            seq = _sequence(plan, t.vector)
+            part = f"_dA2[:, {lo}:{hi}].T @ {seq}.reshape(T * B, {plan.n[t.vector]})"
+            w(f"_acc(grads, {t.matrix!r}, {part if t.coeff == 1 else f'{float(t.coeff)!r} * ({part})'})")
+    for eq in cell.equations:
+        if eq.is_linear:
+            lo, hi = plan.slots[eq.target]
+            for t in cell.terms(eq.target):
+                if t.matrix is None and cell.role(t.vector) == "input":
+                    w(f"_dX_{t.vector} += {float(t.coeff)!r} * _dA[:, :, {lo}:{hi}]")
+    if plan.biases:
+        w("_colsum = _dA2.sum(0)")
+        for lo, hi, b, c in plan.biases:
+            w(f"_acc(grads, {b!r}, {float(c)!r} * _colsum[{lo}:{hi}])")
+    for p in vec_params:
+        w(f"_acc(grads, {p!r}, gp_{p})")
+    for p, shape in plan.shapes.items():
+        w(f"if {p!r} not in grads:")
+        with w.block():
+            w(f"grads[{p!r}] = np.zeros({shape}, dt)")
+    for d in cell.inputs:
+        has = d.name in plan.sources or d.name in step_inputs
+        w(f"grads[{d.name!r}] = _dX_{d.name}" if has else f"grads[{d.name!r}] = np.zeros_like({d.name})")
+    for s in plan.states:
+        w(f"grads[{s!r}] = g_{s}")
+    w("return grads")

@@ -1,0 +1,220 @@
+"""Generate the forward pass of a cell from its :class:`~symrnn.codegen.plan.Plan`.
+
+The generated function runs a whole batched sequence:
+
+1. the input projection of all T steps: one GEMM per input vector into the
+   pre-activation buffer ``_P`` (T, B, NL), biases added once;
+2. per step: one GEMM per previous-state vector (all gates at once) added to
+   ``_P[t]``; activation groups in place; the other pointwise stages printed
+   from their SymPy expressions into preallocated storage; late linear stages
+   (reading values of the same step) with their own GEMM;
+3. with a mask (variable lengths), rows past a sequence's end keep their state.
+
+It returns the tape: the arrays the backward pass reads, nothing else.
+"""
+
+from __future__ import annotations
+
+from .plan import Plan, prev_name
+from .printer import emit_into
+
+__all__ = ["forward_source", "value_names", "Writer"]
+
+
+class Writer:
+    """Lines of Python source with indentation."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.level = 0
+
+    def __call__(self, *lines):
+        for line in lines:
+            self.lines.append("    " * self.level + line)
+
+    def block(self):
+        writer = self
+
+        class _Block:
+            def __enter__(self):
+                writer.level += 1
+
+            def __exit__(self, *exc):
+                writer.level -= 1
+
+        return _Block()
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def value_names(plan: Plan) -> dict:
+    """Source expression of every value at step ``t`` (inside the loop)."""
+    cell = plan.cell
+    names = {}
+    for d in cell.inputs:
+        names[d.name] = f"v_{d.name}"
+    for p in cell.params:
+        names[p.name] = f"p_{p.name}"
+    for s in plan.states:
+        roll = s in plan.rolling
+        names[s] = f"_S_{s}[(t + 1) % 2]" if roll else f"_S_{s}[t + 1]"
+        names[prev_name(s)] = f"_S_{s}[t % 2]" if roll else f"_S_{s}[t]"
+    for name, loc in plan.storage.items():
+        if loc[0] == "slot":
+            names[name] = f"v_{name}"
+        elif loc[0] == "tape":
+            names[name] = f"_Y_{name}[t]"
+        elif loc[0] == "temp":
+            names[name] = f"_Y_{name}"
+    return names
+
+
+def slot_views(plan: Plan, buffer: str = "_Pt") -> list[str]:
+    """``v_name = _Pt[:, lo:hi]`` for every value that lives in a slot."""
+    out = []
+    for name, loc in plan.storage.items():
+        if loc[0] == "slot":
+            out.append(f"v_{name} = {buffer}[:, {loc[1]}:{loc[2]}]")
+    return out
+
+
+def param_lines(plan: Plan) -> list[str]:
+    return [f"p_{p.name} = params[{p.name!r}]" for p in plan.cell.params]
+
+
+def source_stacks(plan: Plan) -> list[str]:
+    """Stacked matrices of every early source: ``_M_x`` (rows lo:hi of the slots)."""
+    out = []
+    for v, (lo, hi, blocks) in plan.sources.items():
+        spec = [(b_lo - lo, b_hi - lo, f"p_{m}", float(c)) for b_lo, b_hi, m, c in blocks]
+        out.append(f"_M_{v} = _stack({hi - lo}, {plan.n[v]}, [{', '.join(f'({a}, {b}, {m}, {c!r})' for a, b, m, c in spec)}], dt)")
+    return out
+
+
+def forward_source(plan: Plan, fname: str = "forward") -> str:
+    """Python source of the forward function (see the module docstring)."""
+    cell = plan.cell
+    names = value_names(plan)
+    w = Writer()
+    inputs = [d.name for d in cell.inputs]
+    w(f"def {fname}(xs, params, init, mask):")
+    with w.block():
+        w('"""Forward pass of cell {!r}, generated from its description.'.format(cell.name), "")
+        w("Parameters", "----------")
+        w("xs : dict", "    " + ", ".join(f"{n}: (T, B, {plan.n[n]})" for n in inputs))
+        w("params : dict", "    " + ", ".join(f"{p}: {s}" for p, s in plan.shapes.items()))
+        w("init : dict", "    initial states " + ", ".join(f"{s}: (B, {plan.n[s]})" for s in plan.states))
+        w("mask : (T, B, 1) bool array or None", "    True where step t of sequence b is valid.", "")
+        w("Returns", "-------", "tape : dict", "    the arrays the backward pass reads.", '"""')
+        for n in inputs:
+            w(f"{n} = xs[{n!r}]")
+        w(*param_lines(plan))
+        first = plan.states[0]
+        w(f"B = init[{first!r}].shape[0]", f"dt = init[{first!r}].dtype", f"T = {inputs[0]}.shape[0]")
+        w(*source_stacks(plan))
+        _input_projection(plan, w)
+        for s in plan.states:
+            steps = "2" if s in plan.rolling else "T + 1"
+            w(f"_S_{s} = np.empty(({steps}, B, {plan.n[s]}), dt)", f"_S_{s}[0] = init[{s!r}]")
+        for name, loc in plan.storage.items():
+            if loc[0] == "tape":
+                w(f"_Y_{name} = np.empty((T, B, {plan.n[name]}), dt)")
+            elif loc[0] == "temp":
+                w(f"_Y_{name} = np.empty((B, {plan.n[name]}), dt)")
+        rec = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "previous"]
+        for v, lo, hi in rec:
+            w(f"_R_{v} = np.empty((B, {hi - lo}), dt)")
+        w("_keep = None if mask is None else ~mask")
+        w("for t in range(T):")
+        with w.block():
+            w("_Pt = _P[t]")
+            for n in inputs:
+                w(f"v_{n} = {n}[t]")
+            for v, lo, hi in rec:
+                w(f"np.matmul({names[v]}, _M_{v}.T, out=_R_{v})")
+                w(f"_Pt += _R_{v}" if (lo, hi) == (0, plan.width) else f"_Pt[:, {lo}:{hi}] += _R_{v}")
+            _bare_previous(plan, w, names)
+            for f, lo, hi, _ in plan.groups:
+                w(f"{_FN[f]}(_Pt[:, {lo}:{hi}], out=_Pt[:, {lo}:{hi}])")
+            w(*slot_views(plan))
+            for name in plan.order:
+                if name in plan.late:
+                    _late(plan, w, name, names)
+                elif name in plan.pointwise:
+                    expr = plan.aux[name][0] if name in plan.aux else plan.exprs[name]
+                    loc = plan.storage[name]
+                    alias = None
+                    if loc[0] == "slot":
+                        alias = next((s.name for s in expr.free_symbols
+                                      if plan.storage.get(s.name) == loc and s.name != name), None)
+                    w(*emit_into(expr, names[name], names, alias=alias))
+                if name in plan.slots and name in plan.states:
+                    w(f"{names[name]}[...] = v_{name}")
+            w("if mask is not None:")
+            with w.block():
+                for s in plan.states:
+                    w(f"np.copyto({names[s]}, {names[prev_name(s)]}, where=_keep[t])")
+        tape = {n: n for n in inputs}
+        tape.update({f"_S_{s}": f"_S_{s}" for s in plan.states if s not in plan.rolling})
+        tape.update({f"_F_{s}": f"_S_{s}[{'T % 2' if s in plan.rolling else 'T'}].copy()" for s in plan.states})
+        tape.update({f"_Y_{n}": f"_Y_{n}" for n, loc in plan.storage.items() if loc[0] == "tape"})
+        if any(plan.storage[n][0] == "slot" for n in plan.needed if n in plan.storage):
+            tape["_P"] = "_P"
+        w("return {" + ", ".join(f"{k!r}: {v}" for k, v in tape.items()) + "}")
+    return w.text()
+
+
+_FN = {"sigmoid": "_sigmoid", "tanh": "np.tanh", "relu": "_relu", "exp": "np.exp"}
+
+
+def _input_projection(plan, w):
+    cell = plan.cell
+    w(f"_P = np.empty((T, B, {plan.width}), dt)")
+    w(f"_P2 = _P.reshape(T * B, {plan.width})")
+    ins = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "input"]
+    first = max(ins, key=lambda s: s[2] - s[1]) if ins else None
+    if first is None:
+        w("_P2.fill(0)")
+    else:
+        v, lo, hi = first
+        target = "_P2" if (lo, hi) == (0, plan.width) else f"_P2[:, {lo}:{hi}]"
+        w(f"np.matmul({v}.reshape(T * B, {plan.n[v]}), _M_{v}.T, out={target})")
+        if lo > 0:
+            w(f"_P2[:, :{lo}] = 0")
+        if hi < plan.width:
+            w(f"_P2[:, {hi}:] = 0")
+        first = v
+    for v, lo, hi in ins:
+        if v != first:
+            w(f"_P2[:, {lo}:{hi}] += {v}.reshape(T * B, {plan.n[v]}) @ _M_{v}.T")
+    if plan.biases:
+        w("_P2 += _stack_bias(" + str(plan.width) + ", [" +
+          ", ".join(f"({lo}, {hi}, p_{b}, {float(c)!r})" for lo, hi, b, c in plan.biases) + "], dt)")
+    for eq in cell.equations:  # bare input vectors in a linear stage
+        if eq.is_linear:
+            lo, hi = plan.slots[eq.target]
+            for t in cell.terms(eq.target):
+                if t.matrix is None and cell.role(t.vector) == "input":
+                    w(f"_P[:, :, {lo}:{hi}] += {float(t.coeff)!r} * {t.vector}")
+
+
+def _bare_previous(plan, w, names):
+    cell = plan.cell
+    for eq in cell.equations:
+        if eq.is_linear and eq.target not in plan.late:
+            lo, hi = plan.slots[eq.target]
+            for t in cell.terms(eq.target):
+                if t.matrix is None and cell.role(t.vector) == "previous":
+                    w(f"_Pt[:, {lo}:{hi}] += {float(t.coeff)!r} * {names[t.vector]}")
+
+
+def _late(plan, w, name, names):
+    """A linear stage reading values of the same step: its own GEMMs, added to its slot."""
+    cell = plan.cell
+    for t in cell.terms(name):
+        role = cell.role(t.vector)
+        if role in ("param", "input") or (t.matrix is None and role == "param"):
+            continue
+        part = f"{names[t.vector]} @ p_{t.matrix}.T" if t.matrix else names[t.vector]
+        w(f"v_{name} += {part}" if t.coeff == 1 else f"v_{name} += {float(t.coeff)!r} * ({part})")

@@ -1,0 +1,137 @@
+"""Print per-unit SymPy expressions as NumPy array code.
+
+A pointwise stage's scalar expression is printed once and runs on whole (B, n)
+arrays: each unit symbol becomes an array variable (``names`` maps symbol name
+to source), functions come from the activation table
+:data:`~symrnn.spec.symbols.FUNCTIONS` (its ``numpy`` spelling, resolved in
+:data:`RUNTIME`, checked at import) and constants are plain Python floats, so
+float32 arrays stay float32.  :func:`emit_into` writes the outermost operation
+into a destination with ``out=`` so results land in preallocated memory.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..errors import CompileError
+from ..spec.symbols import FUNCTIONS
+from .runtime import RUNTIME
+
+__all__ = ["to_source", "emit_into"]
+
+for _row in FUNCTIONS.values():  # one table; every spelling must resolve here
+    if _row.numpy.split(".")[0] not in RUNTIME:
+        raise ImportError(f"activation {_row.name!r}: numpy spelling {_row.numpy!r} is not in the codegen runtime")
+
+_NUMPY = {f: row.numpy for f, row in FUNCTIONS.items()}
+
+
+def _num(x) -> str:
+    x = sp.nsimplify(x)
+    if x.is_Integer:
+        return f"{int(x)}.0" if abs(int(x)) < 2**53 else repr(float(x))
+    return repr(float(x))
+
+
+def to_source(expr, names) -> str:
+    """Python source for ``expr`` with symbols replaced by ``names[name]``.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> i, g = symrnn.Vec("i", 3), symrnn.Vec("g", 3)
+    >>> to_source(i * (1 - g**2), {"i": "v_i", "g": "v_g"})
+    '(1.0 - v_g**2)*v_i'
+    """
+    return _p(sp.sympify(expr), names)
+
+
+def _p(e, names, prec=0) -> str:
+    if e.is_Symbol:
+        try:
+            return names[e.name]
+        except KeyError:
+            raise CompileError(f"generated code reads {e.name!r}, which is not available") from None
+    if e.is_Number:
+        s = _num(e)
+        return f"({s})" if s.startswith("-") and prec else s
+    if isinstance(e, sp.Add):
+        pos, neg = [], []
+        for a in sorted(e.args, key=lambda a: (a.is_Number, sp.default_sort_key(a))):
+            c, _ = a.as_coeff_Mul()
+            (neg if c.is_Number and c < 0 else pos).append(a)
+        out = " + ".join(_p(a, names, 1) for a in pos) if pos else "-" + _p(-neg.pop(0), names, 3)
+        for a in neg:
+            out += " - " + _p(-a, names, 2)
+        return f"({out})" if prec > 1 else out
+    if isinstance(e, sp.Mul):
+        c, rest = e.as_coeff_Mul()
+        if c == -1:
+            return f"(-{_p(rest, names, 3)})" if prec else f"-{_p(rest, names, 3)}"
+        nums, dens = [], []
+        for f in sp.Mul.make_args(e):
+            if f.is_Pow and f.exp.is_Number and f.exp < 0:
+                dens.append(sp.Pow(f.base, -f.exp))
+            else:
+                nums.append(f)
+        s = "*".join(_p(f, names, 3) for f in nums) if nums else "1.0"
+        if dens:
+            s += "/" + (_p(dens[0], names, 4) if len(dens) == 1 else "(" + "*".join(_p(d, names, 3) for d in dens) + ")")
+        return f"({s})" if prec > 3 else s
+    if e.is_Pow:
+        base, exp = e.args
+        if exp == sp.Rational(1, 2):
+            return f"np.sqrt({_p(base, names)})"
+        if exp.is_Number and exp < 0:
+            return f"(1.0/{_p(sp.Pow(base, -exp), names, 4)})"
+        ex = str(int(exp)) if exp.is_Integer else _num(exp)
+        return f"{_p(base, names, 4)}**{ex}"
+    if isinstance(e, sp.Heaviside):
+        return f"_heaviside({_p(e.args[0], names)})"
+    if isinstance(e, sp.Function) and type(e) in _NUMPY:
+        return f"{_NUMPY[type(e)]}({_p(e.args[0], names)})"
+    raise CompileError(f"cannot generate NumPy code for {e!r} (function {type(e).__name__!r}); "
+                       "add it to symrnn.spec.symbols.FUNCTIONS")
+
+
+def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
+    """Statements computing ``expr`` into the array ``dst`` (outermost op with ``out=``).
+
+    ``alias`` names the symbol whose storage ``dst`` is (it is read first).
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> a, r, x = (symrnn.Vec(n, 3) for n in ("a", "r", "x"))
+    >>> emit_into(symrnn.tanh(a * r + x), "D", {"a": "A", "r": "R", "x": "D"}, alias="x")
+    ['D += A*R', 'np.tanh(D, out=D)']
+    """
+    expr = sp.sympify(expr)
+    if alias is not None:
+        if expr.is_Symbol and expr.name == alias:
+            return []
+        if isinstance(expr, sp.Function) and type(expr) in _NUMPY:
+            return emit_into(expr.args[0], dst, names, alias) + [f"{_NUMPY[type(expr)]}({dst}, out={dst})"]
+        if isinstance(expr, sp.Add) and any(a.is_Symbol and a.name == alias for a in expr.args):
+            rest = sp.Add(*(a for a in expr.args if not (a.is_Symbol and a.name == alias)))
+            if alias not in {s.name for s in rest.free_symbols}:
+                return [f"{dst} += {_p(rest, names, 1)}"]
+        return [f"np.copyto({dst}, {_p(expr, names)})"]
+    if expr.is_Symbol or expr.is_Number:
+        return [f"np.copyto({dst}, {_p(expr, names)})"]
+    if isinstance(expr, sp.Function) and type(expr) in _NUMPY:
+        arg = expr.args[0]
+        if arg.is_Symbol:
+            return [f"{_NUMPY[type(expr)]}({_p(arg, names)}, out={dst})"]
+        return emit_into(arg, dst, names) + [f"{_NUMPY[type(expr)]}({dst}, out={dst})"]
+    if isinstance(expr, sp.Add):
+        first, *rest = sorted(expr.args, key=lambda a: (a.is_Number, sp.default_sort_key(a)))
+        out = emit_into(first, dst, names)
+        for a in rest:
+            c, _ = a.as_coeff_Mul()
+            out.append(f"{dst} -= {_p(-a, names, 1)}" if c.is_Number and c < 0 else f"{dst} += {_p(a, names, 1)}")
+        return out
+    if isinstance(expr, sp.Mul) and len(expr.args) == 2 and not any(a.is_Pow and a.exp < 0 for a in expr.args):
+        a, b = expr.args
+        return [f"np.multiply({_p(a, names)}, {_p(b, names)}, out={dst})"]
+    return [f"np.copyto({dst}, {_p(expr, names)})"]

@@ -1,0 +1,56 @@
+"""The namespace generated kernels run in: stable activations and stacking helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["RUNTIME"]
+
+
+def _sigmoid(a, out=None):
+    """σ(a) = 0.5 (1 + tanh(a/2)): no overflow for any finite ``a``, any float dtype."""
+    out = np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def _relu(a, out=None):
+    return np.maximum(a, 0, out=out)
+
+
+def _heaviside(a, out=None):
+    """H(a) with H(0) = 0, in the dtype of ``a``."""
+    if out is None:
+        return (a > 0).astype(a.dtype)
+    np.greater(a, 0, out=out)
+    return out
+
+
+def _stack(rows, cols, blocks, dt):
+    """Rows ``lo:hi`` of a (rows, cols) matrix are ``coeff * M`` (summed), zero elsewhere."""
+    out = np.zeros((rows, cols), dt)
+    for lo, hi, m, c in blocks:
+        out[lo:hi] += m if c == 1.0 else c * m
+    return out
+
+
+def _stack_bias(width, blocks, dt):
+    out = np.zeros(width, dt)
+    for lo, hi, b, c in blocks:
+        out[lo:hi] += b if c == 1.0 else c * b
+    return out
+
+
+def _acc(grads, name, value):
+    """Add ``value`` to ``grads[name]`` (a parameter may appear in several blocks)."""
+    if name in grads:
+        grads[name] = grads[name] + value
+    else:
+        grads[name] = value
+
+
+RUNTIME = {"np": np, "_sigmoid": _sigmoid, "_relu": _relu, "_heaviside": _heaviside,
+           "_stack": _stack, "_stack_bias": _stack_bias, "_acc": _acc}
+"""Names generated source may use."""
