@@ -1,1 +1,27 @@
-"""Graph neural networks (networkx, scipy.sparse)."""
+"""Graph neural networks on networkx graphs and scipy.sparse: GCN, ChebNet, spectral filters, GAT.
+
+Numeric layers come as ``*_forward(graph, X, params…) -> (Y, tape)`` and
+``*_backward(tape, dY) -> {name: gradient}``, float64, matching PyTorch
+Geometric's ``GCNConv``, ``ChebConv`` and ``GATConv`` (see each module for the
+exact conventions: self-loops, λ_max, heads).  A graph is a networkx graph or a
+validated :class:`Graph` (:func:`as_graph`, :func:`from_edges`).
+
+References
+----------
+Z. Wu, S. Pan, F. Chen, G. Long, C. Zhang and P. S. Yu, "A Comprehensive
+Survey on Graph Neural Networks", IEEE TNNLS 32(1), 2021.
+"""
+
+from .cheb import ChebTape, cheb, cheb_backward, cheb_forward, chebyshev_terms
+from .gat import GATTape, closed_neighbourhoods, gat, gat_backward, gat_forward
+from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
+from .graph import Graph, as_graph, check_features, from_edges
+from .normalize import gcn_adjacency, laplacian, scaled_laplacian
+
+__all__ = [
+    "Graph", "as_graph", "from_edges", "check_features",
+    "gcn_adjacency", "laplacian", "scaled_laplacian",
+    "gcn", "gcn_forward", "gcn_backward", "GCNTape",
+    "cheb", "cheb_forward", "cheb_backward", "chebyshev_terms", "ChebTape",
+    "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "GATTape",
+]

@@ -1,0 +1,163 @@
+"""The normalised operators graph layers multiply by, as scipy.sparse CSR matrices.
+
+========================= =================================================== =====================
+operator                  formula                                             used by
+========================= =================================================== =====================
+:func:`gcn_adjacency`     Â = D̃^{-1/2} Ã D̃^{-1/2},  Ã = A + (missing loops)    GCN (Kipf & Welling)
+:func:`laplacian`         L = I − D^{-1/2} A₀ D^{-1/2},  A₀ = A without loops  spectral filters
+:func:`scaled_laplacian`  L̃ = (2/λ_max) L − I                                  ChebNet
+========================= =================================================== =====================
+
+Conventions (those of PyTorch Geometric 2.x, so results match it):
+
+* **GCN self-loops** follow ``add_remaining_self_loops``: a node that already
+  has a self-loop keeps *its* weight; every other node gets weight 1 (2 with
+  ``improved=True``).  Kipf & Welling's Ã = A + I instead adds 1 to an
+  existing loop; the two agree on graphs without self-loops.
+* **Degrees** are weighted row sums; a zero degree gives D^{-1/2} = 0, so an
+  isolated node contributes nothing (its GCN output is its own feature when
+  self-loops are added, the bias alone when they are not).
+* **Laplacian**: existing self-loops are dropped and L_ii = 1 for *every*
+  node, isolated ones included (PyG ``get_laplacian(normalization="sym")``;
+  networkx's ``normalized_laplacian_matrix`` puts 0 there instead).  Its
+  eigenvalues lie in [0, 2].
+
+References
+----------
+T. N. Kipf and M. Welling, "Semi-Supervised Classification with Graph
+Convolutional Networks", ICLR 2017.  M. Defferrard, X. Bresson and
+P. Vandergheynst, "Convolutional Neural Networks on Graphs with Fast Localized
+Spectral Filtering", NeurIPS 2016.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sps
+
+from ..errors import InputError
+from .graph import Graph, as_graph
+
+__all__ = ["gcn_adjacency", "laplacian", "scaled_laplacian", "inv_sqrt_degree"]
+
+
+def inv_sqrt_degree(adjacency) -> np.ndarray:
+    """D^{-1/2} as a vector: ``deg**-0.5`` with 0 where the (row-sum) degree is 0.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sps
+    >>> inv_sqrt_degree(sps.csr_array([[0.0, 4.0], [4.0, 0.0]])).tolist()
+    [0.5, 0.5]
+    """
+    deg = np.asarray(adjacency.sum(axis=1)).ravel()
+    out = np.zeros_like(deg)
+    pos = deg > 0
+    out[pos] = deg[pos] ** -0.5
+    return out
+
+
+def _scale(adj: sps.csr_array, left: np.ndarray, right: np.ndarray) -> sps.csr_array:
+    """diag(left) · adj · diag(right) without forming the diagonals."""
+    out = adj.copy()
+    rows = np.repeat(np.arange(adj.shape[0]), np.diff(adj.indptr))
+    out.data = left[rows] * adj.data * right[adj.indices]
+    return out
+
+
+def gcn_adjacency(graph, *, add_self_loops: bool = True, improved: bool = False) -> sps.csr_array:
+    """Kipf & Welling's renormalised adjacency Â = D̃^{-1/2} Ã D̃^{-1/2} (PyG ``gcn_norm``).
+
+    Parameters
+    ----------
+    graph : networkx graph or Graph
+        Must be undirected.
+    add_self_loops : bool
+        Add a loop of weight 1 (2 if ``improved``) to every node without one.
+    improved : bool
+        PyG's ``improved=True`` (loop weight 2).  PyG 2.8's ``GCNConv`` silently
+        ignores ``improved`` when called without ``edge_weight``; here it always applies.
+
+    Returns
+    -------
+    scipy.sparse.csr_array, shape (N, N), symmetric
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> gcn_adjacency(nx.path_graph(2)).toarray()
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
+    g = as_graph(graph).require_undirected("gcn_adjacency")
+
+    def build():
+        adj = g.adjacency
+        if add_self_loops:
+            fill = 2.0 if improved else 1.0
+            has_loop = np.zeros(g.num_nodes, dtype=bool)
+            coo = adj.tocoo()
+            has_loop[coo.row[coo.row == coo.col]] = True
+            diag = np.where(has_loop, 0.0, fill)
+            adj = (adj + sps.diags_array(diag, format="csr")).tocsr()
+            adj.sort_indices()
+        d = inv_sqrt_degree(adj)
+        return _scale(adj, d, d)
+
+    return g.cached(("gcn", add_self_loops, improved), build)
+
+
+def laplacian(graph) -> sps.csr_array:
+    """The symmetric normalised Laplacian L = I − D^{-1/2} A₀ D^{-1/2} (self-loops dropped).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> laplacian(nx.path_graph(2)).toarray()
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    g = as_graph(graph).require_undirected("laplacian")
+
+    def build():
+        adj = g.adjacency.copy()
+        adj.setdiag(0.0)
+        adj.eliminate_zeros()
+        d = inv_sqrt_degree(adj)
+        out = (sps.identity(g.num_nodes, format="csr") - _scale(adj, d, d)).tocsr()
+        out.sort_indices()
+        return out
+
+    return g.cached(("laplacian",), build)
+
+
+def scaled_laplacian(graph, lambda_max: float = 2.0) -> sps.csr_array:
+    """ChebNet's rescaled Laplacian L̃ = (2/λ_max) L − I (PyG ``ChebConv.__norm__``).
+
+    With λ_max = 2 (PyG's default for ``normalization="sym"``) L̃ = −D^{-1/2} A₀ D^{-1/2}.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> scaled_laplacian(nx.path_graph(2)).toarray()
+    array([[ 0., -1.],
+           [-1.,  0.]])
+    """
+    lam = _lambda_max(lambda_max)
+    g = as_graph(graph)
+
+    def build():
+        out = ((2.0 / lam) * laplacian(g) - sps.identity(g.num_nodes, format="csr")).tocsr()
+        out.sort_indices()
+        return out
+
+    return g.cached(("scaled", lam), build)
+
+
+def _lambda_max(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
+            or not math.isfinite(value) or value <= 0:
+        raise InputError(f"lambda_max must be a finite number > 0, got {value!r}")
+    return float(value)
