@@ -48,8 +48,10 @@ def targets(cell: Cell) -> tuple[str, ...]:
 
 
 def variables(cell: Cell) -> tuple[str, ...]:
-    """Names a Jacobian can be taken *with respect to*: every vector of the step, vector parameters included."""
-    return tuple(n for n, (role, d) in cell.declared.items() if not d.is_matrix)
+    """Names a Jacobian can be taken *with respect to*: previous states, inputs, the step's vectors, vector parameters."""
+    order = {"previous": 0, "input": 1, "intermediate": 2, "state": 2, "param": 3}
+    names = [n for n, (role, d) in cell.declared.items() if not d.is_matrix]
+    return tuple(sorted(names, key=lambda n: order[cell.declared[n][0]]))
 
 
 def _check(cell: Cell, of: str, wrt: str) -> None:
