@@ -1,1 +1,50 @@
-"""The proof engine: theorems, verdicts and the provers behind them."""
+"""The proof engine: theorems, verdicts and the provers behind them.
+
+A :class:`Theorem` pairs a statement with a check; running it gives a
+:class:`Verdict` whose status says how strong the check was:
+
+* ``proved`` — a symbolic proof for every size (and every sequence length);
+* ``proved_for_dims`` — a symbolic proof at explicit small sizes only;
+* ``checked`` — numeric examples found no counterexample (the count is kept);
+* ``refuted`` — a concrete counterexample;
+* ``error`` — the statement could not be checked (bad names, shapes, time).
+
+Provers (each returns a :class:`Result`):
+
+* :func:`equivalent` — two step functions agree (per-unit normal forms, then
+  induction over time);
+* :func:`state_identity`, :func:`independent_of`, :func:`depends_only_on`, :func:`diagonal_jacobian`;
+* :func:`inequality` — bounds by vertex enumeration of multilinear polynomials;
+* :func:`identity` — identities of SymPy expressions (parameter counts);
+* :func:`same_sequences` — rewriting over sequence operators (bidirectional).
+
+:func:`catalogue` loads the shipped theorems (:mod:`symrnn.proofs`) and
+:func:`run` checks a list of theorems, each in its own time limit.
+
+Examples
+--------
+>>> import symrnn
+>>> from symrnn.prove import Theorem, equivalent
+>>> gru = symrnn.cell("gru_reset_before")
+>>> t = Theorem("gru_is_rnn", "A GRU with z = 0 and r = 1 is a simple RNN.",
+...             lambda: equivalent(gru.substitute({"z": 0, "r": 1}), symrnn.cell("rnn"),
+...                                rename={"W_n": "W", "U_n": "U", "b_n": "b"}),
+...             references=("Cho et al. 2014",))
+>>> t.run().status
+'proved'
+"""
+
+from .bounds import inequality
+from .claims import depends_only_on, diagonal_jacobian, identity, independent_of, state_identity
+from .equivalence import INDUCTION, equivalent
+from .runner import catalogue, run
+from .sequences import bi, pair, rev, same_sequences, scan, seq, swap
+from .theorem import Theorem
+from .verdict import STATUSES, Result, Verdict
+
+__all__ = [
+    "Theorem", "Result", "Verdict", "STATUSES", "INDUCTION",
+    "equivalent", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian", "inequality", "identity",
+    "same_sequences", "seq", "rev", "pair", "swap", "scan", "bi",
+    "catalogue", "run",
+]

@@ -1,1 +1,27 @@
-"""Public hypothesis strategies for testing recurrent and graph implementations."""
+"""Public hypothesis strategies for testing recurrent implementations.
+
+In the style of :mod:`hypothesis.extra.numpy`: plain functions with
+keyword-only options that return strategies; invalid arguments raise
+:class:`~symrnn.errors.InputError` naming the argument, before any drawing.
+Arrays follow :mod:`symrnn.numeric`'s layout: a matrix parameter ``(rows,
+cols)`` as declared, a vector parameter ``(n,)``, a sequence ``(T, B, n)``, an
+initial state ``(B, n)``.
+
+Typical use, testing your own GRU against the reference evaluator::
+
+    from hypothesis import given
+    from symrnn import cell, numeric, testing
+
+    gru = cell("gru_reset_after")
+
+    @given(testing.examples(gru, max_size=4))
+    def test_my_gru(ex):
+        ref, _, _ = numeric.run(gru, ex.params, ex.inputs, ex.initial)
+        assert np.allclose(my_gru(ex.params, ex.inputs["x"], ex.initial["h"]), ref)
+
+Trees and graphs join later.
+"""
+
+from ._strategies import Example, examples, initial_states, params_for, sequences, sizes
+
+__all__ = ["sizes", "params_for", "sequences", "initial_states", "examples", "Example"]

@@ -1,0 +1,163 @@
+"""Numeric search for counterexamples with the reference evaluator.
+
+Used when a symbolic check does not close: both descriptions run on the same
+drawn parameters, inputs and initial states (through
+:func:`symrnn.numeric.run`), at small sizes.  A difference is a concrete
+counterexample (``refuted``); no difference in N examples is ``checked`` with
+N — never ``proved``.  Examples are drawn with :mod:`symrnn.testing`'s
+hypothesis strategies (deterministically: ``derandomize=True``); without
+hypothesis installed, with a seeded NumPy generator of the same layout.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from ..numeric import run
+from ..numeric.params import param_shapes, vector_sizes
+from .normal_form import NormalForm
+
+__all__ = ["PairDraw", "search_pair", "find_counterexample"]
+
+TOL = 1e-9
+SHRINK_SECONDS = 1.0
+"""Time after which hypothesis' shrinking of a counterexample stops (the case found so far is kept)."""
+
+
+class _StopShrinking(Exception):
+    pass
+
+
+def find_counterexample(strategy_fn: Callable, numpy_fn: Callable, differs: Callable, *, examples: int, seed: int = 0):
+    """Draw up to ``examples`` cases; return ``(case, n_tried)`` with ``case`` None if none differs.
+
+    ``strategy_fn()`` builds a hypothesis strategy of cases, ``numpy_fn(rng)``
+    draws one case without hypothesis, ``differs(case)`` is the property.
+    """
+    try:
+        from hypothesis import HealthCheck, Phase, find, settings
+        from hypothesis.errors import NoSuchExample
+    except ImportError:
+        rng = np.random.default_rng(seed)
+        for k in range(examples):
+            case = numpy_fn(rng)
+            if differs(case):
+                return case, k + 1
+        return None, examples
+    opts = settings(max_examples=examples, database=None, derandomize=True, deadline=None,
+                    phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+    best = []
+    start_shrink = [0.0]
+
+    def condition(case):  # shrinking stops after SHRINK_SECONDS with the smallest case so far
+        if best and time.perf_counter() - start_shrink[0] > SHRINK_SECONDS:
+            raise _StopShrinking
+        if differs(case):
+            if not best:
+                start_shrink[0] = time.perf_counter()
+            best[:] = [case]
+            return True
+        return False
+
+    try:
+        return find(strategy_fn(), condition, settings=opts), examples
+    except NoSuchExample:
+        return None, examples
+    except _StopShrinking:
+        return best[0], examples
+
+
+@dataclass
+class PairDraw:
+    """How to draw one shared example for two cells ``a`` and ``b`` (``a`` renamed into ``b``)."""
+
+    nf_a: NormalForm
+    b: object
+    size_map: dict
+    max_size: int = 2
+    length: int = 3
+
+    @property
+    def a(self):
+        return self.nf_a.cell
+
+    def a_sizes(self, b_sizes: dict) -> dict:
+        out = {}
+        for s in self.a.sizes:
+            if s.name in self.size_map:
+                e = sp.sympify(self.size_map[s.name])
+                out[s.name] = int(e.xreplace({f: b_sizes[f.name] for f in e.free_symbols}))
+            elif s.name in b_sizes:
+                out[s.name] = b_sizes[s.name]
+            else:
+                out[s.name] = 1
+        return out
+
+    def a_params(self, pb: dict, extra: dict) -> dict:
+        out = {}
+        for p in self.a.params:
+            value = self.nf_a.rename.get(p.name, p.name)
+            if isinstance(value, str):
+                out[p.name] = pb[value] if value in pb else extra[p.name]
+            else:
+                names = sorted(s.name for s in value.free_symbols)
+                fn = sp.lambdify([sp.Symbol(n, real=True) for n in names], value, "numpy")
+                out[p.name] = np.broadcast_to(fn(*(pb[n] for n in names)), extra[p.name].shape).copy()
+        return out
+
+    def strategy(self):
+        from hypothesis import strategies as st
+
+        from .. import testing
+
+        @st.composite
+        def build(draw):
+            sb = draw(testing.sizes(self.b, max_value=self.max_size))
+            sa = self.a_sizes(sb)
+            return (sb, sa, draw(testing.params_for(self.b, sb)), draw(testing.params_for(self.a, sa)),
+                    draw(testing.sequences(self.b, sb, length=self.length)), draw(testing.initial_states(self.b, sb)))
+
+        return build()
+
+    def numpy(self, rng):
+        sb = {s.name: int(rng.integers(1, self.max_size + 1)) for s in self.b.sizes}
+        sa = self.a_sizes(sb)
+
+        def params(cell, sizes):
+            return {k: rng.uniform(-2, 2, v) for k, v in param_shapes(cell, sizes).items()}
+
+        nb = vector_sizes(self.b, sb)
+        xs = {d.name: rng.uniform(-2, 2, (self.length, 1, nb[d.name])) for d in self.b.inputs}
+        init = {d.name: rng.uniform(-1, 1, (1, nb[d.name])) for d in self.b.states}
+        return sb, sa, params(self.b, sb), params(self.a, sa), xs, init
+
+    def compare(self, case):
+        """``None`` if both cells agree on ``case``, else the first difference (a dict)."""
+        sb, sa, pb, extra, xs, init = case
+        pa = self.a_params(pb, extra)
+        name = self.nf_a.name
+        xa = {d.name: xs[name(d.name)] for d in self.a.inputs}
+        ia = {d.name: init[name(d.name)] for d in self.a.states}
+        _, _, trace_a = run(self.a, pa, xa, ia)
+        _, _, trace_b = run(self.b, pb, xs, init)
+        for t, (va, vb) in enumerate(zip(trace_a, trace_b), start=1):
+            for s in self.a.state_names:
+                diff = np.max(np.abs(va[s] - vb[name(s)]))
+                if not np.isfinite(diff) or diff > TOL * (1 + np.max(np.abs(vb[name(s)]))):
+                    return {"step": t, "state": name(s), "left": va[s], "right": vb[name(s)],
+                            "sizes": sb, "params": pb, "left_only_params": {k: v for k, v in extra.items() if self.nf_a.rename.get(k, k) not in pb
+                                                 and isinstance(self.nf_a.rename.get(k, k), str)},
+                            "inputs": {k: v[:t] for k, v in xs.items()}, "initial": init}
+        return None
+
+
+def search_pair(draw: PairDraw, *, examples: int = 40, seed: int = 0):
+    """Run :func:`find_counterexample` for two cells; returns ``(difference or None, n)``."""
+    case, n = find_counterexample(draw.strategy, draw.numpy, lambda c: draw.compare(c) is not None,
+                                  examples=examples, seed=seed)
+    return (draw.compare(case) if case is not None else None), n

@@ -1,0 +1,82 @@
+"""Finding theorems and running them, each inside its own time limit."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable, Iterable, Sequence
+
+from ..errors import SpecError, UnknownNameError
+from .theorem import Theorem
+from .verdict import Verdict
+
+__all__ = ["catalogue", "collect", "run"]
+
+
+def collect(module) -> list[Theorem]:
+    """Every :class:`Theorem` defined at the top level of ``module``, in order."""
+    return [v for v in vars(module).values() if isinstance(v, Theorem)]
+
+
+def catalogue(names: Sequence[str] | None = None) -> list[Theorem]:
+    """The shipped theorems (package :mod:`symrnn.proofs`), optionally selected by name.
+
+    The package is ``proofs/`` of a checkout, installed as ``symrnn.proofs``,
+    so a wheel and a checkout run the same catalogue.
+
+    Raises
+    ------
+    UnknownNameError
+        A requested name is not in the catalogue (the message lists them).
+
+    Examples
+    --------
+    >>> names = [t.name for t in catalogue()]
+    >>> "gru_reset_one_is_rnn_overstatement" in names
+    True
+    """
+    package = importlib.import_module("symrnn.proofs")
+    found: list[Theorem] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        found += collect(importlib.import_module(f"symrnn.proofs.{info.name}"))
+    seen = set()
+    for t in found:
+        if t.name in seen:
+            raise SpecError(f"theorem name {t.name!r} is used twice in symrnn.proofs")
+        seen.add(t.name)
+    if not names:
+        return found
+    by_name = {t.name: t for t in found}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise UnknownNameError(f"unknown theorem(s) {missing}; known theorems: {', '.join(by_name)}")
+    return [by_name[n] for n in names]
+
+
+def run(theorems: Iterable[Theorem], *, timeout: float | None = None,
+        progress: Callable[[int, int, Theorem, Verdict | None], None] | None = None) -> list[Verdict]:
+    """Check each theorem in turn; a failure in one becomes its ``error`` verdict.
+
+    ``progress(k, n, theorem, verdict)`` is called before (verdict None) and
+    after each theorem.
+
+    Examples
+    --------
+    >>> from symrnn.prove import Theorem, Result
+    >>> bad = Theorem("bad", "a check that crashes", lambda: 1 / 0)
+    >>> good = Theorem("good", "trivial", lambda: Result("proved", "by definition"))
+    >>> [v.status for v in run([bad, good])]
+    ['error', 'proved']
+    """
+    theorems = list(theorems)
+    out = []
+    for k, t in enumerate(theorems, start=1):
+        if progress:
+            progress(k, len(theorems), t, None)
+        v = t.run(timeout=timeout)
+        out.append(v)
+        if progress:
+            progress(k, len(theorems), t, v)
+    return out
