@@ -78,7 +78,16 @@ def _sup_abs(cell, d, ranges):
         return abs(d)
     if isinstance(d, sp.Heaviside):
         return sp.S.One
-    if isinstance(d, sp.Mul):
+    syms = list(d.free_symbols)
+    if len(syms) == 1:  # exact: extrema over the closure of the activation's range
+        y = syms[0]
+        iv = _range(cell, y.name)
+        if iv is None or not (iv.inf.is_finite and iv.sup.is_finite):
+            return None
+        ranges[y.name] = iv
+        closed = sp.Interval(iv.inf, iv.sup)
+        return sp.Max(abs(maximum(d, y, closed)), abs(minimum(d, y, closed)))
+    if isinstance(d, sp.Mul):  # several variables: sup of a product <= product of sups
         out = sp.S.One
         for f in d.args:
             s = _sup_abs(cell, f, ranges)
@@ -86,16 +95,7 @@ def _sup_abs(cell, d, ranges):
                 return None
             out *= s
         return out
-    syms = list(d.free_symbols)
-    if len(syms) != 1:
-        return None
-    y = syms[0]
-    iv = _range(cell, y.name)
-    if iv is None or not (iv.inf.is_finite and iv.sup.is_finite):
-        return None
-    ranges[y.name] = iv
-    closed = sp.Interval(iv.inf, iv.sup)
-    return sp.Max(abs(maximum(d, y, closed)), abs(minimum(d, y, closed)))
+    return None
 
 
 def jacobian_bound(desc, of: str | None = None, wrt: str | None = None) -> Bound | None:
