@@ -1,0 +1,77 @@
+"""``symrnn prove [NAMES…] [--json] [--report FILE.tex|.pdf|.md]``: check the theorem catalogue.
+
+Exit code 0 iff every verdict is as expected: nothing errors, nothing is
+refuted unexpectedly (theorems kept on purpose as false claims must come out
+refuted).  A progress bar goes to stderr when it is a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+
+NAME = "prove"
+HELP = "check the theorem catalogue (or the named theorems); exit 0 iff nothing is refuted unexpectedly or errors"
+FORMATS = (".md", ".tex", ".pdf")
+
+
+def add_arguments(parser):
+    parser.add_argument("names", nargs="*", metavar="NAME", help="theorems to check (default: all)")
+    parser.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    parser.add_argument("--report", metavar="FILE", help="write a report: FILE.md, FILE.tex or FILE.pdf")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help="time limit per theorem in seconds (default: each theorem's own, 10 s)")
+
+
+def _progress(stream):
+    if not stream.isatty():
+        return None
+
+    def show(k, n, theorem, verdict):
+        width = 24
+        done = k - (verdict is None)
+        bar = "#" * (width * done // n) + "-" * (width - width * done // n)
+        label = theorem.name if verdict is None else f"{theorem.name}: {verdict.status}"
+        stream.write(f"\r[{bar}] {done}/{n} {label[:60]:<60}")
+        if verdict is not None and k == n:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def run(args) -> int:
+    from .. import prove
+    from .._io import atomic_write, check_writable
+    from ..prove import report
+
+    target = None
+    if args.report:
+        target = Path(args.report)
+        if target.suffix.lower() not in FORMATS:
+            raise InputError(f"--report {args.report!r}: the file name must end in {', '.join(FORMATS)}")
+        check_writable(target)
+    if args.timeout is not None and not args.timeout > 0:
+        raise InputError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    theorems = prove.catalogue(args.names or None)
+    verdicts = prove.run(theorems, timeout=args.timeout, progress=_progress(sys.stderr))
+    if args.json:
+        total = sum(v.seconds for v in verdicts)
+        print(json.dumps({"theorems": [v.to_dict() for v in verdicts], "total_seconds": round(total, 4),
+                          "exit_code": report.exit_code(verdicts)}, indent=2, ensure_ascii=False))
+    else:
+        print(report.summary(verdicts))
+    if target is not None:
+        suffix = target.suffix.lower()
+        if suffix == ".md":
+            atomic_write(target, report.markdown(verdicts))
+        elif suffix == ".tex":
+            atomic_write(target, report.latex(verdicts))
+        else:
+            from .._latex_engine import compile_tex
+
+            atomic_write(target, compile_tex(report.latex(verdicts)))
+    return report.exit_code(verdicts)

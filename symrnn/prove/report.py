@@ -1,0 +1,119 @@
+"""Reports of a run: Markdown, LaTeX and PDF (statement, verdict, method, steps)."""
+
+from __future__ import annotations
+
+import json
+
+from ..spec.latex import document, tex_escape
+from .verdict import Verdict, _plain
+
+__all__ = ["summary", "markdown", "latex", "exit_code"]
+
+_UNICODE_TEX = {
+    "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "∈": r"$\in$", "·": r"$\cdot$", "⊙": r"$\odot$",
+    "∂": r"$\partial$", "σ": r"$\sigma$", "θ": r"$\theta$", "±": r"$\pm$", "−": "-", "↦": r"$\mapsto$",
+    "⟶": r"$\longrightarrow$", "→": r"$\to$", "×": r"$\times$", "√": r"$\sqrt{}$", "≈": r"$\approx$",
+    "\u0303": r"\~{}", "ĉ": "c", "…": "...", "–": "--", "—": "---",
+}
+
+
+def _tex(text: str) -> str:
+    """Running text with the Unicode of proof steps turned into LaTeX (pdflatex-safe)."""
+    out = []
+    for ch in tex_escape(str(text)):
+        out.append(_UNICODE_TEX.get(ch, ch if ord(ch) < 128 else "?"))
+    return "".join(out).replace("$$", "")
+
+
+def exit_code(verdicts) -> int:
+    """0 iff every verdict is as expected (no error, nothing refuted unexpectedly)."""
+    return 0 if all(v.as_expected for v in verdicts) else 1
+
+
+def summary(verdicts) -> str:
+    """A plain-text table: name, verdict, expectation mark and time; then totals.
+
+    Examples
+    --------
+    >>> from symrnn.prove import Result, Verdict
+    >>> print(summary([Verdict("t", "s", Result("proved", "m"), 0.5)]))  # doctest: +NORMALIZE_WHITESPACE
+    t  proved  ok  0.50 s
+    1 theorems in 0.50 s: 1 proved; 0 unexpected
+    """
+    verdicts = list(verdicts)
+    if not verdicts:
+        return "no theorems"
+    w = max(len(v.theorem) for v in verdicts)
+    lines = []
+    for v in verdicts:
+        mark = "ok" if v.as_expected else "UNEXPECTED"
+        note = " (expected refuted)" if v.expect == "refuted" else ""
+        extra = f"  {v.result.message}" if v.status == "error" else ""
+        lines.append(f"{v.theorem:<{w}}  {v.status:<15}  {mark}  {v.seconds:.2f} s{note}{extra}")
+    counts = {}
+    for v in verdicts:
+        counts[v.status] = counts.get(v.status, 0) + 1
+    total = sum(v.seconds for v in verdicts)
+    bad = sum(not v.as_expected for v in verdicts)
+    lines.append(f"{len(verdicts)} theorems in {total:.2f} s: "
+                 + ", ".join(f"{n} {s}" for s, n in counts.items()) + f"; {bad} unexpected")
+    return "\n".join(lines)
+
+
+def _counterexample(v: Verdict) -> str:
+    return json.dumps(_plain(v.result.counterexample), default=str) if v.result.counterexample else ""
+
+
+def markdown(verdicts, *, title: str = "symrnn theorems") -> str:
+    """A Markdown report: a summary table, then every theorem's statement and proof steps."""
+    verdicts = list(verdicts)
+    out = [f"# {title}", "", "| theorem | verdict | expected | time (s) |", "|---|---|---|---|"]
+    out += [f"| `{v.theorem}` | {v.status} | {v.expect} | {v.seconds:.2f} |" for v in verdicts]
+    for v in verdicts:
+        r = v.result
+        out += ["", f"## `{v.theorem}` — {r.status}", "", f"**Statement.** {v.statement}", ""]
+        if v.latex:
+            out += [f"$$ {v.latex} $$", ""]
+        out.append(f"**Verdict.** {r.status} (expected: {v.expect}) in {v.seconds:.2f} s"
+                   + (f", {r.examples} examples" if r.examples else "") + ".")
+        if r.method:
+            out += ["", f"**Method.** {r.method}"]
+        if v.references:
+            out += ["", "**References.** " + "; ".join(v.references)]
+        if r.message:
+            out += ["", f"**Error.** {r.message}"]
+        if r.steps:
+            out += ["", "**Steps.**", ""] + [f"1. `{s}`" if s.startswith("  ") else f"1. {s}" for s in r.steps]
+        if r.counterexample:
+            out += ["", "**Counterexample.**", "", "```json", _counterexample(v), "```"]
+    return "\n".join(out) + "\n"
+
+
+def latex(verdicts, *, title: str = "symrnn theorems") -> str:
+    """A standalone LaTeX document of the run (compiles with pdflatex)."""
+    verdicts = list(verdicts)
+    rows = "\n".join(f"\\texttt{{{_tex(v.theorem)}}} & {_tex(v.status)} & {_tex(v.expect)} & {v.seconds:.2f} \\\\"
+                     for v in verdicts)
+    body = ["\\section*{Summary}", "{\\small\\begin{tabular}{llll}", "theorem & verdict & expected & time (s) \\\\ \\hline",
+            rows, "\\end{tabular}}", "\\sloppy"]
+    for v in verdicts:
+        r = v.result
+        body.append(f"\\section*{{\\texttt{{{_tex(v.theorem)}}}: {_tex(r.status)}}}")
+        body.append(f"\\paragraph{{Statement.}} {_tex(v.statement)}")
+        if v.latex:
+            body.append(f"\\[ {v.latex} \\]")
+        body.append(f"\\paragraph{{Verdict.}} {_tex(r.status)} (expected: {_tex(v.expect)}) in {v.seconds:.2f}\\,s"
+                    + (f", {r.examples} examples" if r.examples else "") + ".")
+        if r.method:
+            body.append(f"\\paragraph{{Method.}} {_tex(r.method)}")
+        if v.references:
+            body.append("\\paragraph{References.} " + "; ".join(_tex(x) for x in v.references))
+        if r.message:
+            body.append(f"\\paragraph{{Error.}} {_tex(r.message)}")
+        if r.steps:
+            body.append("\\paragraph{Steps.}\n{\\small\\begin{enumerate}")
+            body += [f"\\item {_tex(s.strip())}" for s in r.steps]
+            body.append("\\end{enumerate}}")
+        if r.counterexample:
+            body.append(f"\\paragraph{{Counterexample.}} {{\\small {_tex(_counterexample(v))}}}")
+    return document(title, "\n".join(body))
