@@ -129,6 +129,12 @@ class ParameterGradient:
 def adjoint(desc, name: str) -> Adjoint:
     """The adjoint ε of a stage (or input) of one step in terms of the state adjoints δ.
 
+    Parameters
+    ----------
+    desc : Cell or Stacked
+    name : str
+        Any name :func:`~symrnn.derive.jacobian.jacobian` accepts as ``wrt``.
+
     Examples
     --------
     >>> import symrnn
