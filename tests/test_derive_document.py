@@ -16,10 +16,13 @@ needs_tex = pytest.mark.skipif(
 )
 
 
+EXTRA = {"user": user_cell, "rnn_relu": lambda: symrnn.cell("rnn", activation="relu")}
+
+
 @needs_tex
-@pytest.mark.parametrize("name", [*symrnn.cells.names(), "user"])
+@pytest.mark.parametrize("name", [*symrnn.cells.names(), *EXTRA])
 def test_every_document_compiles(name):
-    desc = user_cell() if name == "user" else symrnn.cell(name)
+    desc = EXTRA[name]() if name in EXTRA else symrnn.cell(name)
     pdf = compile_tex(derivation_document(desc, "tex"))
     assert pdf.startswith(b"%PDF")
 

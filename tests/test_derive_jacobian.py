@@ -102,3 +102,14 @@ def test_structured_algebra_is_canonical():
     assert diag(a, H) @ U != U @ diag(a, H)
     with pytest.raises(symrnn.ShapeError):
         matrix("W", H, symrnn.sizes("D")[0]) @ matrix("W", H, symrnn.sizes("D")[0])
+
+
+def test_relu_rnn_and_substituted_cells():
+    relu = symrnn.cell("rnn", activation="relu")
+    params, xs, prev = point(relu, seed=8)
+    values = forward_values(relu, params, xs, prev)
+    fd = fd_jacobian(step_fn(relu, params, xs, prev, "h", "h_prev"), prev["h"])
+    assert rel_err(evaluate_jacobian(relu, "h", "h_prev", values), fd) < 1e-7
+    lstm = symrnn.cell("lstm")
+    assert jacobian(lstm.substitute({"f": 1}), "c", "c_prev").is_identity()  # what a proof compares
+    assert jacobian(lstm.substitute({"f": 0}), "c", "c_prev").is_zero()

@@ -10,9 +10,24 @@ from .structured import Diag
 __all__ = ["unit_latex", "term_latex", "term_order", "partial_latex", "at_time", "adjoint_latex", "transpose_latex"]
 
 
+class _DerivativePrinter(_CellPrinter):
+    """The cell printer, plus the rectifier's derivative as an indicator: H(a) = 1[a > 0]."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        return rf"\mathbb{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+
+
 def unit_latex(cell, expr) -> str:
-    """A per-unit expression in the cell's notation (⊙ for per-unit products)."""
-    return _CellPrinter(cell, inline=False)._print(sp.sympify(expr))
+    """A per-unit expression in the cell's notation (⊙ for per-unit products).
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> relu_rnn = symrnn.cell("rnn", activation="relu")
+    >>> print(unit_latex(relu_rnn, symrnn.derive.jacobian(relu_rnn, "h", "a_h").diagonal()))
+    \\mathbb{1}\\left[\\mathbf{a}_{h,t} > 0\\right]
+    """
+    return _DerivativePrinter(cell, inline=False)._print(sp.sympify(expr))
 
 
 def _diag_latex(cell, expr) -> str:
