@@ -1,0 +1,360 @@
+"""Checks behind the graph theorems of ``proofs/graphs.py``; each returns a :class:`~symrnn.prove.Result`.
+
+Symbolic checks work on SymPy ``MatrixSymbol``s of symbolic size N, so a
+``proved`` verdict holds for every number of nodes; the facts each proof uses
+(PᵀP = I for a permutation, UᵀU = I for an orthonormal eigenbasis, diagonal
+matrices commute) are listed in its steps and applied by
+:func:`~symrnn.graphs.matalg.normal_form`.  Claims that are not reachable
+symbolically here (m-hop locality, GAT equivariance, the Laplacian spectrum)
+are ``checked`` on random graphs drawn with :mod:`symrnn.testing.graphs`
+(hypothesis when installed), with the example count; a failure is ``refuted``
+with the graph as counterexample.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import sympy as sp
+
+from ..prove.numeric import find_counterexample
+from ..prove.verdict import Result
+from .describe import chebyshev_matrices, describe_cheb, describe_gcn
+from .describe_gat import softmax_over
+from .matalg import Rules, same
+from .symbolic import graph_sizes, matrices
+
+__all__ = [
+    "cheb_two_terms_first_order", "renormalisation_to_gcn", "polynomial_filter_is_spatial",
+    "filter_commutes_with_laplacian", "polynomial_filter_is_local", "gcn_permutation_equivariant",
+    "cheb_permutation_equivariant", "gat_permutation_equivariant", "readouts_permutation_invariant",
+    "gat_zero_attention_is_mean", "laplacian_spectrum_in_0_2", "cheb_first_order_equals_gcn",
+]
+
+
+def _verdict(ok: bool, method: str, steps: list, lhs=None, rhs=None) -> Result:
+    if ok:
+        return Result("proved", method, steps)
+    return Result("refuted", method, steps + ["normal forms differ"], counterexample={"lhs": str(lhs), "rhs": str(rhs)})
+
+
+def cheb_two_terms_first_order() -> Result:
+    """ChebNet, K = 2, λ_max = 2, Θ₁ = −Θ₀  ⇒  Y = (I + D^{-1/2} A D^{-1/2}) X Θ₀ + 1bᵀ, every N.
+
+    Examples
+    --------
+    >>> cheb_two_terms_first_order().status
+    'proved'
+    """
+    layer = describe_cheb(2)
+    (N, F, G), X = layer.sizes, layer.X
+    Lt, L = list(layer.operators)
+    S = sp.MatrixSymbol("S", N, N)  # S = D^{-1/2} A D^{-1/2}
+    lam = sp.Symbol("lambda_max", positive=True)
+    Th0, Th1, b = layer.params
+    y = layer.pre.xreplace({Th1: -Th0})
+    y = y.xreplace({Lt: (2 / lam * L - sp.Identity(N)).xreplace({lam: 2})}).xreplace({L: sp.Identity(N) - S})
+    target = (sp.Identity(N) + S) * X * Th0 + sp.OneMatrix(N, 1) * b.T
+    ok, a, t = same(y, target)
+    steps = ["T₀ = I, T₁ = L̃; Y = X Θ₀ + L̃ X Θ₁ + 1bᵀ",
+             "L̃ = (2/λ_max) L − I = L − I at λ_max = 2; L = I − S with S = D^{-1/2} A D^{-1/2}, so L̃ = −S",
+             "Θ₁ = −Θ₀: Y = X Θ₀ + S X Θ₀ + 1bᵀ = (I + S) X Θ₀ + 1bᵀ",
+             f"normal form of both sides: {a}"]
+    return _verdict(ok, "matrix normal form (symbolic N, F, G)", steps, a, t)
+
+
+def renormalisation_to_gcn(*, examples: int = 25) -> Result:
+    """The renormalisation trick turns I + D^{-1/2}AD^{-1/2} (spectrum in [0, 2]) into GCN's Â (spectrum in (−1, 1]).
+
+    Symbolic part (every N): with Ã = A + I the degree vector is Ã1 = A1 + 1, so
+    D̃ = D + I.  Numeric part (``checked``): :func:`~symrnn.graphs.gcn` equals
+    D̃^{-1/2}(A + I)D̃^{-1/2} X W + 1bᵀ built densely, and the two spectra lie in
+    the stated intervals.
+    """
+    N, = graph_sizes("N")
+    A, = matrices("A", [(N, N)])
+    one = sp.OneMatrix(N, 1)
+    ok, _, _ = same((A + sp.Identity(N)) * one, A * one + one)
+    if not ok:  # pragma: no cover - sanity of the algebra
+        return Result("refuted", "degree identity", ["(A + I)1 ≠ A1 + 1"])
+    from . import gcn
+    from ..testing.graphs import graph_examples, random_graph
+
+    def differs(case):
+        ex, seed = case
+        rng = np.random.default_rng(seed)
+        Ad = nx.to_numpy_array(ex.graph, nodelist=sorted(ex.graph), weight="weight")
+        W, b = rng.normal(size=(ex.X.shape[1], 2)), rng.normal(size=2)
+        At = Ad + np.eye(len(Ad))
+        dt = At.sum(1) ** -0.5
+        A_hat = dt[:, None] * At * dt[None, :]
+        want = A_hat @ ex.X @ W + b
+        d = Ad.sum(1)
+        dinv = np.where(d > 0, d, 1.0) ** -0.5 * (d > 0)
+        first = np.eye(len(Ad)) + dinv[:, None] * Ad * dinv[None, :]
+        ev1, ev2 = np.linalg.eigvalsh(first), np.linalg.eigvalsh(A_hat)
+        return (not np.allclose(gcn(ex.graph, ex.X, W, b), want, atol=1e-10)
+                or ev1.min() < -1e-10 or ev1.max() > 2 + 1e-10 or ev2.min() <= -1 + 1e-12 or ev2.max() > 1 + 1e-10)
+
+    case, n = find_counterexample(lambda: _with_seed(graph_examples(features=2, max_nodes=7)),
+                                  lambda rng: (_np_example(rng, random_graph), int(rng.integers(1 << 31))),
+                                  differs, examples=examples)
+    steps = ["(A + I)1 = A1 + 1, so the degree matrix of Ã = A + I is D̃ = D + I (symbolic, every N)",
+             "GCN uses Â = D̃^{-1/2} Ã D̃^{-1/2} in place of I + D^{-1/2} A D^{-1/2}"]
+    if case is not None:
+        return Result("refuted", "numeric search", steps, counterexample=_describe_case(case))
+    return Result("checked", "symbolic degree identity + numeric search on random weighted graphs",
+                  steps + [f"{n} random graphs: gcn() = D̃^{{-1/2}}(A+I)D̃^{{-1/2}} X W + 1bᵀ; "
+                           "spec(I + D^{-1/2}AD^{-1/2}) ⊂ [0, 2], spec(Â) ⊂ (−1, 1]"], examples=n)
+
+
+def _with_seed(strategy):
+    from hypothesis import strategies as st
+
+    return st.tuples(strategy, st.integers(0, (1 << 31) - 1))
+
+
+def _np_example(rng, random_graph, **kw):
+    from ..testing.graphs import GraphExample
+
+    G = random_graph(rng, max_nodes=7, **kw)
+    return GraphExample(G, rng.normal(size=(G.number_of_nodes(), 2)))
+
+
+def _describe_case(case) -> dict:
+    ex, seed = case
+    return {"edges": [list(e) for e in ex.graph.edges(data="weight")], "nodes": list(ex.graph.nodes),
+            "X": ex.X, "seed": seed}
+
+
+def _power_lemma(Q, M) -> tuple[bool, list]:
+    """(Q M Qᵀ)^k = Q M^k Qᵀ for every k ≥ 0 by induction, given QᵀQ = I."""
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    N = Q.shape[0]
+    rules = Rules(cancel=((Q.T, Q),))
+    base, _, _ = same(sp.Identity(N), Q * Q.T, Rules(cancel=((Q.T, Q), (Q, Q.T))))
+    step, a, _ = same(Q * M * Q.T * (Q * M**k * Q.T), Q * M**(k + 1) * Q.T, rules)
+    return base and step, [
+        f"lemma (QMQᵀ)^k = Q M^k Qᵀ with Q = {Q}, M = {M}, by induction on k:",
+        "  k = 0: I = Q Qᵀ (Q orthogonal)",
+        f"  k → k+1: Q M Qᵀ · Q M^k Qᵀ = {a} using QᵀQ = I",
+    ]
+
+
+def polynomial_filter_is_spatial(degree: int = 4) -> Result:
+    """Σ_k θ_k U Λ^k Uᵀ = Σ_k θ_k L^k for L = U Λ Uᵀ, UᵀU = I: every N and every degree (induction).
+
+    Examples
+    --------
+    >>> polynomial_filter_is_spatial().status
+    'proved'
+    """
+    N, = graph_sizes("N")
+    U, Lam = matrices("U Lambda", [(N, N), (N, N)])
+    ok, steps = _power_lemma(U, Lam)
+    theta = sp.symbols(f"theta_0:{degree + 1}")
+    lhs = U * sp.MatAdd(*(t * Lam**k for k, t in enumerate(theta))) * U.T
+    rhs = sp.MatAdd(*(t * sp.MatPow(U * Lam * U.T, k) for k, t in enumerate(theta)))
+    ok2, a, b = same(lhs, rhs, Rules(cancel=((U.T, U), (U, U.T))))
+    steps += ["U g(Λ) Uᵀ with g(λ) = Σ θ_k λ^k is linear in g, so it equals Σ θ_k U Λ^k Uᵀ = Σ θ_k L^k",
+              f"direct check at degree {degree} (UᵀU = UUᵀ = I, U square): both sides have normal form {a}"]
+    return _verdict(ok and ok2, "induction on the degree + matrix normal form (symbolic N)", steps, a, b)
+
+
+def filter_commutes_with_laplacian() -> Result:
+    """g(L) L = L g(L) for g(L) = U g(Λ) Uᵀ, L = U Λ Uᵀ, UᵀU = I (g(Λ), Λ diagonal), every N.
+
+    Examples
+    --------
+    >>> filter_commutes_with_laplacian().status
+    'proved'
+    """
+    N, = graph_sizes("N")
+    U, Lam, gL = matrices("U Lambda g_Lambda", [(N, N)] * 3)
+    lam = sp.Symbol("lambda", real=True)
+    g = sp.Function("g")
+    per_entry = sp.simplify(g(lam) * lam - lam * g(lam)) == 0
+    ok, a, _ = same(U * gL * U.T * U * Lam * U.T, U * Lam * U.T * U * gL * U.T,
+                    Rules(cancel=((U.T, U),), diagonal=(Lam, gL)))
+    steps = ["g(L) L = U g(Λ) UᵀU Λ Uᵀ = U g(Λ) Λ Uᵀ and L g(L) = U Λ g(Λ) Uᵀ (UᵀU = I)",
+             "diagonal matrices commute, per entry: g(λ_i) λ_i − λ_i g(λ_i) = 0" + (" ✓" if per_entry else " ✗"),
+             f"normal form of both sides: {a}"]
+    return _verdict(ok and per_entry, "matrix normal form with diagonal commutation (symbolic N)", steps)
+
+
+def _perm_rules(P):
+    one = sp.OneMatrix(P.shape[0], 1)
+    return Rules(cancel=((P.T, P),), absorb=((P, one), (P.T, one), (one.T, P), (one.T, P.T)))
+
+
+def gcn_permutation_equivariant() -> Result:
+    """GCN(PAPᵀ, PX) = P·GCN(A, X) for every permutation matrix P and every N.
+
+    Examples
+    --------
+    >>> gcn_permutation_equivariant().status
+    'proved'
+    """
+    layer = describe_gcn()
+    (N, F, G), X = layer.sizes, layer.X
+    A_hat = next(iter(layer.operators))
+    P, = matrices("P", [(N, N)])
+    moved = layer.pre.xreplace({A_hat: P * A_hat * P.T, X: P * X})
+    ok, a, _ = same(moved, P * layer.pre, _perm_rules(P))
+    steps = ["operator: the degree vector of PÃPᵀ is PÃPᵀ1 = PÃ1 = P d̃ (Pᵀ1 = 1), so its degree matrix is "
+             "P D̃ Pᵀ, and (P D̃ Pᵀ)^{-1/2} = P D̃^{-1/2} Pᵀ (P only permutes the diagonal); hence Â ↦ P Â Pᵀ",
+             "layer: P Â Pᵀ P X W + 1bᵀ = P Â X W + P 1 bᵀ (PᵀP = I, P1 = 1)",
+             f"normal form of both sides: {a}"]
+    return _verdict(ok, "matrix normal form (symbolic N, F, G), permutation facts as rewrite rules", steps)
+
+
+def cheb_permutation_equivariant(K: int = 4) -> Result:
+    """ChebNet(PL̃Pᵀ, PX) = P·ChebNet(L̃, X) for every permutation P, every N and every K.
+
+    Examples
+    --------
+    >>> cheb_permutation_equivariant().status
+    'proved'
+    """
+    layer = describe_cheb(K)
+    N, X = layer.sizes[0], layer.X
+    Lt = next(iter(layer.operators))
+    P, = matrices("P", [(N, N)])
+    ok, steps = _power_lemma(P, Lt)
+    moved = layer.pre.xreplace({Lt: P * Lt * P.T, X: P * X})
+    ok2, a, _ = same(moved, P * layer.pre, _perm_rules(P))
+    steps = ["L̃ of the permuted graph is P L̃ Pᵀ (same degree argument as for GCN)"] + steps + [
+        "T_k is a polynomial, so T_k(P L̃ Pᵀ) = P T_k(L̃) Pᵀ for every k, hence every K",
+        f"direct check with K = {K}: {len(a)} terms agree"]
+    return _verdict(ok and ok2, "induction + matrix normal form (symbolic N, F, G)", steps)
+
+
+def readouts_permutation_invariant() -> Result:
+    """Sum readout 1ᵀX and mean readout (1/N) 1ᵀX are unchanged by X ↦ PX, every N.
+
+    Examples
+    --------
+    >>> readouts_permutation_invariant().status
+    'proved'
+    """
+    N, F = graph_sizes("N F")
+    P, X = matrices("P X", [(N, N), (N, F)])
+    one = sp.OneMatrix(N, 1)
+    ok1, a, _ = same(one.T * P * X, one.T * X, _perm_rules(P))
+    ok2, _, _ = same(one.T * P * X / N, one.T * X / N, _perm_rules(P))
+    return _verdict(ok1 and ok2, "matrix normal form (symbolic N, F)",
+                    ["1ᵀ P = (Pᵀ 1)ᵀ = 1ᵀ for a permutation", f"sum: 1ᵀ P X → {a}", "mean: divide both by N"])
+
+
+def gat_zero_attention_is_mean() -> Result:
+    """With a_src = a_dst = 0, α_ij = 1/|N̄(i)|: GAT is the mean over the closed neighbourhood, every size.
+
+    Examples
+    --------
+    >>> gat_zero_attention_is_mean().status
+    'proved'
+    """
+    n, j = sp.symbols("n j", integer=True, positive=True)
+    e = sp.IndexedBase("e")
+    alpha, k = softmax_over(e, j, n)
+    at_zero = sp.simplify(alpha.replace(lambda x: isinstance(x, sp.Indexed), lambda x: sp.S.Zero).doit())
+    ok = sp.simplify(at_zero - 1 / n) == 0
+    steps = ["a = 0 ⇒ p_ij = 0 ⇒ e_ij = LeakyReLU(0) = 0 for every edge of N̄(i)",
+             f"α_ij = exp(0) / Σ_{{k=1}}^{{n}} exp(0) = {at_zero} with n = |N̄(i)| (symbolic n)",
+             "y_i = Σ_{j ∈ N̄(i)} (1/n) z_j: the mean of z_j = x_j W over the closed neighbourhood, per head"]
+    return Result("proved" if ok else "refuted", "symbolic softmax over a neighbourhood of size n", steps)
+
+
+def _search(property_fn, *, examples: int, method: str, steps: list, graph_kw=None) -> Result:
+    from ..testing.graphs import graph_examples, random_graph
+
+    kw = graph_kw or {}
+    case, n = find_counterexample(
+        lambda: _with_seed(graph_examples(features=2, max_nodes=7, **kw)),
+        lambda rng: (_np_example(rng, random_graph, **kw), int(rng.integers(1 << 31))),
+        lambda c: not property_fn(*c), examples=examples)
+    if case is not None:
+        return Result("refuted", method, steps, counterexample=_describe_case(case))
+    return Result("checked", method, steps + [f"no counterexample in {n} random graphs"], examples=n)
+
+
+def polynomial_filter_is_local(*, degree: int = 2, examples: int = 30) -> Result:
+    """(Σ_{k≤m} θ_k L^k X)_i depends only on nodes within m hops of i (``checked``)."""
+    from .spectral import polynomial_filter
+
+    def holds(ex, seed):
+        rng = np.random.default_rng(seed)
+        theta = rng.normal(size=degree + 1)
+        G, nodes = ex.graph, sorted(ex.graph)
+        dist = dict(nx.all_pairs_shortest_path_length(G, cutoff=degree))
+        for j in nodes:
+            e = np.zeros((len(nodes), 1))
+            e[j] = 1.0
+            col = polynomial_filter(G, e, theta)[:, 0]
+            far = [i for i in nodes if i not in dist[j]]
+            if far and np.abs(col[far]).max() > 0:
+                return False
+        return True
+
+    return _search(holds, examples=examples, method="numeric search on random weighted graphs",
+                   steps=[f"for each node j, the degree-{degree} filter applied to e_j vanishes exactly (== 0) "
+                          f"outside the {degree}-hop ball of j"])
+
+
+def gat_permutation_equivariant(*, examples: int = 25) -> Result:
+    """GAT(PG, PX) = P·GAT(G, X) for random graphs, permutations, heads and weights (``checked``)."""
+    from .gat import gat
+
+    def holds(ex, seed):
+        rng = np.random.default_rng(seed)
+        n = ex.X.shape[0]
+        perm = rng.permutation(n)
+        H, C = 2, 2
+        W, a_s, a_d, b = (rng.normal(size=s) for s in ((2, H * C), (H, C), (H, C), (H * C,)))
+        G2 = nx.relabel_nodes(ex.graph, {i: int(perm[i]) for i in range(n)})
+        G2 = nx.DiGraph(G2) if ex.graph.is_directed() else nx.Graph(G2)
+        G3 = G2.__class__()
+        G3.add_nodes_from(range(n))
+        G3.add_edges_from(G2.edges(data=True))
+        X2 = np.empty_like(ex.X)
+        X2[perm] = ex.X
+        Y, Y2 = gat(ex.graph, ex.X, W, a_s, a_d, b), gat(G3, X2, W, a_s, a_d, b)
+        return np.allclose(Y2[perm], Y, atol=1e-10)
+
+    return _search(holds, examples=examples, method="numeric search on random directed graphs and permutations",
+                   steps=["relabel node i as perm[i], permute the rows of X, compare with the permuted output"],
+                   graph_kw={"directed": True})
+
+
+def laplacian_spectrum_in_0_2(*, examples: int = 40) -> Result:
+    """The eigenvalues of L = I − D^{-1/2} A D^{-1/2} lie in [0, 2] (``checked``; Chung 1997, Lemma 1.7)."""
+    from .normalize import laplacian
+
+    def holds(ex, seed):
+        ev = np.linalg.eigvalsh(laplacian(ex.graph).toarray())
+        return ev.min() >= -1e-12 and ev.max() <= 2 + 1e-12
+
+    return _search(holds, examples=examples, method="numeric search on random weighted graphs",
+                   steps=["eigvalsh of the dense L on each graph lies in [−1e-12, 2 + 1e-12]",
+                          "reference proof: F. Chung, Spectral Graph Theory, 1997, Lemma 1.7 "
+                          "(isolated nodes have L_ii = 1 here, an eigenvalue 1 inside the interval)"])
+
+
+def cheb_first_order_equals_gcn(*, examples: int = 20) -> Result:
+    """The overstatement "ChebNet K = 2, λ_max = 2, Θ₁ = −Θ₀ *is* GCN": refuted (it lacks the renormalisation).
+
+    Examples
+    --------
+    >>> cheb_first_order_equals_gcn().status
+    'refuted'
+    """
+    from .cheb import cheb
+    from .gcn import gcn
+
+    def holds(ex, seed):
+        rng = np.random.default_rng(seed)
+        W = rng.normal(size=(ex.X.shape[1], 2))
+        return np.allclose(cheb(ex.graph, ex.X, np.stack([W, -W])), gcn(ex.graph, ex.X, W), atol=1e-10)
+
+    return _search(holds, examples=examples, method="numeric search on random weighted graphs",
+                   steps=["compare cheb(Θ = [W, −W]) = (I + D^{-1/2}AD^{-1/2}) X W with gcn = D̃^{-1/2}(A+I)D̃^{-1/2} X W"])

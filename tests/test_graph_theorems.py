@@ -1,0 +1,128 @@
+"""Graph theorems: verdicts, that the symbolic checks can refute, and the kernels obey the same laws."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+
+from symrnn import graphs
+from symrnn.graphs import theorems
+from symrnn.graphs.matalg import Rules, same
+from symrnn.prove import run
+from symrnn.prove.runner import collect
+from symrnn.proofs import graphs as graph_proofs
+from symrnn.testing.graphs import GraphExample, graph_examples, graphs as graph_strategy, permutations
+
+EXPECTED = {
+    "cheb_two_terms_is_first_order": "proved",
+    "renormalisation_gives_gcn": "checked",
+    "cheb_first_order_is_gcn_overstatement": "refuted",
+    "polynomial_spectral_filter_is_spatial": "proved",
+    "spectral_filter_commutes_with_laplacian": "proved",
+    "polynomial_filter_is_m_hop_local": "checked",
+    "gcn_permutation_equivariance": "proved",
+    "cheb_permutation_equivariance": "proved",
+    "gat_permutation_equivariance": "checked",
+    "readout_permutation_invariance": "proved",
+    "gat_zero_attention_is_mean": "proved",
+    "normalised_laplacian_spectrum": "checked",
+}
+
+
+def test_catalogue_verdicts():
+    verdicts = {v.theorem: v for v in run(collect(graph_proofs))}
+    assert {k: v.status for k, v in verdicts.items()} == EXPECTED
+    assert all(v.as_expected for v in verdicts.values())
+    assert all(v.result.examples > 0 for v in verdicts.values() if v.status == "checked")
+    assert verdicts["cheb_first_order_is_gcn_overstatement"].result.counterexample["edges"]
+
+
+def test_normal_form_refutes_false_identities():
+    N = sp.Symbol("N", integer=True, positive=True)
+    P, A, X = (sp.MatrixSymbol(n, N, N) for n in "PAX")
+    assert not same(P * A * P.T * P * X, P * A * X)[0]  # without PᵀP = I it must not close
+    assert same(P * A * P.T * P * X, P * A * X, Rules(cancel=((P.T, P),)))[0]
+    assert not same(A * X, X * A, Rules(diagonal=(A,)))[0]  # only A is known diagonal
+
+
+def test_cheb_identity_fails_with_the_wrong_sign():
+    from symrnn.graphs.describe import describe_cheb
+
+    layer = describe_cheb(2)
+    N = layer.sizes[0]
+    Lt, L = list(layer.operators)
+    S = sp.MatrixSymbol("S", N, N)
+    Th0, Th1, b = layer.params
+    y = layer.pre.xreplace({Th1: Th0}).xreplace({Lt: L - sp.Identity(N)}).xreplace({L: sp.Identity(N) - S})
+    assert not same(y, (sp.Identity(N) + S) * layer.X * Th0 + sp.OneMatrix(N, 1) * b.T)[0]
+
+
+def _permute(G, X, perm):
+    H = G.__class__()
+    H.add_nodes_from(range(len(perm)))
+    H.add_edges_from((int(perm[u]), int(perm[v]), d) for u, v, d in G.edges(data=True))
+    X2 = np.empty_like(X)
+    X2[perm] = X
+    return H, X2
+
+
+@settings(max_examples=20, deadline=None)
+@given(graph_examples(features=3, max_nodes=7), permutations(7))
+def test_kernels_are_permutation_equivariant_and_readouts_invariant(ex, p7):
+    n = ex.X.shape[0]
+    perm = np.argsort(p7[p7 < n])  # a permutation of range(n)
+    rng = np.random.default_rng(n)
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    T = rng.normal(size=(3, 3, 2))
+    G2, X2 = _permute(ex.graph, ex.X, perm)
+    for f in (lambda G, X: graphs.gcn(G, X, W, b), lambda G, X: graphs.cheb(G, X, T, b)):
+        Y, Y2 = f(ex.graph, ex.X), f(G2, X2)
+        np.testing.assert_allclose(Y2[perm], Y, atol=1e-10)
+        np.testing.assert_allclose(Y2.sum(0), Y.sum(0), atol=1e-10)
+        np.testing.assert_allclose(Y2.mean(0), Y.mean(0), atol=1e-10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(graph_examples(features=2, max_nodes=7, directed=True, self_loops=True))
+def test_gat_with_zero_attention_is_the_closed_neighbourhood_mean(ex):
+    zero = np.zeros((2, 1))
+    W = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    Y = graphs.gat(ex.graph, ex.X, W, zero, zero, concat=True)
+    Z = ex.X @ W
+    for i in ex.graph.nodes:
+        closed = sorted(set(ex.graph.predecessors(i)) | {i})
+        np.testing.assert_allclose(Y[i], Z[closed].mean(0), atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(graph_strategy(max_nodes=9, self_loops=True))
+def test_laplacian_spectrum_in_0_2(G):
+    ev = np.linalg.eigvalsh(graphs.laplacian(G).toarray())
+    assert ev.min() >= -1e-12 and ev.max() <= 2 + 1e-12
+
+
+@settings(max_examples=10, deadline=None)
+@given(graph_strategy(min_nodes=2, max_nodes=6, connected=True))
+def test_connected_strategy_gives_connected_graphs(G):
+    assert nx.is_connected(G)
+
+
+def test_local_search_refutes_a_false_locality_claim():
+    """One hop more than the degree allows: the check must find a counterexample."""
+    res = theorems._search(
+        lambda ex, seed: not (nx.number_of_edges(ex.graph) >= 1 and len(ex.graph) >= 2),
+        examples=30, method="deliberately false", steps=[])
+    assert res.status == "refuted"
+
+
+def test_strategy_options_are_validated():
+    from symrnn.errors import InputError
+
+    with pytest.raises(InputError, match="max_nodes"):
+        graph_strategy(min_nodes=5, max_nodes=2)
+    with pytest.raises(InputError, match="features"):
+        graph_examples(features=0)
+    assert isinstance(GraphExample(nx.Graph(), np.zeros((0, 1))), GraphExample)
