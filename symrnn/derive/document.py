@@ -24,19 +24,42 @@ FORMATS = ("tex", "md")
 """Text formats of :func:`derivation_document` (the CLI adds ``pdf``)."""
 
 
+LONG = 140
+"""A diagonal whose per-unit sum prints longer than this is broken across rows."""
+
+
+def _term_rows(cell, term) -> tuple[bool, list[str]]:
+    """``(negative, rows)`` of one product; a long per-unit sum in a leading Diag spans several rows."""
+    from .latexing import term_latex, unit_latex
+    from .structured import Diag
+
+    neg, body = term_latex(cell, term)
+    lead = term[0] if term and isinstance(term[0], Diag) else None
+    if lead is None or not lead.expr.is_Add or len(body) <= LONG:
+        return neg, [body]
+    rest = term_latex(cell, term[1:])[1] if term[1:] else ""
+    parts = []
+    for k, arg in enumerate(lead.expr.args):
+        minus = arg.as_coeff_Mul()[0] < 0
+        text = unit_latex(cell, -arg if minus else arg)
+        parts.append(("-" if minus else "") + text if k == 0 else ("- " if minus else "+ ") + text)
+    rows = [r"\operatorname{diag}\Bigl(" + parts[0]] + [r"&\qquad " + p for p in parts[1:]]
+    rows[-1] += r"\Bigr)" + (" " + rest if rest else "")
+    return False, rows
+
+
 def _rows(J, cell, lead: str) -> list[str]:
-    """``lead &= term_1`` then ``&\\quad + term_k`` rows, one term per row."""
-    from .latexing import term_latex, term_order
+    """``lead &= term_1`` then ``&\\quad + term_k`` rows, one term (or one long sum's part) per row."""
+    from .latexing import term_order
 
     if J.is_zero():
         return [rf"{lead} &= \mathbf{{0}}"]
     rows = []
     for k, t in enumerate(sorted(J.terms, key=lambda t: term_order(cell, t))):
-        neg, body = term_latex(cell, t)
-        if k == 0:
-            rows.append(rf"{lead} &= {'-' if neg else ''}{body}")
-        else:
-            rows.append(rf"&\quad {'-' if neg else '+'} {body}")
+        neg, body = _term_rows(cell, t)
+        sign = ("-" if neg else "") if k == 0 else ("- " if neg else "+ ")
+        rows.append((rf"{lead} &= " if k == 0 else r"&\quad ") + sign + body[0])
+        rows += body[1:]
     return rows
 
 
@@ -176,6 +199,11 @@ def derivation_blocks(desc) -> tuple[str, list]:
         cells = [("Forward direction: ", desc.forward), ("Backward direction: ", desc.backward)]
     blocks = []
     for prefix, c in cells:
+        if prefix.startswith("Backward"):
+            blocks.append(("section", "Backward direction"))
+            blocks.append(("text", "This cell runs from $t = T$ down to $1$: in its formulas read the index "
+                                   "$t-1$ as $t+1$ (the step processed before $t$), and sums over $t$ are "
+                                   "unchanged."))
         blocks += _cell_blocks(as_cell(c), prefix)
     name = getattr(desc, "name", None) or as_cell(cells[0][1]).name
     return f"Derivation of the {name} cell", blocks

@@ -95,7 +95,7 @@ def local_partials(cell: Cell, target: str) -> dict[str, StructuredMatrix]:
     eq = cell.equation(target)
     out = {}
     if eq.is_linear:
-        for name, m in linear_partials(cell, target).items():
+        for name in linear_partials(cell, target):
             out[name] = _from_linear(cell, target, name)
         return out
     for name, d in _pointwise(cell, target):
