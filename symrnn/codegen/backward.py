@@ -20,7 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..spec.symbols import FUNCTIONS
-from .forward import Writer, param_lines, slot_views, source_stacks, value_names
+from .forward import Writer, cols, param_lines, prune, source_stacks, step_bindings, value_names
 from .plan import Plan, prev_name
 from .printer import emit_into, to_source
 
@@ -146,7 +146,9 @@ def backward_source(plan: Plan, fname: str = "backward") -> str:
         w("_keep = None if mask is None else ~mask")
         w("for t in range(T - 1, -1, -1):")
         with w.block():
-            _step(plan, w, names, has_p, step_inputs)
+            body = Writer()
+            _step(plan, body, names, has_p, step_inputs)
+            w(*prune(body.lines))
         _finish(plan, w, step_inputs, vec_params)
     return w.text()
 
@@ -163,19 +165,17 @@ def _step(plan, w, names, has_p, step_inputs):
     names = dict(names)
     if has_p:
         w("_Pt = _P[t]")
-        w(*slot_views(plan))
+    w(*(line for line in step_bindings(plan) if has_p or "_Pt" not in line))
     w("_dAt = _dA[t]")
-    for n in {u for parts in plan.partials.values() for u in parts if plan.role(u) == "input"}:
-        w(f"v_{n} = {n}[t]")
     adj = _Adjoints(w, names)
     grouped = {y: (lo, hi) for f, lo, hi, ys in plan.groups for y in ys}
     for name, (lo, hi) in plan.slots.items():
         adj.buffer(name, f"d_{name}")
-        w(f"d_{name} = _dAt[:, {lo}:{hi}]")
+        w(f"d_{name} = {cols('_dAt', lo, hi, plan.width)}")
     for y in grouped:
         lo, hi = plan.storage[y][1:]
         adj.buffer(y, f"d_{y}")
-        w(f"d_{y} = _dY[:, {lo}:{hi}]")
+        w(f"d_{y} = {cols('_dY', lo, hi, plan.width)}")
     for name in plan.order:
         if name not in adj.loc and name not in plan.aux:
             adj.var(name)
@@ -218,9 +218,9 @@ def _step(plan, w, names, has_p, step_inputs):
         for y in ys:
             adj.ensure(y)
         deriv = _derivative_through_output(f)
-        names["_grp"] = f"_Pt[:, {lo}:{hi}]"
+        names["_grp"] = cols("_Pt", lo, hi, plan.width)
         src = to_source(deriv.xreplace({sp.Symbol("y"): sp.Symbol("_grp")}), names)
-        w(f"np.multiply(_dY[:, {lo}:{hi}], {src}, out=_dAt[:, {lo}:{hi}])")
+        w(f"np.multiply({cols('_dY', lo, hi, plan.width)}, {src}, out={cols('_dAt', lo, hi, plan.width)})")
         for y in ys:
             adj.started[cell.equation(y).expr.args[0].name] = "fresh"
     for name in plan.slots:
@@ -233,7 +233,8 @@ def _step(plan, w, names, has_p, step_inputs):
                     adj.add_source(t.vector, f"{float(t.coeff)!r} * d_{eq.target}")
     for v, (lo, hi, _) in plan.sources.items():
         if cell.role(v) == "previous":
-            adj.add_source(v, f"_dAt[:, {lo}:{hi}] @ _M_{v}", matmul=(f"_dAt[:, {lo}:{hi}]", f"_M_{v}"))
+            d = cols("_dAt", lo, hi, plan.width)
+            adj.add_source(v, f"{d} @ _M_{v}", matmul=(d, f"_M_{v}"))
     for s in plan.states:
         p = prev_name(s)
         src = adj.ref(p) if p in adj.started else f"np.zeros_like(g_{s})"

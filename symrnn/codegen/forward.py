@@ -49,7 +49,7 @@ class Writer:
 
 
 def value_names(plan: Plan) -> dict:
-    """Source expression of every value at step ``t`` (inside the loop)."""
+    """Source name of every value at step ``t`` (bound at the top of the loop body)."""
     cell = plan.cell
     names = {}
     for d in cell.inputs:
@@ -57,25 +57,52 @@ def value_names(plan: Plan) -> dict:
     for p in cell.params:
         names[p.name] = f"p_{p.name}"
     for s in plan.states:
-        roll = s in plan.rolling
-        names[s] = f"_S_{s}[(t + 1) % 2]" if roll else f"_S_{s}[t + 1]"
-        names[prev_name(s)] = f"_S_{s}[t % 2]" if roll else f"_S_{s}[t]"
+        names[s] = f"s_{s}"
+        names[prev_name(s)] = f"s_{prev_name(s)}"
     for name, loc in plan.storage.items():
-        if loc[0] == "slot":
+        if loc[0] in ("slot", "tape", "temp"):
             names[name] = f"v_{name}"
-        elif loc[0] == "tape":
-            names[name] = f"_Y_{name}[t]"
-        elif loc[0] == "temp":
-            names[name] = f"_Y_{name}"
     return names
 
 
-def slot_views(plan: Plan, buffer: str = "_Pt") -> list[str]:
-    """``v_name = _Pt[:, lo:hi]`` for every value that lives in a slot."""
-    out = []
+def cols(buffer: str, lo: int, hi: int, width: int) -> str:
+    """``buffer[:, lo:hi]``, or the buffer itself when the range is all of it."""
+    return buffer if (lo, hi) == (0, width) else f"{buffer}[:, {lo}:{hi}]"
+
+
+def step_bindings(plan: Plan, buffer: str = "_Pt") -> list[str]:
+    """``v_name = …`` for every value of step t (unused ones are pruned later)."""
+    out = [f"v_{d.name} = {d.name}[t]" for d in plan.cell.inputs]
+    for s in plan.states:
+        roll = s in plan.rolling
+        out.append(f"s_{s} = _S_{s}[(t + 1) % 2]" if roll else f"s_{s} = _S_{s}[t + 1]")
+        out.append(f"s_{prev_name(s)} = _S_{s}[t % 2]" if roll else f"s_{prev_name(s)} = _S_{s}[t]")
     for name, loc in plan.storage.items():
         if loc[0] == "slot":
-            out.append(f"v_{name} = {buffer}[:, {loc[1]}:{loc[2]}]")
+            out.append(f"v_{name} = {cols(buffer, loc[1], loc[2], plan.width)}")
+        elif loc[0] == "tape":
+            out.append(f"v_{name} = _Y_{name}[t]")
+        elif loc[0] == "temp":
+            out.append(f"v_{name} = _Y_{name}")
+    return out
+
+
+def prune(lines: list[str]) -> list[str]:
+    """Drop ``name = …`` bindings whose name no other line reads."""
+    import re
+
+    out = list(lines)
+    changed = True
+    while changed:
+        changed = False
+        for i, line in enumerate(out):
+            m = re.match(r"\s*([A-Za-z]\w*) = ", line)
+            if m and m.group(1)[:2] in ("v_", "s_", "d_"):
+                word = re.compile(rf"\b{m.group(1)}\b")
+                if not any(word.search(other) for j, other in enumerate(out) if j != i):
+                    del out[i]
+                    changed = True
+                    break
     return out
 
 
@@ -124,23 +151,23 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
                 w(f"_Y_{name} = np.empty((B, {plan.n[name]}), dt)")
         rec = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "previous"]
         for v, lo, hi in rec:
-            w(f"_R_{v} = np.empty((B, {hi - lo}), dt)")
+            w(f"_R_{v} = np.empty((B, {hi - lo}), dt)", f"_MT_{v} = _M_{v}.T")
         w("_keep = None if mask is None else ~mask")
         w("for t in range(T):")
         with w.block():
-            w("_Pt = _P[t]")
-            for n in inputs:
-                w(f"v_{n} = {n}[t]")
+            body = Writer()
+            body("_Pt = _P[t]")
+            body(*step_bindings(plan))
             for v, lo, hi in rec:
-                w(f"np.matmul({names[v]}, _M_{v}.T, out=_R_{v})")
-                w(f"_Pt += _R_{v}" if (lo, hi) == (0, plan.width) else f"_Pt[:, {lo}:{hi}] += _R_{v}")
-            _bare_previous(plan, w, names)
+                body(f"np.matmul({names[v]}, _MT_{v}, out=_R_{v})")
+                body(f"{cols('_Pt', lo, hi, plan.width)} += _R_{v}")
+            _bare_previous(plan, body, names)
             for f, lo, hi, _ in plan.groups:
-                w(f"{_FN[f]}(_Pt[:, {lo}:{hi}], out=_Pt[:, {lo}:{hi}])")
-            w(*slot_views(plan))
+                g = cols("_Pt", lo, hi, plan.width)
+                body(f"{_FN[f]}({g}, out={g})")
             for name in plan.order:
                 if name in plan.late:
-                    _late(plan, w, name, names)
+                    _late(plan, body, name, names)
                 elif name in plan.pointwise:
                     expr = plan.aux[name][0] if name in plan.aux else plan.exprs[name]
                     loc = plan.storage[name]
@@ -148,13 +175,14 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
                     if loc[0] == "slot":
                         alias = next((s.name for s in expr.free_symbols
                                       if plan.storage.get(s.name) == loc and s.name != name), None)
-                    w(*emit_into(expr, names[name], names, alias=alias))
+                    body(*emit_into(expr, names[name], names, alias=alias))
                 if name in plan.slots and name in plan.states:
-                    w(f"{names[name]}[...] = v_{name}")
-            w("if mask is not None:")
-            with w.block():
+                    body(f"{names[name]}[...] = {cols('_Pt', *plan.slots[name], plan.width)}")
+            body("if mask is not None:")
+            with body.block():
                 for s in plan.states:
-                    w(f"np.copyto({names[s]}, {names[prev_name(s)]}, where=_keep[t])")
+                    body(f"np.copyto({names[s]}, {names[prev_name(s)]}, where=_keep[t])")
+            w(*prune(body.lines))
         tape = {n: n for n in inputs}
         tape.update({f"_S_{s}": f"_S_{s}" for s in plan.states if s not in plan.rolling})
         tape.update({f"_F_{s}": f"_S_{s}[{'T % 2' if s in plan.rolling else 'T'}].copy()" for s in plan.states})
@@ -217,4 +245,5 @@ def _late(plan, w, name, names):
         if role in ("param", "input") or (t.matrix is None and role == "param"):
             continue
         part = f"{names[t.vector]} @ p_{t.matrix}.T" if t.matrix else names[t.vector]
-        w(f"v_{name} += {part}" if t.coeff == 1 else f"v_{name} += {float(t.coeff)!r} * ({part})")
+        ref = cols("_Pt", *plan.slots[name], plan.width)
+        w(f"{ref} += {part}" if t.coeff == 1 else f"{ref} += {float(t.coeff)!r} * ({part})")
