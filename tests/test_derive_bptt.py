@@ -22,8 +22,8 @@ def _fd(fn, arr):
     return out
 
 
-def _problem(cell, T=3, seed=5):
-    params, xs, init = point(cell, seed=seed, T=T)
+def _problem(cell, T=2, seed=5):
+    params, xs, init = point(cell, seed=seed, hidden=2, T=T)
     rng = np.random.default_rng(seed + 7)
     n = {s: len(init[s]) for s in cell.state_names}
     grads = {s: rng.normal(size=(T, n[s])) for s in cell.state_names}  # loss on every state
