@@ -1,0 +1,154 @@
+"""Benchmark: generated kernels vs hand-written NumPy vs PyTorch CPU, measured in one run.
+
+Ratios, not absolute times, are the result (this machine may be shared): each
+configuration times the three implementations interleaved, ``repeats`` times,
+and keeps the best time of each.  Also reported: the tape's bytes against the
+strict minimum the backward formulas read, the hand-written tape, the peak
+memory of the generated forward (``tracemalloc``), and code generation plus
+loading time per catalogue cell.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import numpy as np
+
+from . import handwritten as hw
+
+__all__ = ["CELLS", "bench_config", "codegen_times", "run", "format_table"]
+
+CELLS = {"lstm": "lstm", "gru": "gru_reset_after", "rnn": "rnn"}
+"""Benchmark name -> symrnn catalogue cell (the PyTorch forms)."""
+
+_TORCH = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+
+
+def _best(fns: dict, repeats: int) -> dict:
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return {k: min(v) for k, v in times.items()}
+
+
+def _torch_module(kind, kernel, H, dtype):
+    try:
+        import torch
+    except ImportError:
+        return None, None
+    from ..interop.torch import to_torch
+
+    m = getattr(torch.nn, _TORCH[kind])(H, H)
+    m = m.double() if dtype == np.float64 else m.float()
+    to_torch(kernel.params, m)
+    return torch, m
+
+
+def bench_config(kind: str, H: int, dtype, *, T: int = 100, B: int = 64, repeats: int = 5, use_torch: bool = True) -> dict:
+    """Time forward and forward+backward of one configuration; returns a row of figures."""
+    import symrnn
+
+    dtype = np.dtype(dtype)
+    kernel = symrnn.compile(symrnn.cell(CELLS[kind]), D=H, H=H, dtype=dtype)
+    rng = np.random.default_rng(0)
+    kernel.params = {n: rng.uniform(-0.1, 0.1, v.shape).astype(dtype) for n, v in kernel.params.items()}
+    p = hw.pack(kind, kernel.params)
+    x = rng.standard_normal((T, B, H)).astype(dtype)
+    h0 = np.zeros((B, H), dtype)
+    args = (x, p, h0, h0) if kind == "lstm" else (x, p, h0)
+    d_out = rng.standard_normal((T, B, H)).astype(dtype)
+
+    def gen_fb():
+        _, _, tape = kernel.forward(x)
+        kernel.backward(tape, d_out)
+
+    def hand_fb():
+        _, tape = hw.FORWARD[kind](*args)
+        hw.BACKWARD[kind](tape, p, d_out)
+
+    fwd = {"generated": lambda: kernel.forward(x), "numpy": lambda: hw.FORWARD[kind](*args)}
+    fb = {"generated": gen_fb, "numpy": hand_fb}
+    torch, module = _torch_module(kind, kernel, H, dtype) if use_torch else (None, None)
+    if module is not None:
+        xt = torch.from_numpy(x)
+        dt = torch.from_numpy(d_out)
+
+        def torch_fwd():
+            with torch.no_grad():
+                module(xt)
+
+        def torch_fb():
+            xg = xt.detach().requires_grad_(True)
+            out, _ = module(xg)
+            out.backward(dt)
+
+        fwd["torch"], fb["torch"] = torch_fwd, torch_fb
+    t_fwd, t_fb = _best(fwd, repeats), _best(fb, repeats)
+    out, _, tape = kernel.forward(x)
+    _, hand_tape = hw.FORWARD[kind](*args)
+    hand_bytes = sum(a.nbytes for k, a in hand_tape.items() if k != "x")
+    tracemalloc.start()
+    kernel.forward(x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    row = {"cell": kind, "H": H, "dtype": dtype.name, "T": T, "B": B,
+           "fwd_ms": {k: v * 1e3 for k, v in t_fwd.items()}, "fb_ms": {k: v * 1e3 for k, v in t_fb.items()},
+           "fwd_gen/numpy": t_fwd["generated"] / t_fwd["numpy"], "fb_gen/numpy": t_fb["generated"] / t_fb["numpy"],
+           "tape_bytes": tape.nbytes, "tape/strict": tape.nbytes / tape.strict_nbytes,
+           "tape/handwritten": tape.nbytes / hand_bytes, "forward_peak_bytes": peak}
+    if "torch" in t_fwd:
+        row["fwd_gen/torch"] = t_fwd["generated"] / t_fwd["torch"]
+        row["fb_gen/torch"] = t_fb["generated"] / t_fb["torch"]
+    return row
+
+
+def codegen_times(names=None, size: int = 32) -> dict:
+    """Seconds to generate and load the kernels of each catalogue cell (fresh compile)."""
+    import symrnn
+    from ..cells import names as all_names
+
+    out = {}
+    for name in names or all_names():
+        desc = symrnn.cell(name)
+        sizes = {s.name: size for s in desc.sizes}
+        t0 = time.perf_counter()
+        symrnn.compile(desc, **sizes)
+        out[name] = time.perf_counter() - t0
+    return out
+
+
+def run(sizes=(32, 128, 512), dtypes=("float32", "float64"), cells=tuple(CELLS), *, T=100, B=64, repeats=5,
+        use_torch=True, progress=None) -> dict:
+    """Every configuration plus code generation times; ``progress(row)`` is called per row."""
+    rows = []
+    for H in sizes:
+        for dt in dtypes:
+            for kind in cells:
+                row = bench_config(kind, H, dt, T=T, B=B, repeats=repeats, use_torch=use_torch)
+                rows.append(row)
+                if progress:
+                    progress(row)
+    return {"rows": rows, "codegen_s": codegen_times()}
+
+
+def format_table(result: dict) -> str:
+    """A plain-text table of the ratios, memory and code generation times."""
+    head = (f"{'cell':5} {'H':>4} {'dtype':8} {'fwd gen/np':>10} {'fb gen/np':>10} {'fwd gen/pt':>10} "
+            f"{'fb gen/pt':>10} {'fb gen ms':>10} {'fb np ms':>9} {'fb pt ms':>9} {'tape MB':>8} {'tape/min':>8}")
+    lines = [head]
+    for r in result["rows"]:
+        pt = lambda k: f"{r[k]:10.2f}" if k in r else f"{'-':>10}"  # noqa: E731
+        lines.append(f"{r['cell']:5} {r['H']:4d} {r['dtype']:8} {r['fwd_gen/numpy']:10.2f} {r['fb_gen/numpy']:10.2f} "
+                     f"{pt('fwd_gen/torch')} {pt('fb_gen/torch')} {r['fb_ms']['generated']:10.1f} "
+                     f"{r['fb_ms']['numpy']:9.1f} {r['fb_ms'].get('torch', float('nan')):9.1f} "
+                     f"{r['tape_bytes'] / 2**20:8.2f} {r['tape/strict']:8.3f}")
+    cg = result.get("codegen_s", {})
+    if cg:
+        lines.append("")
+        lines.append("code generation + loading (s): " + ", ".join(f"{k} {v:.2f}" for k, v in cg.items()))
+        lines.append(f"slowest: {max(cg.values()):.2f} s")
+    return "\n".join(lines)
