@@ -52,9 +52,29 @@ class Bound:
         values = " + ".join((rf"\|{vector_latex(cell, p)}\|" if s == 1 else rf"{sp.latex(s)} \, \|{vector_latex(cell, p)}\|")
                             for _, s, p in self.terms)
         ranges = r",\quad ".join(rf"{vector_latex(cell, n)} \in {sp.latex(iv)}" for n, iv in self.ranges)
+        names = r",\ ".join(n for n in (_derivative_name(cell, d) for d, _, _ in self.terms) if n)
         lines = [rf"{norm} &\le {sup_forms} && \text{{(}}\|\operatorname{{diag}}(\mathbf{{d}})\,\mathbf{{P}}\| \le \max_k |d_k|\,\|\mathbf{{P}}\|\text{{)}}"]
         lines.append(rf"&= {values} && \text{{(}}{ranges}\text{{)}}" if ranges else rf"&= {values}")
+        if names:
+            lines.insert(1, rf"& && \text{{(}}{names}\text{{)}}")
         return lines
+
+
+def _derivative_name(cell, d) -> str:
+    """``1 - h_t^2 = \\tanh'(a_{h,t})`` when ``d`` is the table's derivative of the activation defining its variable."""
+    from ..spec.latex import vector_latex
+
+    syms = list(d.free_symbols)
+    if len(syms) != 1 or cell.role(syms[0].name) not in ("state", "intermediate"):
+        return ""
+    eq = cell.equation(syms[0].name)
+    if eq.is_linear or type(eq.expr) not in FUNCTIONS:
+        return ""
+    row = FUNCTIONS[type(eq.expr)]
+    if sp.expand(row.derivative(syms[0], eq.expr.args[0]) - d) != 0:
+        return ""
+    arg = unit_latex(cell, eq.expr.args[0])
+    return rf"{unit_latex(cell, d)} = {row.latex}'\left({arg}\right)"
 
 
 def _range(cell, name):
