@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symrnn
 from symrnn.derive import diag, evaluate_jacobian, forward_values, identity, jacobian, matrix
@@ -113,3 +115,25 @@ def test_relu_rnn_and_substituted_cells():
     lstm = symrnn.cell("lstm")
     assert jacobian(lstm.substitute({"f": 1}), "c", "c_prev").is_identity()  # what a proof compares
     assert jacobian(lstm.substitute({"f": 0}), "c", "c_prev").is_zero()
+
+
+def test_catalogue_names_are_accepted():
+    assert jacobian("lstm", "c", "c_prev") == jacobian(symrnn.cell("lstm"), "c", "c_prev")
+    with pytest.raises(symrnn.UnknownNameError, match="known cells"):
+        jacobian("lstmm", "c", "c_prev")
+
+
+PROPERTY_CELLS = [c for i, c in CELLS if i in ("rnn", "lstm", "lstm_peephole", "gru_reset_before", "gru_reset_after", "user")]
+
+
+@settings(max_examples=15)
+@given(k=st.integers(0, len(PROPERTY_CELLS) - 1), hidden=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_jacobian_of_the_output_matches_finite_differences_at_any_size(k, hidden, seed):
+    cell = PROPERTY_CELLS[k]
+    params, xs, prev = point(cell, seed=seed, hidden=hidden)
+    values = forward_values(cell, params, xs, prev)
+    for wrt in _wrts(cell):
+        x0 = prev[wrt[:-5]] if wrt.endswith("_prev") else xs[wrt]
+        fd = fd_jacobian(step_fn(cell, params, xs, prev, cell.output, wrt), x0)
+        got = evaluate_jacobian(cell, cell.output, wrt, values)
+        assert np.abs(got - fd).max() <= 1e-7 * max(1.0, np.abs(fd).max())

@@ -194,6 +194,10 @@ def _flow_blocks(cell, prefix):
 
 def derivation_blocks(desc) -> tuple[str, list]:
     """``(title, blocks)`` of the derivation; a bidirectional layer gives both directions."""
+    if isinstance(desc, str):
+        from ..cells import cell
+
+        desc = cell(desc)
     cells = [("", desc)]
     if hasattr(desc, "forward") and hasattr(desc, "backward") and not hasattr(desc, "equations"):
         cells = [("Forward direction: ", desc.forward), ("Backward direction: ", desc.backward)]

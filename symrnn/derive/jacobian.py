@@ -24,7 +24,7 @@ __all__ = ["jacobian", "as_cell", "targets", "variables", "local_partials"]
 
 
 def as_cell(desc) -> Cell:
-    """The single-step :class:`Cell` of a description (a ``Stacked`` gives its flat cell).
+    """The single-step :class:`Cell` of a description (a ``Stacked`` gives its flat cell, a str its catalogue entry).
 
     Raises
     ------
@@ -32,6 +32,10 @@ def as_cell(desc) -> Cell:
         For a ``Bidirectional`` (two cells running in opposite directions:
         derive ``.forward`` and ``.backward``) or anything that is not a cell.
     """
+    if isinstance(desc, str):
+        from ..cells import cell
+
+        desc = cell(desc)
     if isinstance(desc, Cell):
         return desc
     inner = getattr(desc, "cell", None)
@@ -147,8 +151,9 @@ def jacobian(desc, of: str, wrt: str) -> StructuredMatrix:
 
     Parameters
     ----------
-    desc : Cell or Stacked
-        The description (a bidirectional layer: derive each direction's cell).
+    desc : Cell, Stacked or str
+        The description or a catalogue name (a bidirectional layer: derive
+        each direction's cell).
     of : str
         A state (``h``, ``c``) or intermediate (``i``, ``a_i``) of the step.
     wrt : str
