@@ -6,6 +6,17 @@ Geometric's ``GCNConv``, ``ChebConv`` and ``GATConv`` (see each module for the
 exact conventions: self-loops, λ_max, heads).  A graph is a networkx graph or a
 validated :class:`Graph` (:func:`as_graph`, :func:`from_edges`).
 
+Symbolic descriptions (:func:`description`) give the same layers as SymPy matrix
+expressions with LaTeX and gradients for every size; the theorems about them
+live in ``symrnn.proofs.graphs`` (checks in :mod:`symrnn.graphs.theorems`).
+
+Example
+-------
+>>> import networkx as nx, numpy as np
+>>> Y, tape = gcn_forward(nx.cycle_graph(4), np.eye(4), np.ones((4, 2)))
+>>> gcn_backward(tape, np.ones_like(Y))["W"].shape
+(4, 2)
+
 References
 ----------
 Z. Wu, S. Pan, F. Chen, G. Long, C. Zhang and P. S. Yu, "A Comprehensive
@@ -13,10 +24,13 @@ Survey on Graph Neural Networks", IEEE TNNLS 32(1), 2021.
 """
 
 from .cheb import ChebTape, cheb, cheb_backward, cheb_forward, chebyshev_terms
+from .describe import GraphLayer, description, describe_cheb, describe_gcn, describe_spectral
+from .describe_gat import GATDescription, describe_gat
 from .gat import GATTape, closed_neighbourhoods, gat, gat_backward, gat_forward
 from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import gcn_adjacency, laplacian, scaled_laplacian
+from .spectral import polynomial_filter, polynomial_filter_backward, spectral_filter, spectrum
 
 __all__ = [
     "Graph", "as_graph", "from_edges", "check_features",
@@ -24,4 +38,6 @@ __all__ = [
     "gcn", "gcn_forward", "gcn_backward", "GCNTape",
     "cheb", "cheb_forward", "cheb_backward", "chebyshev_terms", "ChebTape",
     "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "GATTape",
+    "spectrum", "spectral_filter", "polynomial_filter", "polynomial_filter_backward",
+    "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
 ]

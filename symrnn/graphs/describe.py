@@ -28,11 +28,11 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..errors import SpecError
+from ..errors import SpecError, UnknownNameError
 from ..spec.symbols import FUNCTIONS, check_name
 from .symbolic import graph_sizes, latex_of, matrices, one_bias
 
-__all__ = ["GraphLayer", "Gradient", "describe_gcn", "describe_cheb", "describe_spectral"]
+__all__ = ["GraphLayer", "Gradient", "description", "describe_gcn", "describe_cheb", "describe_spectral", "chebyshev_matrices"]
 
 
 @dataclass(frozen=True)
@@ -263,3 +263,25 @@ def describe_spectral() -> GraphLayer:
         (N, F), X, {L: U * Lam * U.T}, (), U * gL * U.T * X, None,
         {gL: r"g(\boldsymbol{\Lambda})"},
     )
+
+
+def description(name: str, **options):
+    """A graph-layer description by name: ``"gcn"``, ``"cheb"``, ``"spectral"`` or ``"gat"``.
+
+    Options go to the factory (``activation=``, ``K=``, ``heads=``, ``concat=``, ``slope=``).
+
+    Examples
+    --------
+    >>> description("cheb", K=2).name
+    'cheb_K2'
+    >>> description("sage")
+    Traceback (most recent call last):
+    ...
+    symrnn.errors.UnknownNameError: unknown graph layer 'sage'; known: cheb, gat, gcn, spectral
+    """
+    from .describe_gat import describe_gat
+
+    factories = {"gcn": describe_gcn, "cheb": describe_cheb, "spectral": describe_spectral, "gat": describe_gat}
+    if name not in factories:
+        raise UnknownNameError(f"unknown graph layer {name!r}; known: {', '.join(sorted(factories))}")
+    return factories[name](**options)
