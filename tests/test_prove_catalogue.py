@@ -1,0 +1,149 @@
+"""The shipped catalogue through `symrnn prove`: verdicts, JSON, reports, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import symrnn
+from symrnn import prove
+from symrnn.cli import main
+from symrnn.prove import Result, Theorem, equivalent
+
+# every claim the issue lists, and the verdict it must get
+REQUIRED = {
+    "gru_reset_before_z0_r1_is_rnn": "proved", "gru_reset_before_z0_r0_reads_input_only": "proved",
+    "gru_reset_before_z1_copies_state": "proved", "gru_reset_after_z0_r1_is_rnn": "proved",
+    "gru_reset_after_z0_r0_reads_input_only": "proved", "gru_reset_after_z1_copies_state": "proved",
+    "gru_reset_after_r0_drops_recurrent_bias": "proved", "gru_placements_agree_r1": "proved",
+    "lstm_forget_one_is_no_forget": "proved", "lstm_coupled_gates": "proved", "lstm_zero_peepholes_is_lstm": "proved",
+    "lstm_input_gate_one_is_no_input_gate": "proved", "lstm_output_gate_one_is_no_output_gate": "proved",
+    "lstm_identity_input_activation": "proved", "lstm_identity_output_activation": "proved",
+    "lstm_no_forget_cell_path_identity": "proved", "lstm_cell_path_forget_gate": "proved",
+    "gru_reset_before_state_bounded": "proved", "gru_reset_after_state_bounded": "proved",
+    "lstm_cell_growth_bounded": "proved", "lstm_output_bounded": "proved",
+    "gru_three_quarters_of_lstm": "proved", "stacked_depth_one_lstm": "proved", "bidirectional_reversal": "proved",
+    "gru_reset_one_is_rnn_overstatement": "refuted",
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """One full run through the CLI (JSON on stdout, a Markdown report on disk)."""
+    import contextlib
+    import io
+
+    path = tmp_path_factory.mktemp("prove") / "report.md"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["prove", "--json", "--report", str(path)])
+    return code, json.loads(out.getvalue()), path
+
+
+def test_catalogue_verdicts(report):
+    code, data, _ = report
+    got = {t["name"]: t for t in data["theorems"]}
+    for name, verdict in REQUIRED.items():
+        assert got[name]["verdict"] == verdict, (name, got[name]["message"], got[name]["steps"][-1:])
+    assert code == 0 and data["exit_code"] == 0
+    assert all(t["as_expected"] for t in data["theorems"])
+
+
+def test_json_records_method_steps_time_and_counterexample(report):
+    _, data, _ = report
+    for t in data["theorems"]:
+        assert t["seconds"] >= 0 and t["method"] and t["steps"] and t["references"]
+    over = next(t for t in data["theorems"] if t["name"] == "gru_reset_one_is_rnn_overstatement")
+    assert over["expected"] == "refuted"
+    ce = over["counterexample"]
+    assert ce["state"] == "h" and ce["left"] != ce["right"]
+    proved = next(t for t in data["theorems"] if t["name"] == "gru_placements_agree_r1")
+    assert any("induction" in s.lower() for s in proved["steps"])
+
+
+def test_markdown_report(report):
+    _, data, path = report
+    text = path.read_text()
+    for t in data["theorems"]:
+        assert f"`{t['name']}`" in text
+    assert "**Counterexample.**" in text and "**Steps.**" in text
+
+
+def test_latex_report_compiles(tmp_path, monkeypatch):
+    pytest.importorskip("shutil").which("pdflatex") or pytest.skip("no TeX engine")
+    pdf = tmp_path / "r.pdf"
+    assert main(["prove", "gru_reset_one_is_rnn_overstatement", "lstm_cell_growth_bounded", "--report", str(pdf)]) == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    tex = tmp_path / "r.tex"
+    assert main(["prove", "bidirectional_reversal", "--report", str(tex)]) == 0
+    assert "\\begin{document}" in tex.read_text()
+
+
+def test_unknown_theorem_and_bad_report_exit_2(tmp_path, capsys):
+    assert main(["prove", "no_such_theorem"]) == 2
+    assert "known theorems" in capsys.readouterr().err
+    assert main(["prove", "--report", str(tmp_path / "r.docx")]) == 2
+    assert main(["prove", "--report", str(tmp_path / "missing" / "r.md")]) == 2
+    assert not (tmp_path / "r.docx").exists()
+
+
+def _planted_catalogue():
+    gru = symrnn.cell("gru_reset_before")
+    return [
+        Theorem("unknown_gate", "substituting a gate the cell does not have",
+                lambda: equivalent(gru.substitute({"q": 0}), symrnn.cell("rnn"))),
+        Theorem("mismatched_shapes", "W (H x D) renamed to U (H x H)",
+                lambda: equivalent(symrnn.cell("rnn"), symrnn.cell("rnn"), rename={"W": "U"})),
+        Theorem("different_states", "an LSTM is an RNN", lambda: equivalent(symrnn.cell("lstm"), symrnn.cell("rnn"))),
+        Theorem("slow", "runs past its limit", lambda: time.sleep(5), timeout=0.2),
+        Theorem("still_runs", "the run goes on", lambda: Result("proved", "by definition", ("trivial",))),
+    ]
+
+
+def test_bad_input_gives_error_verdicts_and_the_run_goes_on():
+    verdicts = prove.run(_planted_catalogue())
+    status = {v.theorem: v for v in verdicts}
+    assert [v.status for v in verdicts] == ["error"] * 4 + ["proved"]
+    assert "'q'" in status["unknown_gate"].result.message
+    assert "shape" in status["mismatched_shapes"].result.message and "'W'" in status["mismatched_shapes"].result.message
+    assert "different states" in status["different_states"].result.message
+    assert "time limit" in status["slow"].result.message and status["slow"].seconds < 2
+
+
+def test_exit_code_1_on_error_or_unexpected(monkeypatch, capsys):
+    monkeypatch.setattr(prove, "catalogue", lambda names=None: _planted_catalogue())
+    assert main(["prove"]) == 1
+    assert "UNEXPECTED" in capsys.readouterr().out
+    wrong_expectation = Theorem("true_claim_marked_false", "4 = 4", lambda: prove.identity(4, 4), expect="refuted")
+    monkeypatch.setattr(prove, "catalogue", lambda names=None: [wrong_expectation])
+    assert main(["prove"]) == 1
+    false_claim = Theorem("false_claim", "4 = 5", lambda: prove.identity(4, 5))
+    monkeypatch.setattr(prove, "catalogue", lambda names=None: [false_claim])
+    assert main(["prove"]) == 1
+
+
+def test_numeric_pass_is_never_proved():
+    # equal functions that the normal form cannot see as equal: sigmoid(a) vs (1 + tanh(a/2)) / 2
+    b = symrnn.CellBuilder("half_tanh")
+    D, H = b.sizes("D H")
+    x, h = b.input("x", D), b.state("h", H)
+    a = b.linear(b.param("W", H, D) @ x + b.param("U", H, H) @ h + b.param("b", H), "a")
+    b.update("h", (1 + symrnn.tanh(a / 2)) / 2)
+    c = symrnn.CellBuilder("sig")
+    D, H = c.sizes("D H")
+    x, h = c.input("x", D), c.state("h", H)
+    c.update("h", symrnn.sigmoid(c.param("W", H, D) @ x + c.param("U", H, H) @ h + c.param("b", H)))
+    result = equivalent(b.build(), c.build(), examples=10)
+    assert result.status == "checked" and result.examples >= 10
+    assert "checked, not proved" in result.steps[-1]
+
+
+def test_theorem_rejects_bad_declarations():
+    with pytest.raises(symrnn.SpecError, match="expect"):
+        Theorem("x", "s", lambda: None, expect="maybe")
+    with pytest.raises(symrnn.InvalidNameError):
+        Theorem("not a name", "s", lambda: None)
+    v = Theorem("returns_junk", "s", lambda: 42).run()
+    assert v.status == "error" and "Result" in v.result.message
