@@ -14,7 +14,7 @@ from symrnn.graphs.matalg import Rules, same
 from symrnn.prove import run
 from symrnn.prove.runner import collect
 from symrnn.proofs import graphs as graph_proofs
-from symrnn.testing.graphs import GraphExample, graph_examples, graphs as graph_strategy, permutations
+from symrnn.testing.graphs import GraphExample, graph_examples, networkx_graphs, node_permutations
 
 EXPECTED = {
     "cheb_two_terms_is_first_order": "proved",
@@ -70,7 +70,7 @@ def _permute(G, X, perm):
 
 
 @settings(max_examples=20, deadline=None)
-@given(graph_examples(features=3, max_nodes=7), permutations(7))
+@given(graph_examples(features=3, max_nodes=7), node_permutations(7))
 def test_kernels_are_permutation_equivariant_and_readouts_invariant(ex, p7):
     n = ex.X.shape[0]
     perm = np.argsort(p7[p7 < n])  # a permutation of range(n)
@@ -98,14 +98,14 @@ def test_gat_with_zero_attention_is_the_closed_neighbourhood_mean(ex):
 
 
 @settings(max_examples=25, deadline=None)
-@given(graph_strategy(max_nodes=9, self_loops=True))
+@given(networkx_graphs(max_nodes=9, self_loops=True))
 def test_laplacian_spectrum_in_0_2(G):
     ev = np.linalg.eigvalsh(graphs.laplacian(G).toarray())
     assert ev.min() >= -1e-12 and ev.max() <= 2 + 1e-12
 
 
 @settings(max_examples=10, deadline=None)
-@given(graph_strategy(min_nodes=2, max_nodes=6, connected=True))
+@given(networkx_graphs(min_nodes=2, max_nodes=6, connected=True))
 def test_connected_strategy_gives_connected_graphs(G):
     assert nx.is_connected(G)
 
@@ -122,7 +122,7 @@ def test_strategy_options_are_validated():
     from symrnn.errors import InputError
 
     with pytest.raises(InputError, match="max_nodes"):
-        graph_strategy(min_nodes=5, max_nodes=2)
+        networkx_graphs(min_nodes=5, max_nodes=2)
     with pytest.raises(InputError, match="features"):
         graph_examples(features=0)
     assert isinstance(GraphExample(nx.Graph(), np.zeros((0, 1))), GraphExample)

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import InputError
 from ._strategies import _bound, _hyp, _int
 
-__all__ = ["graphs", "graph_examples", "permutations", "GraphExample", "random_graph"]
+__all__ = ["networkx_graphs", "graph_examples", "node_permutations", "GraphExample", "random_graph"]
 
 
 def _positive(value, arg: str) -> float:
@@ -62,7 +62,7 @@ def _pairs(n, directed, self_loops):
     return out + ([(u, u) for u in range(n)] if self_loops else [])
 
 
-def graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = False, connected: bool = False,
+def networkx_graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = False, connected: bool = False,
            weighted: bool = True, self_loops: bool = False, max_weight: float = 2.0):
     """Strategy of networkx graphs on nodes ``0..N-1``.
 
@@ -83,7 +83,7 @@ def graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = False, co
     --------
     >>> from hypothesis import given, settings
     >>> @settings(max_examples=5)
-    ... @given(graphs(min_nodes=2, connected=True))
+    ... @given(networkx_graphs(min_nodes=2, connected=True))
     ... def check(G):
     ...     assert nx.is_connected(G)
     >>> check()
@@ -108,7 +108,7 @@ def graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = False, co
 def random_graph(rng: np.random.Generator, *, min_nodes: int = 1, max_nodes: int = 8, p: float = 0.4,
                  directed: bool = False, connected: bool = False, weighted: bool = True,
                  self_loops: bool = False, max_weight: float = 2.0) -> nx.Graph:
-    """One graph drawn with NumPy, same layout as :func:`graphs` (for use without hypothesis).
+    """One graph drawn with NumPy, same layout as :func:`networkx_graphs` (for use without hypothesis).
 
     Examples
     --------
@@ -133,7 +133,7 @@ class GraphExample:
 def graph_examples(*, features: int = 3, min_nodes: int = 1, max_nodes: int = 8, bound: float = 2.0,
                    directed: bool = False, connected: bool = False, weighted: bool = True,
                    self_loops: bool = False):
-    """Strategy of :class:`GraphExample`: a graph from :func:`graphs` and features in [−bound, bound].
+    """Strategy of :class:`GraphExample`: a graph from :func:`networkx_graphs` and features in [−bound, bound].
 
     Examples
     --------
@@ -147,21 +147,21 @@ def graph_examples(*, features: int = 3, min_nodes: int = 1, max_nodes: int = 8,
     st, hnp = _hyp()
     F = _int(features, "features", 1)
     b = _positive(bound, "bound")
-    gs = graphs(min_nodes=min_nodes, max_nodes=max_nodes, directed=directed, connected=connected,
+    gs = networkx_graphs(min_nodes=min_nodes, max_nodes=max_nodes, directed=directed, connected=connected,
                 weighted=weighted, self_loops=self_loops)
     elements = st.floats(-b, b, allow_nan=False, allow_infinity=False, width=64)
     return gs.flatmap(lambda G: hnp.arrays(np.float64, (G.number_of_nodes(), F), elements=elements).map(
         lambda X: GraphExample(G, X)))
 
 
-def permutations(n: int):
+def node_permutations(n: int):
     """Strategy of permutations of ``range(n)`` as int arrays (``perm[i]`` = new index of node i).
 
     Examples
     --------
     >>> from hypothesis import given, settings
     >>> @settings(max_examples=5)
-    ... @given(permutations(4))
+    ... @given(node_permutations(4))
     ... def check(p):
     ...     assert sorted(p.tolist()) == [0, 1, 2, 3]
     >>> check()
