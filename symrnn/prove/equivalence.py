@@ -57,7 +57,9 @@ def check_correspondence(nf: NormalForm, b, size_map: dict) -> list[str]:
 
     Parameters that exist on both sides must have equal shapes too; a vector
     parameter mapped to an expression must use vector parameters of ``b`` of
-    its size.  Raises :class:`ShapeError` or :class:`SpecError` with the names.
+    its size; no name of ``b`` may serve two names of ``a`` (that would tie
+    parameters of ``a`` together and prove only a special case).  Raises
+    :class:`ShapeError`, :class:`SpecError` or :class:`UnknownNameError`.
     """
     a = nf.cell
     b_decl = {n: d for n, (r, d) in b.declared.items() if r in ("input", "param", "previous")}
@@ -67,14 +69,18 @@ def check_correspondence(nf: NormalForm, b, size_map: dict) -> list[str]:
         mapped = sorted(nf.name(d.name) for d in decls)
         if mapped != sorted(b_names):
             raise SpecError(f"{a.name!r} and {b.name!r} have different {what}: {mapped} (after renaming) vs {sorted(b_names)}")
-    lines = []
+    lines, owner = [], {}
     for d in tuple(a.inputs) + tuple(a.states) + tuple(a.params):
         target = nf.rename.get(d.name, d.name)
         want = _shape(d.shape, size_map)
         names = [target] if isinstance(target, str) else sorted(s.name for s in target.free_symbols)
         for n in names:
+            if n in owner:  # two names of `a` tied to one name: a hidden constraint, not an equivalence
+                raise SpecError(f"rename: {owner[n]!r} and {d.name!r} of {a.name!r} both map to {n!r}; "
+                                "every name may be used by one mapping only")
+            owner[n] = d.name
             if n not in b_decl:
-                if isinstance(target, str) and d in a.params:
+                if target == d.name and d in a.params:
                     continue  # a parameter only `a` has: it must not matter, the normal form decides
                 raise UnknownNameError(f"{d.name!r} of {a.name!r} is mapped to {n!r}, which {b.name!r} does not declare")
             got = tuple(sp.sympify(str(s)) for s in b_decl[n].shape)
@@ -109,7 +115,12 @@ def equivalent(a, b, *, rename: Mapping | None = None, sizes: Mapping | None = N
     -------
     Result
         ``proved`` (every size, every sequence length), ``refuted`` with a
-        counterexample, or ``checked`` with the number of examples.
+        counterexample, or ``checked`` with the number of examples.  What is
+        proved: for every size and every value of ``b``'s parameters, ``a``
+        with its parameters set through ``rename`` computes the same states
+        as ``b``; since each name of ``b`` serves one name of ``a`` and
+        mappings are names or sums, every parameter value of ``a`` is
+        reached too, so the two families of functions coincide.
 
     Raises
     ------
