@@ -117,3 +117,19 @@ def test_generated_source_documents_its_arguments_and_has_no_per_cell_code():
     k = symrnn.compile(symrnn.cell("lstm_peephole"), D=2, H=3)
     assert "p_i: (3,)" in k.source and "x: (T, B, 2)" in k.source
     assert "Backward pass of cell 'lstm_peephole'" in k.source
+
+
+@pytest.mark.parametrize("kind,name", [("lstm", "lstm"), ("gru", "gru_reset_after"), ("rnn", "rnn")])
+def test_benchmark_reference_computes_the_same_as_the_generated_kernel(kind, name):
+    """The hand-written NumPy the benchmark times must compute the same thing."""
+    from symrnn.codegen import handwritten as hw
+
+    rng = np.random.default_rng(7)
+    k = symrnn.compile(symrnn.cell(name), D=3, H=4)
+    p = hw.pack(kind, k.params)
+    xs, h0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 4))
+    out, tape = hw.FORWARD[kind](*((xs, p, h0, h0) if kind == "lstm" else (xs, p, h0)))
+    ref, _, ref_tape = k.forward(xs, {s: h0 for s in k.state_names})
+    np.testing.assert_allclose(out, ref, atol=1e-13)
+    d = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(hw.BACKWARD[kind](tape, p, d)["x"], k.backward(ref_tape, d)["x"], atol=1e-13)

@@ -110,11 +110,22 @@ def param_lines(plan: Plan) -> list[str]:
     return [f"p_{p.name} = params[{p.name!r}]" for p in plan.cell.params]
 
 
-def source_stacks(plan: Plan) -> list[str]:
+def half(plan: Plan, lo: int) -> float:
+    """0.5 for slots of sigmoid groups, else 1.
+
+    The forward pass computes σ(a) = 0.5 + 0.5 tanh(a/2) with a/2 straight out of
+    the GEMM (its rows scaled by 0.5 when stacked): one pass fewer per gate.  The
+    backward pass uses the unscaled stacks and the true adjoint of a.
+    """
+    return 0.5 if any(f == "sigmoid" and g_lo <= lo < g_hi for f, g_lo, g_hi, _ in plan.groups) else 1.0
+
+
+def source_stacks(plan: Plan, scaled: bool = False) -> list[str]:
     """Stacked matrices of every early source: ``_M_x`` (rows lo:hi of the slots)."""
     out = []
     for v, (lo, hi, blocks) in plan.sources.items():
-        spec = [(b_lo - lo, b_hi - lo, f"p_{m}", float(c)) for b_lo, b_hi, m, c in blocks]
+        spec = [(b_lo - lo, b_hi - lo, f"p_{m}", float(c) * (half(plan, b_lo) if scaled else 1.0))
+                for b_lo, b_hi, m, c in blocks]
         out.append(f"_M_{v} = _stack({hi - lo}, {plan.n[v]}, [{', '.join(f'({a}, {b}, {m}, {c!r})' for a, b, m, c in spec)}], dt)")
     return out
 
@@ -139,7 +150,7 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
         w(*param_lines(plan))
         first = plan.states[0]
         w(f"B = init[{first!r}].shape[0]", f"dt = init[{first!r}].dtype", f"T = {inputs[0]}.shape[0]")
-        w(*source_stacks(plan))
+        w(*source_stacks(plan, scaled=True))
         _input_projection(plan, w)
         for s in plan.states:
             steps = "2" if s in plan.rolling else "T + 1"
@@ -193,7 +204,7 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
     return w.text()
 
 
-_FN = {"sigmoid": "_sigmoid", "tanh": "np.tanh", "relu": "_relu", "exp": "np.exp"}
+_FN = {"sigmoid": "_sigmoid_of_half", "tanh": "np.tanh", "relu": "_relu", "exp": "np.exp"}
 
 
 def _input_projection(plan, w):
@@ -218,13 +229,13 @@ def _input_projection(plan, w):
             w(f"_P2[:, {lo}:{hi}] += {v}.reshape(T * B, {plan.n[v]}) @ _M_{v}.T")
     if plan.biases:
         w("_P2 += _stack_bias(" + str(plan.width) + ", [" +
-          ", ".join(f"({lo}, {hi}, p_{b}, {float(c)!r})" for lo, hi, b, c in plan.biases) + "], dt)")
+          ", ".join(f"({lo}, {hi}, p_{b}, {float(c) * half(plan, lo)!r})" for lo, hi, b, c in plan.biases) + "], dt)")
     for eq in cell.equations:  # bare input vectors in a linear stage
         if eq.is_linear:
             lo, hi = plan.slots[eq.target]
             for t in cell.terms(eq.target):
                 if t.matrix is None and cell.role(t.vector) == "input":
-                    w(f"_P[:, :, {lo}:{hi}] += {float(t.coeff)!r} * {t.vector}")
+                    w(f"_P[:, :, {lo}:{hi}] += {float(t.coeff) * half(plan, lo)!r} * {t.vector}")
 
 
 def _bare_previous(plan, w, names):
@@ -234,7 +245,7 @@ def _bare_previous(plan, w, names):
             lo, hi = plan.slots[eq.target]
             for t in cell.terms(eq.target):
                 if t.matrix is None and cell.role(t.vector) == "previous":
-                    w(f"_Pt[:, {lo}:{hi}] += {float(t.coeff)!r} * {names[t.vector]}")
+                    w(f"_Pt[:, {lo}:{hi}] += {float(t.coeff) * half(plan, lo)!r} * {names[t.vector]}")
 
 
 def _late(plan, w, name, names):

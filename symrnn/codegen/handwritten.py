@@ -20,11 +20,17 @@ __all__ = ["pack", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward
            "FORWARD", "BACKWARD"]
 
 
-def _sig(a, out):
-    np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
+def _sig_half(half_a, out):
+    """σ(a) from a/2 (the stacked weights of the sigmoid gates are pre-scaled by 0.5)."""
+    np.tanh(half_a, out=out)
     out *= 0.5
     out += 0.5
+    return out
+
+
+def _halved(m, rows):
+    out = m.copy()
+    out[:rows] *= 0.5
     return out
 
 
@@ -46,15 +52,16 @@ def pack(kind: str, params: dict) -> dict:
 def lstm_forward(x, p, h0, c0):
     T, B, D = x.shape
     H = h0.shape[1]
-    G = (x.reshape(T * B, D) @ p["W"].T + p["b"]).reshape(T, B, 4 * H)
+    W, U, b = (_halved(p[k], 3 * H) for k in ("W", "U", "b"))
+    G = (x.reshape(T * B, D) @ W.T + b).reshape(T, B, 4 * H)
     Hs, Cs, TC = np.empty((T + 1, B, H), x.dtype), np.empty((T + 1, B, H), x.dtype), np.empty((T, B, H), x.dtype)
     Hs[0], Cs[0] = h0, c0
-    UT, R = p["U"].T, np.empty((B, 4 * H), x.dtype)
+    UT, R = U.T, np.empty((B, 4 * H), x.dtype)
     for t in range(T):
         g = G[t]
         np.matmul(Hs[t], UT, out=R)
         g += R
-        _sig(g[:, :3 * H], out=g[:, :3 * H])
+        _sig_half(g[:, :3 * H], out=g[:, :3 * H])
         np.tanh(g[:, 3 * H:], out=g[:, 3 * H:])
         c = Cs[t + 1]
         np.multiply(g[:, H:2 * H], Cs[t], out=c)
@@ -94,16 +101,17 @@ def lstm_backward(tape, p, d_out):
 def gru_forward(x, p, h0):
     T, B, D = x.shape
     H = h0.shape[1]
-    GX = (x.reshape(T * B, D) @ p["W"].T + p["bx"]).reshape(T, B, 3 * H)
+    W, U, bx = (_halved(p[k], 2 * H) for k in ("W", "U", "bx"))
+    GX = (x.reshape(T * B, D) @ W.T + bx).reshape(T, B, 3 * H)
     Hs, AHN = np.empty((T + 1, B, H), x.dtype), np.empty((T, B, H), x.dtype)
     Hs[0] = h0
-    UT, R = p["U"].T, np.empty((B, 3 * H), x.dtype)
+    UT, R = U.T, np.empty((B, 3 * H), x.dtype)
     for t in range(T):
         g = GX[t]
         np.matmul(Hs[t], UT, out=R)
-        R += p["bh"]
+        R[:, 2 * H:] += p["bh"][2 * H:]
         g[:, :2 * H] += R[:, :2 * H]
-        _sig(g[:, :2 * H], out=g[:, :2 * H])
+        _sig_half(g[:, :2 * H], out=g[:, :2 * H])
         AHN[t] = R[:, 2 * H:]
         n = g[:, 2 * H:]
         n += g[:, :H] * AHN[t]

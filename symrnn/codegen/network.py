@@ -88,16 +88,12 @@ class Network:
     def params(self, values):
         if not isinstance(values, dict):
             raise InputError(f"params must be a dict of arrays, got {type(values).__name__}")
-        known = {n for k in self.kernels for n in k.plan.shapes}
-        extra = sorted(set(values) - known)
-        if extra:
-            raise InputError(f"params: unexpected names {extra}")
-        checked = [k.check_params({n: values.get(n) for n in k.plan.shapes if n in values}) if all(
-            n in values for n in k.plan.shapes) else None for k in self.kernels]
-        if any(c is None for c in checked):
-            missing = sorted(known - set(values))
-            raise InputError(f"params: missing {missing}")
-        for k, c in zip(self.kernels, checked):
+        known = [n for k in self.kernels for n in k.plan.shapes]
+        missing, extra = [n for n in known if n not in values], sorted(set(values) - set(known))
+        if missing or extra:
+            raise InputError(f"params: missing {missing}, unexpected {extra}; expected exactly {known}")
+        checked = [k.check_params({n: values[n] for n in k.plan.shapes}) for k in self.kernels]
+        for k, c in zip(self.kernels, checked):  # all checked before any is set
             k._params = c
 
     @property
@@ -156,9 +152,3 @@ class Network:
             d = dx
         grads[self.input_names[0]] = d
         return grads
-
-
-def layer_kernels(cells, sizes_of, dtype, reverse_flags=None):
-    """One layer: a kernel per cell (``sizes_of(cell)`` gives its sizes)."""
-    flags = reverse_flags or [False] * len(cells)
-    return [(Kernel(c, sizes_of(c), dtype), r) for c, r in zip(cells, flags)]

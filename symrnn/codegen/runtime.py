@@ -16,6 +16,14 @@ def _sigmoid(a, out=None):
     return out
 
 
+def _sigmoid_of_half(half_a, out=None):
+    """σ(a) from a/2: 0.5 + 0.5 tanh(a/2) (the GEMM already produced a/2)."""
+    out = np.tanh(half_a, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
 def _relu(a, out=None):
     return np.maximum(a, 0, out=out)
 
@@ -51,6 +59,6 @@ def _acc(grads, name, value):
         grads[name] = value
 
 
-RUNTIME = {"np": np, "_sigmoid": _sigmoid, "_relu": _relu, "_heaviside": _heaviside,
+RUNTIME = {"np": np, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_heaviside": _heaviside,
            "_stack": _stack, "_stack_bias": _stack_bias, "_acc": _acc}
 """Names generated source may use."""
