@@ -162,7 +162,11 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
                 w(f"_Y_{name} = np.empty((B, {plan.n[name]}), dt)")
         rec = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "previous"]
         for v, lo, hi in rec:
-            w(f"_R_{v} = np.empty((B, {hi - lo}), dt)", f"_MT_{v} = _M_{v}.T")
+            w(f"_MT_{v} = _M_{v}.T")
+            if (lo, hi) != (0, plan.width):
+                w(f"_R_{v} = np.empty((B, {hi - lo}), dt)")
+        if any((lo, hi) == (0, plan.width) for _, lo, hi in rec):
+            w("_gemm = _blas_gemm(dt)")
         w("_keep = None if mask is None else ~mask")
         w("for t in range(T):")
         with w.block():
@@ -170,8 +174,11 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
             body("_Pt = _P[t]")
             body(*step_bindings(plan))
             for v, lo, hi in rec:
-                body(f"np.matmul({names[v]}, _MT_{v}, out=_R_{v})")
-                body(f"{cols('_Pt', lo, hi, plan.width)} += _R_{v}")
+                if (lo, hi) == (0, plan.width):  # accumulate in place: _Pt += h @ M.T (BLAS beta = 1)
+                    body(f"_gemm(1.0, _MT_{v}, {names[v]}.T, beta=1.0, c=_Pt.T, trans_a=1, overwrite_c=1)")
+                else:
+                    body(f"np.matmul({names[v]}, _MT_{v}, out=_R_{v})")
+                    body(f"{cols('_Pt', lo, hi, plan.width)} += _R_{v}")
             _bare_previous(plan, body, names)
             for f, lo, hi, _ in plan.groups:
                 g = cols("_Pt", lo, hi, plan.width)

@@ -28,6 +28,12 @@ def _sig_half(half_a, out):
     return out
 
 
+def _gemm(dtype):
+    from scipy.linalg import blas
+
+    return blas.get_blas_funcs("gemm", dtype=dtype)
+
+
 def _halved(m, rows):
     out = m.copy()
     out[:rows] *= 0.5
@@ -56,11 +62,10 @@ def lstm_forward(x, p, h0, c0):
     G = (x.reshape(T * B, D) @ W.T + b).reshape(T, B, 4 * H)
     Hs, Cs, TC = np.empty((T + 1, B, H), x.dtype), np.empty((T + 1, B, H), x.dtype), np.empty((T, B, H), x.dtype)
     Hs[0], Cs[0] = h0, c0
-    UT, R = U.T, np.empty((B, 4 * H), x.dtype)
+    UT, gemm = U.T, _gemm(x.dtype)
     for t in range(T):
         g = G[t]
-        np.matmul(Hs[t], UT, out=R)
-        g += R
+        gemm(1.0, UT, Hs[t].T, beta=1.0, c=g.T, trans_a=1, overwrite_c=1)  # g += h @ U.T in place
         _sig_half(g[:, :3 * H], out=g[:, :3 * H])
         np.tanh(g[:, 3 * H:], out=g[:, 3 * H:])
         c = Cs[t + 1]
@@ -155,11 +160,10 @@ def rnn_forward(x, p, h0):
     A = (x.reshape(T * B, D) @ p["W"].T + p["b"]).reshape(T, B, H)
     Hs = np.empty((T + 1, B, H), x.dtype)
     Hs[0] = h0
-    UT, R = p["U"].T, np.empty((B, H), x.dtype)
+    UT, gemm = p["U"].T, _gemm(x.dtype)
     for t in range(T):
-        np.matmul(Hs[t], UT, out=R)
-        R += A[t]
-        np.tanh(R, out=Hs[t + 1])
+        gemm(1.0, UT, Hs[t].T, beta=1.0, c=A[t].T, trans_a=1, overwrite_c=1)  # A[t] += h @ U.T in place
+        np.tanh(A[t], out=Hs[t + 1])
     return Hs[1:], {"x": x, "Hs": Hs}
 
 
