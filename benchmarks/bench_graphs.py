@@ -1,0 +1,186 @@
+"""Benchmark: GCN and GAT layers, forward + backward, against PyTorch Geometric on the CPU (issue 7).
+
+Targets: ≤ 1.2× PyG's time for forward+backward; memory linear in the number
+of edges.  Random undirected graphs (no self-loops), average degree 10, 64
+input and 64 output features (GAT: 8 heads × 8 channels, concatenated),
+float64 on both sides, the same edges, features and upstream gradients.
+
+Memory: each (implementation, layer, size) runs in its own process; after a
+small warm-up (lazy imports, thread pools) the peak RSS is reset
+(``/proc/self/clear_refs``) and one forward+backward is measured as peak RSS
+minus the RSS before it (``MALLOC_MMAP_THRESHOLD_`` is fixed so large buffers
+go back to the OS on both sides).  Time: both implementations in one process,
+runs interleaved (so a change in machine load hits both), median of
+``--repeat``; both redo their graph normalisation every call (PyG's default
+``cached=False``; our per-graph operator cache is cleared).
+
+Run: ``python benchmarks/bench_graphs.py [--nodes 10000 100000] [--repeat 5] [--json FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+DEGREE, FEATURES, HEADS = 10, 64, 8
+
+
+def edges(n: int, seed: int = 0):
+    """Undirected random graph, both directions listed, no self-loops or duplicates."""
+    rng = np.random.default_rng(seed)
+    m = n * DEGREE // 2
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    key = np.unique(np.concatenate([a * n + b, b * n + a]))
+    return key // n, key % n
+
+
+def _rss(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _ours(layer, n, src, dst, X, dY, rng):
+    from symrnn import graphs
+
+    g = graphs.from_edges(src, dst, n)
+    if layer == "gcn":
+        W, b = rng.normal(size=(FEATURES, FEATURES)), rng.normal(size=FEATURES)
+
+        def step():
+            g._cache.clear()
+            Y, tape = graphs.gcn_forward(g, X, W, b)
+            return graphs.gcn_backward(tape, dY)
+    else:
+        C = FEATURES // HEADS
+        W, a_s, a_d = rng.normal(size=(FEATURES, FEATURES)), rng.normal(size=(HEADS, C)), rng.normal(size=(HEADS, C))
+        b = rng.normal(size=FEATURES)
+
+        def step():
+            g._cache.clear()
+            Y, tape = graphs.gat_forward(g, X, W, a_s, a_d, b)
+            return graphs.gat_backward(tape, dY)
+    return step
+
+
+def _pyg(layer, n, src, dst, X, dY, rng):
+    import torch
+    from torch_geometric.nn import GATConv, GCNConv
+
+    ei = torch.from_numpy(np.stack([src, dst]).astype(np.int64))
+    conv = (GCNConv(FEATURES, FEATURES) if layer == "gcn" else GATConv(FEATURES, FEATURES // HEADS, heads=HEADS)).double()
+    x = torch.tensor(X, requires_grad=True)
+    dYt = torch.tensor(dY)
+
+    def step():
+        x.grad = None
+        conv.zero_grad(set_to_none=True)
+        conv(x, ei).backward(dYt)
+        return x.grad
+    return step
+
+
+def _setup(impl, layer, n, rng):
+    make = _ours if impl == "ours" else _pyg
+    small = edges(200)
+    make(layer, 200, *small, rng.normal(size=(200, FEATURES)), rng.normal(size=(200, FEATURES)), rng)()  # warm-up
+    src, dst = edges(n)
+    X, dY = np.random.default_rng(2).normal(size=(2, n, FEATURES))
+    return make(layer, n, src, dst, X, dY, rng), int(src.size)
+
+
+def memory_worker(impl: str, layer: str, n: int) -> dict:
+    """Peak RSS of one forward+backward above the RSS before it (own process, inputs already built)."""
+    step, E = _setup(impl, layer, n, np.random.default_rng(1))
+    ok = _reset_peak()
+    base = _rss("VmRSS")
+    step()
+    return {"impl": impl, "peak_bytes": _rss("VmHWM") - base if ok else -1, "edges": E}
+
+
+def time_worker(layer: str, n: int, repeat: int) -> dict:
+    """Median seconds of both implementations, runs interleaved so load changes hit both alike."""
+    steps = {impl: _setup(impl, layer, n, np.random.default_rng(1))[0] for impl in ("ours", "pyg")}
+    times = {impl: [] for impl in steps}
+    for _ in range(repeat):
+        for impl, step in steps.items():
+            t = time.perf_counter()
+            step()
+            times[impl].append(time.perf_counter() - t)
+    import torch
+
+    return {"ours": statistics.median(times["ours"]), "pyg": statistics.median(times["pyg"]),
+            "torch_threads": torch.get_num_threads()}
+
+
+def _sub(args, env=None) -> dict:
+    out = subprocess.run([sys.executable, __file__, *map(str, args)], capture_output=True, text=True,
+                         env=dict(os.environ, **(env or {})), check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_one(layer, n, repeat) -> dict:
+    mem = {impl: _sub(["--memory", impl, layer, n], {"MALLOC_MMAP_THRESHOLD_": "131072"}) for impl in ("ours", "pyg")}
+    t = _sub(["--time", layer, n, "--repeat", repeat])
+    return {"layer": layer, "nodes": n, "edges": mem["ours"]["edges"], "ours_seconds": t["ours"],
+            "pyg_seconds": t["pyg"], "ours_peak_bytes": mem["ours"]["peak_bytes"],
+            "pyg_peak_bytes": mem["pyg"]["peak_bytes"], "torch_threads": t["torch_threads"]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--layers", nargs="+", default=["gcn", "gat"])
+    ap.add_argument("--json")
+    ap.add_argument("--memory", nargs=3, metavar=("IMPL", "LAYER", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--time", nargs=2, metavar=("LAYER", "N"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory:
+        impl, layer, n = args.memory
+        print(json.dumps(memory_worker(impl, layer, int(n))))
+        return 0
+    if args.time:
+        print(json.dumps(time_worker(args.time[0], int(args.time[1]), args.repeat)))
+        return 0
+    rows = []
+    print(f"{'layer':5} {'nodes':>7} {'edges':>8} {'ours s':>8} {'PyG s':>8} {'time ×':>7} "
+          f"{'ours MB':>8} {'PyG MB':>8} {'mem ×':>6} {'ours B/edge':>11}")
+    for layer in args.layers:
+        for n in args.nodes:
+            r = run_one(layer, n, args.repeat)
+            rows.append(r)
+            print(f"{layer:5} {n:7d} {r['edges']:8d} {r['ours_seconds']:8.3f} {r['pyg_seconds']:8.3f} "
+                  f"{r['ours_seconds'] / r['pyg_seconds']:7.2f} {r['ours_peak_bytes'] / 2**20:8.1f} "
+                  f"{r['pyg_peak_bytes'] / 2**20:8.1f} {r['ours_peak_bytes'] / max(r['pyg_peak_bytes'], 1):6.2f} "
+                  f"{r['ours_peak_bytes'] / r['edges']:11.1f}", flush=True)
+    print(f"(torch threads: {rows[0]['torch_threads']}; float64; forward+backward incl. normalisation; "
+          "time = median of interleaved runs in one process)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
