@@ -141,6 +141,22 @@ def test_identities_of_activations_are_proved():
     assert equivalent(half, _one_state("tnh", symrnn.tanh)).status == "refuted"
 
 
+def _gated(name, gate):
+    b = symrnn.CellBuilder(name)
+    D, H = b.sizes("D H")
+    x, h = b.input("x", D), b.state("h", H)
+    g = b.let("g", gate(b.linear(b.param("W", H, D) @ x, "a")))
+    b.update("h", symrnn.tanh(b.param("U", H, H) @ g + b.param("V", H, H) @ h))
+    return b.build()
+
+
+def test_equal_vectors_under_a_matrix_share_an_atom():
+    # U σ(a) and U (1 + tanh(a/2))/2 are the same vector: the normal forms must see it
+    left, right = _gated("left", symrnn.sigmoid), _gated("right", lambda a: (1 + symrnn.tanh(a / 2)) / 2)
+    assert equivalent(left, right).status == "proved" and equivalent(right, left).status == "proved"
+    assert equivalent(left, _gated("wrong", lambda a: (1 + symrnn.tanh(a)) / 2)).status == "refuted"
+
+
 def test_numeric_pass_is_never_proved():
     # relu(a) = (a + |a|) / 2 holds, but no simplification shows it: the verdict must stay `checked`
     absval = _one_state("abs_form", lambda a: (a + sp.Abs(a)) / 2)

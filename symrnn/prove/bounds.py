@@ -105,7 +105,11 @@ def nonnegative_on_box(poly: sp.Expr, box: Mapping, *, strict: bool) -> tuple[bo
     poly = sp.expand(poly)
     variables = [v for v in box if poly.has(v)]
     for v in variables:
-        if sp.degree(poly, v) > 1:
+        try:
+            degree = sp.degree(poly, v)
+        except sp.PolynomialError:
+            return False, f"not a polynomial in {v}"
+        if degree > 1:
             return False, f"not multilinear in {v}"
     closed = [v for v in variables if box[v][2]]
     opened = [v for v in variables if not box[v][2]]
@@ -144,7 +148,11 @@ def _prove_goal(goal, assume, strict, steps) -> bool:
         if case.has(sp.Abs):
             steps.append(f"  cannot handle |·| of a non-variable in {case}")
             return False
-        poly = sp.Poly(case, *nonneg) if nonneg else None
+        try:
+            poly = sp.Poly(case, *nonneg) if nonneg else None
+        except sp.PolynomialError:
+            steps.append(f"  not a polynomial in the unbounded quantities: {case}")
+            return False
         coeffs = poly.terms() if poly is not None else [((), case)]
         for monom, coeff in coeffs:
             constant = not any(monom)

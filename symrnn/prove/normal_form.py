@@ -44,6 +44,9 @@ def as_cell(desc, what: str = "cell") -> Cell:
 class AtomTable:
     """Opaque atoms ``[P·v]`` shared by the normal forms being compared.
 
+    Two vectors whose normal forms are provably equal (:func:`is_zero`) share
+    one atom, so ``U σ(a)`` and ``U (1 + tanh(a/2))/2`` are the same unit.
+
     Examples
     --------
     >>> import sympy as sp
@@ -55,11 +58,16 @@ class AtomTable:
 
     def __init__(self):
         self._by_key: dict = {}
+        self._applied: list = []
         self.reads: dict[sp.Symbol, tuple[str, sp.Expr]] = {}
 
     def atom(self, matrix: str, vector: sp.Expr) -> sp.Symbol:
         key = (matrix, sp.srepr(vector))
         if key not in self._by_key:
+            for sym, (m, v) in self.reads.items():  # the same vector written differently: one atom
+                if m == matrix and is_zero(v - vector) is True:
+                    self._by_key[key] = sym
+                    return sym
             name = f"[{matrix}·{vector}]"
             taken = {s.name for s in self.reads}
             k = 2
@@ -71,11 +79,19 @@ class AtomTable:
         return self._by_key[key]
 
     def apply(self, matrix: str, vector: sp.Expr) -> sp.Expr:
-        """``P v`` per unit: linear in ``v``'s additive terms, one atom per term."""
+        """``P v`` per unit: linear in ``v``'s additive terms, one atom per term.
+
+        A vector provably equal to one already applied to ``P`` gets the same
+        result, whichever of the two was written as a sum.
+        """
+        for m, v, result in self._applied:
+            if m == matrix and (v == vector or is_zero(v - vector) is True):
+                return result
         out = sp.S.Zero
         for term in sp.Add.make_args(sp.expand(vector)):
             coeff, rest = term.as_coeff_Mul()
             out += coeff * self.atom(matrix, rest)
+        self._applied.append((matrix, vector, out))
         return out
 
     def symbols_read(self, expr: sp.Expr) -> set[str]:
