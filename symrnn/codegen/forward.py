@@ -16,7 +16,7 @@ It returns the tape: the arrays the backward pass reads, nothing else.
 from __future__ import annotations
 
 from .plan import Plan, prev_name
-from .printer import emit_into
+from .printer import cheapest, emit_into
 
 __all__ = ["forward_source", "value_names", "Writer"]
 
@@ -193,7 +193,7 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
                     if loc[0] == "slot":
                         alias = next((s.name for s in expr.free_symbols
                                       if plan.storage.get(s.name) == loc and s.name != name), None)
-                    body(*emit_into(expr, names[name], names, alias=alias))
+                    body(*emit_into(cheapest(expr), names[name], names, alias=alias))
                 if name in plan.slots and name in plan.states:
                     body(f"{names[name]}[...] = {cols('_Pt', *plan.slots[name], plan.width)}")
             body("if mask is not None:")

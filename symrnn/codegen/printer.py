@@ -17,7 +17,7 @@ from ..errors import CompileError
 from ..spec.symbols import FUNCTIONS
 from .runtime import RUNTIME
 
-__all__ = ["to_source", "emit_into"]
+__all__ = ["to_source", "emit_into", "cheapest"]
 
 for _row in FUNCTIONS.values():  # one table; every spelling must resolve here
     if _row.numpy.split(".")[0] not in RUNTIME:
@@ -94,6 +94,29 @@ def _p(e, names, prec=0) -> str:
                        "add it to symrnn.spec.symbols.FUNCTIONS")
 
 
+def cheapest(expr):
+    """The form of ``expr`` with the fewest operations among it and its collections by one symbol.
+
+    ``h_prev*z + n*(1 - z)`` becomes ``n + z*(h_prev - n)``: one array pass fewer.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> h, n, z = (symrnn.Vec(s, 3) for s in ("h_prev", "n", "z"))
+    >>> cheapest(h * z + n * (1 - z))
+    n + z*(h_prev - n)
+    """
+    expr = sp.sympify(expr)
+    best = expr
+    if isinstance(expr, sp.Add):
+        expanded = sp.expand(expr)
+        for s in sorted(expr.free_symbols, key=lambda s: s.name):
+            candidate = sp.collect(expanded, s)
+            if sp.count_ops(candidate) < sp.count_ops(best):
+                best = candidate
+    return best
+
+
 def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
     """Statements computing ``expr`` into the array ``dst`` (outermost op with ``out=``).
 
@@ -124,8 +147,8 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
         if arg.is_Symbol:
             return [f"{_NUMPY[type(expr)]}({_p(arg, names)}, out={dst})"]
         return emit_into(arg, dst, names) + [f"{_NUMPY[type(expr)]}({dst}, out={dst})"]
-    if isinstance(expr, sp.Add):
-        first, *rest = sorted(expr.args, key=lambda a: (a.is_Number, sp.default_sort_key(a)))
+    if isinstance(expr, sp.Add):  # a compound term first, so that out= does real work
+        first, *rest = sorted(expr.args, key=lambda a: (a.is_Number, a.is_Symbol, sp.default_sort_key(a)))
         out = emit_into(first, dst, names)
         for a in rest:
             c, _ = a.as_coeff_Mul()
