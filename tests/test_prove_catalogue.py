@@ -188,3 +188,21 @@ def test_theorem_rejects_bad_declarations():
         Theorem("not a name", "s", lambda: None)
     v = Theorem("returns_junk", "s", lambda: 42).run()
     assert v.status == "error" and "Result" in v.result.message
+
+
+def test_user_theorems_from_a_file(tmp_path, capsys):
+    path = tmp_path / "my_proofs.py"
+    path.write_text(
+        "import symrnn\n"
+        "from symrnn.prove import Theorem, equivalent\n"
+        "lstm = symrnn.cell('lstm')\n"
+        "coupled = Theorem('coupled', 'f = 1 - i gives CIFG', lambda: equivalent(\n"
+        "    lstm.substitute({'f': 1 - lstm.unit('i')}), symrnn.cell('lstm_coupled')))\n"
+        "wrong = Theorem('wrong', 'f = i gives CIFG', lambda: equivalent(\n"
+        "    lstm.substitute({'f': lstm.unit('i')}), symrnn.cell('lstm_coupled')))\n")
+    assert main(["prove", "--from", str(path), "coupled", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["theorems"][0]["verdict"] == "proved"
+    assert main(["prove", "--from", str(path), "--json"]) == 1
+    verdicts = {t["name"]: t["verdict"] for t in json.loads(capsys.readouterr().out)["theorems"]}
+    assert verdicts == {"coupled": "proved", "wrong": "refuted"}
+    assert main(["prove", "--from", str(tmp_path / "missing.py")]) == 2

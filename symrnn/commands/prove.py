@@ -1,4 +1,7 @@
-"""``symrnn prove [NAMES…] [--json] [--report FILE.tex|.pdf|.md]``: check the theorem catalogue.
+"""``symrnn prove [NAMES…] [--json] [--report FILE.tex|.pdf|.md] [--from MODULE]``: check theorems.
+
+Without ``--from`` the shipped catalogue (:mod:`symrnn.proofs`) is checked;
+``--from my_proofs.py`` checks the theorems a user wrote in their own module.
 
 Exit code 0 iff every verdict is as expected: nothing errors, nothing is
 refuted unexpectedly (theorems kept on purpose as false claims must come out
@@ -22,6 +25,9 @@ def add_arguments(parser):
     parser.add_argument("names", nargs="*", metavar="NAME", help="theorems to check (default: all)")
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     parser.add_argument("--report", metavar="FILE", help="write a report: FILE.md, FILE.tex or FILE.pdf")
+    parser.add_argument("--from", dest="sources", action="append", metavar="MODULE",
+                        help="check the theorems of your own module (a .py file or an importable name) "
+                             "instead of the catalogue; repeatable")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="time limit per theorem in seconds (default: each theorem's own, 10 s)")
 
@@ -56,7 +62,12 @@ def run(args) -> int:
         check_writable(target)
     if args.timeout is not None and not args.timeout > 0:
         raise InputError(f"--timeout must be > 0 seconds, got {args.timeout}")
-    theorems = prove.catalogue(args.names or None)
+    if args.sources:
+        from ..prove.runner import load, select
+
+        theorems = select([t for src in args.sources for t in load(src)], args.names or None)
+    else:
+        theorems = prove.catalogue(args.names or None)
     verdicts = prove.run(theorems, timeout=args.timeout, progress=_progress(sys.stderr))
     if args.json:
         total = sum(v.seconds for v in verdicts)

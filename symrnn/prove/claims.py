@@ -245,6 +245,6 @@ def _jacobian_numeric(cell, of, wrt, expected, steps, examples) -> Result:
         if np.max(np.abs(J - claim)) > 1e-5:
             steps.append(f"Central differences at sizes {sizes} (seed {seed}) differ from Diag({expected}).")
             ce = {"sizes": sizes, "seed": seed, "jacobian": J, "claimed": claim}
-            return Result("refuted", "local partial, then finite differences", steps, counterexample=ce)
+            return Result("refuted", "structured Jacobian, then finite differences", steps, counterexample=ce)
     steps.append(f"Central differences agree at {examples} random points; checked, not proved.")
     return Result("checked", "finite differences", steps, examples=examples)

@@ -10,12 +10,64 @@ from ..errors import SpecError, UnknownNameError
 from .theorem import Theorem
 from .verdict import Verdict
 
-__all__ = ["catalogue", "collect", "run"]
+__all__ = ["catalogue", "collect", "load", "select", "run"]
 
 
 def collect(module) -> list[Theorem]:
     """Every :class:`Theorem` defined at the top level of ``module``, in order."""
     return [v for v in vars(module).values() if isinstance(v, Theorem)]
+
+
+def load(source: str) -> list[Theorem]:
+    """Theorems of a user's module: a file ``path/to/my_proofs.py`` or an importable name.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "mine.py")
+    >>> code = ["import symrnn", "from symrnn.prove import Theorem, identity",
+    ...         "D, H = symrnn.sizes('D H')",
+    ...         "t = Theorem('rnn_count', 'P = DH + H^2 + H',",
+    ...         "            lambda: identity(symrnn.cell('rnn').parameter_count(), D*H + H**2 + H))"]
+    >>> _ = open(path, "w").write("\\n".join(code))
+    >>> [v.status for v in run(load(path))]
+    ['proved']
+    """
+    import importlib.util
+    from pathlib import Path
+
+    if str(source).endswith(".py"):
+        path = Path(source)
+        if not path.is_file():
+            raise UnknownNameError(f"theorem file {str(path)!r} does not exist")
+        spec = importlib.util.spec_from_file_location(f"symrnn_user_proofs_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(source)
+        except ModuleNotFoundError as exc:
+            raise UnknownNameError(f"cannot import theorem module {source!r}: {exc}") from None
+    found = collect(module)
+    if not found:
+        raise SpecError(f"{source!r} defines no Theorem at its top level")
+    return found
+
+
+def select(theorems: Sequence[Theorem], names: Sequence[str] | None) -> list[Theorem]:
+    """The theorems named (in the order named), or all; unknown names raise, listing the known."""
+    seen = set()
+    for t in theorems:
+        if t.name in seen:
+            raise SpecError(f"theorem name {t.name!r} is used twice")
+        seen.add(t.name)
+    if not names:
+        return list(theorems)
+    by_name = {t.name: t for t in theorems}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise UnknownNameError(f"unknown theorem(s) {missing}; known theorems: {', '.join(by_name)}")
+    return [by_name[n] for n in names]
 
 
 def catalogue(names: Sequence[str] | None = None) -> list[Theorem]:
@@ -41,18 +93,7 @@ def catalogue(names: Sequence[str] | None = None) -> list[Theorem]:
         if info.name.startswith("_"):
             continue
         found += collect(importlib.import_module(f"symrnn.proofs.{info.name}"))
-    seen = set()
-    for t in found:
-        if t.name in seen:
-            raise SpecError(f"theorem name {t.name!r} is used twice in symrnn.proofs")
-        seen.add(t.name)
-    if not names:
-        return found
-    by_name = {t.name: t for t in found}
-    missing = [n for n in names if n not in by_name]
-    if missing:
-        raise UnknownNameError(f"unknown theorem(s) {missing}; known theorems: {', '.join(by_name)}")
-    return [by_name[n] for n in names]
+    return select(found, names)
 
 
 def run(theorems: Iterable[Theorem], *, timeout: float | None = None,
