@@ -154,3 +154,20 @@ def test_directed_graph_allowed_for_gat_only_its_in_neighbours_count():
     zero = np.zeros((1, 1))
     Y = graphs.gat(nx.DiGraph([(0, 1)]), X, np.eye(1), zero, zero)
     np.testing.assert_allclose(Y.ravel(), [1.0, 5.5], atol=1e-15)  # node 0 has no in-edge
+
+
+def test_edge_index_interop_validates_without_torch():
+    from symrnn.interop import pyg
+
+    g = pyg.edge_index_to_graph(np.array([[0, 1, 1], [1, 0, 2]]), num_nodes=4, edge_weight=[1.0, 1.0, 0.5])
+    assert g.num_nodes == 4 and not g.symmetric
+    with pytest.raises(InputError, match=r"shape \(2, E\)"):
+        pyg.edge_index_to_graph(np.array([0, 1]))
+    with pytest.raises(InputError, match="num_nodes is required"):
+        pyg.edge_index_to_graph(np.zeros((2, 0), dtype=np.int64))
+    with pytest.raises(InputError, match="weight -1.0"):
+        pyg.edge_index_to_graph(np.array([[0], [1]]), edge_weight=[-1.0])
+    with pytest.raises(InputError, match="undirected"):
+        pyg.edge_index_to_networkx(np.array([[0], [1]]), directed=False)
+    ei, w, nodes = pyg.networkx_to_edge_index(nx.Graph([("a", "b")]), as_tensor=False)
+    assert ei.tolist() == [[0, 1], [1, 0]] and nodes == ("a", "b")

@@ -22,7 +22,7 @@ EXPECTED = {
     "cheb_first_order_is_gcn_overstatement": "refuted",
     "polynomial_spectral_filter_is_spatial": "proved",
     "spectral_filter_commutes_with_laplacian": "proved",
-    "polynomial_filter_is_m_hop_local": "checked",
+    "polynomial_filter_is_m_hop_local": "proved_for_dims",
     "gcn_permutation_equivariance": "proved",
     "cheb_permutation_equivariance": "proved",
     "gat_permutation_equivariance": "checked",
@@ -37,6 +37,7 @@ def test_catalogue_verdicts():
     assert {k: v.status for k, v in verdicts.items()} == EXPECTED
     assert all(v.as_expected for v in verdicts.values())
     assert all(v.result.examples > 0 for v in verdicts.values() if v.status == "checked")
+    assert {"N": 4, "m": 3} in verdicts["polynomial_filter_is_m_hop_local"].result.dims
     assert verdicts["cheb_first_order_is_gcn_overstatement"].result.counterexample["edges"]
 
 
@@ -126,3 +127,9 @@ def test_strategy_options_are_validated():
     with pytest.raises(InputError, match="features"):
         graph_examples(features=0)
     assert isinstance(GraphExample(nx.Graph(), np.zeros((0, 1))), GraphExample)
+
+
+def test_exhaustive_locality_refutes_one_hop_too_few():
+    found, _ = theorems._exhaustive_locality(3, 2, hops=lambda m: m - 1)
+    assert found is not None and found["m"] >= 1
+    assert theorems._exhaustive_locality(3, 2)[0] is None
