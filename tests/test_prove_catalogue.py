@@ -206,3 +206,21 @@ def test_user_theorems_from_a_file(tmp_path, capsys):
     verdicts = {t["name"]: t["verdict"] for t in json.loads(capsys.readouterr().out)["theorems"]}
     assert verdicts == {"coupled": "proved", "wrong": "refuted"}
     assert main(["prove", "--from", str(tmp_path / "missing.py")]) == 2
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    from symrnn.commands.prove import _progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert _progress(io.StringIO()) is None
+    stream = Tty()
+    show = _progress(stream)
+    t = Theorem("t", "s", lambda: Result("proved", "m"))
+    show(1, 2, t, None)
+    show(1, 2, t, t.run())
+    assert "1/2" in stream.getvalue() and "t: proved" in stream.getvalue()

@@ -93,6 +93,8 @@ def state_identity(cell, target: str, rhs, *, examples: int = 20) -> Result:
     steps = [f"Per-unit normal form: {target}_t = {got}", f"Claimed: {target}_t = {want}"]
     if is_zero(got - want) is True:
         steps.append("The difference simplifies to 0 per unit, hence for every size.")
+        if expected == sp.Symbol(target + PREV, real=True):
+            steps.append(f"Induction over time: {target}_t = {target}_(t-1) at every step, so {target}_t = {target}_0 for every t.")
         return Result("proved", "per-unit normal form", steps)
     steps.append(f"The difference is not identically 0: {sp.factor_terms(sp.expand(got - want))}")
     fn = sp.lambdify(sorted(expected.free_symbols, key=str), expected, "numpy")

@@ -9,6 +9,7 @@ initial state ``(B, n)``.
 
 Typical use, testing your own GRU against the reference evaluator::
 
+    import numpy as np
     from hypothesis import given
     from symrnn import cell, numeric, testing
 
@@ -19,7 +20,11 @@ Typical use, testing your own GRU against the reference evaluator::
         ref, _, _ = numeric.run(gru, ex.params, ex.inputs, ex.initial)
         assert np.allclose(my_gru(ex.params, ex.inputs["x"], ex.initial["h"]), ref)
 
-Trees and graphs join later.
+``examples`` draws sizes first, then parameters, sequences and initial
+states of those sizes; the other strategies take fixed ``sizes`` and can be
+combined with ``flatmap`` as in hypothesis.extra.numpy.  The proof engine's
+numeric fallback (:mod:`symrnn.prove.numeric`) draws its examples with these
+same strategies.  Trees and graphs join later.
 """
 
 from ._strategies import Example, examples, initial_states, params_for, sequences, sizes
