@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sps
 
 from ..errors import InputError
-from .graph import Graph, as_graph
+from .graph import as_graph
 
 __all__ = ["gcn_adjacency", "laplacian", "scaled_laplacian", "inv_sqrt_degree"]
 

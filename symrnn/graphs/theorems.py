@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..prove.numeric import find_counterexample
 from ..prove.verdict import Result
-from .describe import chebyshev_matrices, describe_cheb, describe_gcn
+from .describe import describe_cheb, describe_gcn
 from .describe_gat import softmax_over
 from .matalg import Rules, same
 from .symbolic import graph_sizes, matrices
