@@ -206,14 +206,29 @@ def _step(plan, w, names, has_p, step_inputs):
         if name not in adj.started:
             continue  # no consumer: zero adjoint, nothing to propagate
         g = adj.symbol(name)
-        for u, d in plan.partials[name].items():
+        deps = list(plan.partials[name])
+        temps, exprs = sp.cse([g * plan.partials[name][u] for u in deps],
+                              symbols=sp.numbered_symbols(f"_c_{name}_"))
+        made = {sym for sym, _ in temps}
+        direct = {e: u for u, e in zip(deps, exprs)
+                  if e in made and adj.loc.get(u, ("",))[0] == "buf" and u not in adj.started}
+        for sym, value in temps:  # shared factors, e.g. ȳ·F'(y) of y = F(…)
+            if sym in direct:  # computed straight into the adjoint buffer that needs it
+                adj.add_expr(direct[sym], value)
+                names[sym.name] = adj.ref(direct[sym])
+            else:
+                w(f"{sym.name} = {to_source(value, names)}")
+                names[sym.name] = sym.name
+        for u, e in zip(deps, exprs):
+            if direct.get(e) == u:
+                continue
             role = plan.role(u)
             if role == "param":
-                w(f"gp_{u} += ({to_source(g * d, names)}).sum(0)")
+                w(f"gp_{u} += ({to_source(e, names)}).sum(0)")
             elif role == "input":
-                w(f"_dX_{u}[t] += {to_source(g * d, names)}")
+                w(f"_dX_{u}[t] += {to_source(e, names)}")
             else:
-                adj.add_expr(u, g * d)
+                adj.add_expr(u, e)
     for f, lo, hi, ys in plan.groups:
         for y in ys:
             adj.ensure(y)
@@ -274,12 +289,14 @@ def _sequence(plan, v):
 def _finish(plan, w, step_inputs, vec_params):
     cell = plan.cell
     w("grads = {}", f"_dA2 = _dA.reshape(T * B, {plan.width})")
+    done = set(vec_params)
     for v, (lo, hi, blocks) in plan.sources.items():
         seq = _sequence(plan, v)
         w(f"_G = _dA2[:, {lo}:{hi}].T @ {seq}.reshape(T * B, {plan.n[v]})")
         for b_lo, b_hi, m, c in blocks:
             part = f"_G[{b_lo - lo}:{b_hi - lo}]"
             w(f"_acc(grads, {m!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
+            done.add(m)
         if cell.role(v) == "input":
             op = "+=" if v in step_inputs else "="
             w(f"_dX_{v} {op} (_dA2[:, {lo}:{hi}] @ _M_{v}).reshape(T, B, {plan.n[v]})")
@@ -291,6 +308,7 @@ def _finish(plan, w, step_inputs, vec_params):
             seq = _sequence(plan, t.vector)
             part = f"_dA2[:, {lo}:{hi}].T @ {seq}.reshape(T * B, {plan.n[t.vector]})"
             w(f"_acc(grads, {t.matrix!r}, {part if t.coeff == 1 else f'{float(t.coeff)!r} * ({part})'})")
+            done.add(t.matrix)
     for eq in cell.equations:
         if eq.is_linear:
             lo, hi = plan.slots[eq.target]
@@ -300,12 +318,13 @@ def _finish(plan, w, step_inputs, vec_params):
     if plan.biases:
         w("_colsum = _dA2.sum(0)")
         for lo, hi, b, c in plan.biases:
-            w(f"_acc(grads, {b!r}, {float(c)!r} * _colsum[{lo}:{hi}])")
+            part = f"_colsum[{lo}:{hi}]"
+            w(f"_acc(grads, {b!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
+            done.add(b)
     for p in vec_params:
         w(f"_acc(grads, {p!r}, gp_{p})")
     for p, shape in plan.shapes.items():
-        w(f"if {p!r} not in grads:")
-        with w.block():
+        if p not in done:  # a parameter no equation reads
             w(f"grads[{p!r}] = np.zeros({shape}, dt)")
     for d in cell.inputs:
         has = d.name in plan.sources or d.name in step_inputs
