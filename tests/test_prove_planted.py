@@ -193,3 +193,28 @@ def test_wrong_sequence_claims_are_refuted():
     assert same_sequences(bi("f", "b", rev(x)), rev(bi("f", "b", x)), cell=lstm).status == "refuted"  # no swap
     assert same_sequences(bi("f", "b", rev(x)), swap(rev(bi("f", "b", x))), cell=lstm).status == "refuted"  # θ not exchanged
     assert same_sequences(bi("f", "b", rev(x)), swap(rev(bi("b", "f", x))), cell=lstm).status == "proved"
+
+
+def test_refutation_without_hypothesis(monkeypatch):
+    # a wheel installed without the test extras still refutes, with a seeded NumPy search
+    import sys
+
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    gru = symrnn.cell("gru_reset_before").substitute({"r": 1})
+    result = equivalent(gru, symrnn.cell("rnn"), rename=RNN_NAMES)
+    assert result.status == "refuted"
+    left, right = _rerun_pair(gru, symrnn.cell("rnn"), result.counterexample, RNN_NAMES)
+    assert not np.allclose(left, right)
+    agree = equivalent(_relu_pair()[0], _relu_pair()[1], examples=7)
+    assert agree.status == "checked" and agree.examples == 7
+
+
+def _relu_pair():
+    cells = []
+    for name, act in (("abs_form", lambda a: (a + sp.Abs(a)) / 2), ("rect", symrnn.relu)):
+        b = CellBuilder(name)
+        D, H = b.sizes("D H")
+        x, h = b.input("x", D), b.state("h", H)
+        b.update("h", act(b.linear(b.param("W", H, D) @ x + b.param("U", H, H) @ h, "a")))
+        cells.append(b.build())
+    return cells

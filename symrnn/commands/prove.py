@@ -71,7 +71,14 @@ def run(args) -> int:
     verdicts = prove.run(theorems, timeout=args.timeout, progress=_progress(sys.stderr))
     if args.json:
         total = sum(v.seconds for v in verdicts)
-        print(json.dumps({"theorems": [v.to_dict() for v in verdicts], "total_seconds": round(total, 4),
+        from .. import __version__
+
+        counts = {}
+        for v in verdicts:
+            counts[v.status] = counts.get(v.status, 0) + 1
+        print(json.dumps({"symrnn": __version__, "theorems": [v.to_dict() for v in verdicts],
+                          "counts": counts, "total_seconds": round(total, 4),
+                          "slowest": max(verdicts, key=lambda v: v.seconds).theorem if verdicts else None,
                           "exit_code": report.exit_code(verdicts)}, indent=2, ensure_ascii=False))
     else:
         print(report.summary(verdicts))

@@ -21,6 +21,18 @@ Provers (each returns a :class:`Result`):
 :func:`catalogue` loads the shipped theorems (:mod:`symrnn.proofs`) and
 :func:`run` checks a list of theorems, each in its own time limit.
 
+Why the shipped theorems are ``proved`` and none is ``proved_for_dims``: a
+cell is linear stages (``Σ k P v``) and per-unit pointwise stages, so a
+state's new value, one unit of it, is a scalar expression in unit symbols
+and opaque matrix-vector atoms (:mod:`~symrnn.prove.normal_form`).  An
+identity of those scalar expressions holds for every size; unrolling at
+explicit sizes could only add the same scalar simplification problem in
+more variables, never prove more.  ``proved_for_dims`` remains the verdict
+for user checks that are not per unit (a claim about a whole matrix at
+explicit sizes, for instance): return ``Result("proved_for_dims", dims=...)``.
+Bounds follow the same per-unit route; sequence claims (bidirectional
+layers) are proved by rewriting, valid for every length T.
+
 Examples
 --------
 >>> import symrnn
