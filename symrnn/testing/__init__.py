@@ -24,9 +24,13 @@ Typical use, testing your own GRU against the reference evaluator::
 states of those sizes; the other strategies take fixed ``sizes`` and can be
 combined with ``flatmap`` as in hypothesis.extra.numpy.  The proof engine's
 numeric fallback (:mod:`symrnn.prove.numeric`) draws its examples with these
-same strategies.  Trees and graphs join later.
+same strategies.  Graph strategies (random networkx graphs with weights and
+node features, node permutations) live in :mod:`symrnn.testing.graphs` and
+are re-exported here; tree strategies join later.
 """
 
 from ._strategies import Example, examples, initial_states, params_for, sequences, sizes
+from .graphs import GraphExample, graph_examples, networkx_graphs, node_permutations
 
-__all__ = ["sizes", "params_for", "sequences", "initial_states", "examples", "Example"]
+__all__ = ["sizes", "params_for", "sequences", "initial_states", "examples", "Example",
+           "networkx_graphs", "graph_examples", "node_permutations", "GraphExample"]
