@@ -224,3 +224,16 @@ def test_progress_bar_only_on_a_terminal():
     show(1, 2, t, None)
     show(1, 2, t, t.run())
     assert "1/2" in stream.getvalue() and "t: proved" in stream.getvalue()
+
+
+def test_reports_state_how_far_each_verdict_reaches():
+    from symrnn.prove import Verdict
+    from symrnn.prove.report import latex, markdown, summary
+
+    verdicts = [Verdict("dims", "s", Result("proved_for_dims", "unrolled", ("a",), dims=({"H": 1}, {"H": 2})), 0.1),
+                Verdict("num", "s", Result("checked", "numeric", ("b",), examples=30), 0.1)]
+    text = markdown(verdicts)
+    assert "proved_for_dims (expected: proved) in 0.10 s, at sizes H=1; H=2." in text
+    assert "checked (expected: proved) in 0.10 s, 30 examples." in text
+    assert "at sizes H=1; H=2" in latex(verdicts)
+    assert "2 theorems" in summary(verdicts) and "0 unexpected" in summary(verdicts)

@@ -60,6 +60,13 @@ def summary(verdicts) -> str:
     return "\n".join(lines)
 
 
+def _extent(r) -> str:
+    """How far a verdict reaches: the example count of ``checked``, the sizes of ``proved_for_dims``."""
+    if r.status == "proved_for_dims" and r.dims:
+        return ", at sizes " + "; ".join(", ".join(f"{k}={n}" for k, n in d.items()) for d in r.dims)
+    return f", {r.examples} examples" if r.examples else ""
+
+
 def _counterexample(v: Verdict) -> str:
     return json.dumps(_plain(v.result.counterexample), default=str) if v.result.counterexample else ""
 
@@ -74,8 +81,7 @@ def markdown(verdicts, *, title: str = "symrnn theorems") -> str:
         out += ["", f"## `{v.theorem}` — {r.status}", "", f"**Statement.** {v.statement}", ""]
         if v.latex:
             out += [f"$$ {v.latex} $$", ""]
-        out.append(f"**Verdict.** {r.status} (expected: {v.expect}) in {v.seconds:.2f} s"
-                   + (f", {r.examples} examples" if r.examples else "") + ".")
+        out.append(f"**Verdict.** {r.status} (expected: {v.expect}) in {v.seconds:.2f} s" + _extent(r) + ".")
         if r.method:
             out += ["", f"**Method.** {r.method}"]
         if v.references:
@@ -103,7 +109,7 @@ def latex(verdicts, *, title: str = "symrnn theorems") -> str:
         if v.latex:
             body.append(f"\\[ {v.latex} \\]")
         body.append(f"\\paragraph{{Verdict.}} {_tex(r.status)} (expected: {_tex(v.expect)}) in {v.seconds:.2f}\\,s"
-                    + (f", {r.examples} examples" if r.examples else "") + ".")
+                    + _tex(_extent(r)) + ".")
         if r.method:
             body.append(f"\\paragraph{{Method.}} {_tex(r.method)}")
         if v.references:
