@@ -4,12 +4,38 @@
 :class:`Network` (stacked or bidirectional layers).  Nothing here is written
 per cell: the plan (:mod:`.plan`) groups the linear stages into stacked GEMMs,
 the printer (:mod:`.printer`) prints the pointwise stages and their partials,
-and :mod:`.forward` / :mod:`.backward` assemble the source.
+and :mod:`.forward` / :mod:`.backward` assemble the source (``kernel.source``).
 
-Why this representation: the description's linear stages keep their matrix
-structure (one GEMM for all gates, one for the input projection of all T
-steps) and its pointwise stages run as whole-array NumPy expressions, which is
-what runs at BLAS speed; unrolling into scalars is 10-40x slower.
+Design notes (why the generated code looks as it does)
+------------------------------------------------------
+* Matrix structure is kept: one GEMM for the input projection of all T steps
+  per input vector (the matrices of every stage reading it stacked at run
+  time), one GEMM per step per previous-state vector (all gates at once), and
+  after the backward loop one GEMM per stacked matrix for dW = dAᵀX over all
+  T·B rows and one for dX = dA W.  Scalar unrolling is 10-40x slower.
+* Pointwise stages are the description's per-unit expressions printed on whole
+  (B, n) arrays, in their cheapest collected form (the GRU update becomes
+  n + z (h - n)), the outermost operation writing with ``out=`` into
+  preallocated storage; gates ``y = F(a)`` run in place in the pre-activation
+  buffer, one call per run of equal F.
+* σ(a) = 0.5 + 0.5 tanh(a/2): stable for any finite a in float32/float64 (no
+  overflow warning, unlike 1/(1+e^{-a})), and a/2 comes straight out of the GEMM
+  (the sigmoid gates' rows are pre-scaled by 0.5 when stacked), saving a pass.
+  ``scipy.special.expit`` is stable too but measured ~8x slower than tanh here.
+* When the recurrent slots span the whole buffer, the recurrent GEMM
+  accumulates into it in place (BLAS ``gemm`` with beta = 1): no temporary.
+* Backward partials come from :func:`~symrnn.spec.partials.pointwise_partials`
+  (σ' = y(1-y) reads the stored gate); function applications inside larger
+  expressions (tanh(c) in h = o ⊙ tanh(c)) are computed once in the forward
+  pass and kept; each stage's contributions share factors through ``sympy.cse``.
+* Tape: exactly the values the backward formulas read (``Tape.strict_nbytes``
+  counts them, one (T, B, n) array each); states the backward never reads use
+  two rolling buffers; the inputs are referenced, not copied.
+* Variable lengths follow PyTorch packed sequences: past its length a sequence
+  keeps its state, its outputs are zero, and a reverse direction starts at the
+  sequence's own last valid step.
+* Gradients come back as one dict: every parameter by name, every input
+  (T, B, n) by name, and each state's *initial* value by the state's name.
 """
 
 from __future__ import annotations

@@ -74,6 +74,16 @@ class Kernel:
     Build it with :func:`symrnn.compile`.  Parameters live in :attr:`params`
     (numeric layout of :mod:`symrnn.numeric`: matrices (rows, cols) as declared,
     ``W @ x``; vectors (n,)); :attr:`source` is the generated Python source.
+
+    Examples
+    --------
+    >>> import numpy as np, symrnn
+    >>> k = symrnn.compile(symrnn.cell("lstm_peephole"), D=2, H=3)
+    >>> k.params["p_i"].shape, k.plan.width
+    ((3,), 12)
+    >>> out, final, tape = k.forward(np.zeros((4, 1, 2)), lengths=np.array([2]))
+    >>> bool((out[2:] == 0).all()), round(tape.nbytes / tape.strict_nbytes, 2)
+    (True, 1.06)
     """
 
     def __init__(self, cell, sizes: Mapping[str, int], dtype=np.float64, params=None):
