@@ -1,0 +1,94 @@
+"""Plain per-node recursion: the oracle for the level-batched kernel.
+
+Written from the papers' equations, one node at a time in post-order, with
+NumPy matrix-vector products; it reads no description and shares no code
+with the kernel (only the tree validation of :mod:`symrnn.trees.tree`).
+Slow on purpose.
+
+References
+----------
+Socher et al. (2011, 2013); Tai, Socher & Manning (2015), ACL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..numeric.reference import stable_sigmoid as _sig
+from .models import TreeModel
+from .tree import Forest, RootedTree, forest as make_forest
+
+__all__ = ["node_step", "run_tree", "run_forest"]
+
+_ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0)}
+
+
+def _act(model):
+    return _ACT["relu"] if "relu" in model.summary else _ACT["tanh"]
+
+
+def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
+    """One node: ``kids`` is ``[(slot, {"h": …, "c": …}), …]`` in child order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symrnn.trees import child_sum_recursive_nn
+    >>> p = {"W": np.eye(2), "U": np.eye(2), "b": np.zeros(2)}
+    >>> node_step(child_sum_recursive_nn(), p, np.zeros(2), [(0, {"h": np.ones(2)})])["h"].round(4)
+    array([0.7616, 0.7616])
+    """
+    name = model.name
+    if name == "child_sum_recursive_nn":
+        hs = sum((s["h"] for _, s in kids), np.zeros_like(p["b"]))
+        return {"h": _act(model)(p["W"] @ x + p["U"] @ hs + p["b"])}
+    if name.startswith("recursive_nn"):
+        a = p["W"] @ x + p["b"]
+        for slot, s in kids:
+            a = a + p[f"U_{slot + 1}"] @ s["h"]
+        return {"h": _act(model)(a)}
+    if name == "child_sum_tree_lstm":
+        hs = sum((s["h"] for _, s in kids), np.zeros_like(p["b_i"]))
+        i = _sig(p["W_i"] @ x + p["U_i"] @ hs + p["b_i"])
+        o = _sig(p["W_o"] @ x + p["U_o"] @ hs + p["b_o"])
+        u = np.tanh(p["W_u"] @ x + p["U_u"] @ hs + p["b_u"])
+        c = i * u
+        for _, s in kids:
+            f = _sig(p["W_f"] @ x + p["U_f"] @ s["h"] + p["b_f"])
+            c = c + f * s["c"]
+        return {"h": o * np.tanh(c), "c": c}
+    if name.startswith("nary_tree_lstm"):
+        N = model.arity
+        H = p["b_i"].shape[0]
+        h = [np.zeros(H) for _ in range(N)]
+        cc = [np.zeros(H) for _ in range(N)]
+        for slot, s in kids:
+            h[slot], cc[slot] = s["h"], s["c"]
+
+        def pre(k, name):
+            return p[f"W_{k}"] @ x + p[f"b_{k}"] + sum(p[f"U_{name}_{l + 1}"] @ h[l] for l in range(N))
+
+        i, o, u = _sig(pre("i", "i")), _sig(pre("o", "o")), np.tanh(pre("u", "u"))
+        c = i * u
+        for k in range(N):
+            c = c + _sig(pre("f", f"f{k + 1}")) * cc[k]
+        return {"h": o * np.tanh(c), "c": c}
+    raise InputError(f"reference: no per-node recursion for model {name!r}")
+
+
+def run_tree(model: TreeModel, params: dict, tree: RootedTree) -> dict:
+    """States of every node of one tree: ``{node: {"h": …, "c": …}}`` (post-order loop, no Python recursion)."""
+    out = {}
+    for v in tree.order:
+        kids = [(k if pos is None else pos, out[c]) for k, (c, pos) in enumerate(tree.children[v])]
+        out[v] = node_step(model, params, tree.features[v], kids)
+    return out
+
+
+def run_forest(model: TreeModel, params: dict, trees) -> dict:
+    """States ``(N, H)`` per name in the row order of ``forest(trees)`` (for comparing with the kernel)."""
+    f = trees if isinstance(trees, Forest) else make_forest(trees)
+    per_tree = [run_tree(model, params, t) for t in f.trees]
+    states = per_tree[0][f.trees[0].root].keys()
+    return {s: np.stack([per_tree[k][v][s] for k, v in f.nodes]) for s in states}

@@ -1,0 +1,178 @@
+"""One cell run on a batch of rows, forward and backward, compiled from its description.
+
+The per-level engine of the tree kernel (:mod:`symrnn.trees.kernel`).  Built
+from the same pieces as :mod:`symrnn.codegen`: linear terms
+(:meth:`symrnn.Cell.terms`) become fused GEMMs — all terms reading the feature
+``x`` form one stacked matrix applied to every node of the forest at once,
+and all terms reading one child vector form one stacked matrix applied to a
+whole level — and pointwise stages and their partials
+(:func:`symrnn.spec.partials.pointwise_partials`) are printed to NumPy by
+:func:`symrnn.codegen.printer.to_source` and compiled once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..codegen.printer import to_source
+from ..codegen.runtime import RUNTIME
+from ..numeric.params import param_shapes, vector_sizes
+from ..spec.partials import pointwise_partials
+
+__all__ = ["Stage", "STATIC"]
+
+STATIC = "x"
+"""The node feature: its linear terms are computed for all nodes in one GEMM."""
+
+
+def _compile(expr, what):
+    names = {s.name: f"V[{s.name!r}]" for s in expr.free_symbols}
+    src = to_source(expr, names)
+    return eval(compile(f"lambda V: {src}", f"<{what}>", "eval"), dict(RUNTIME))  # noqa: S307 - our own printer's output
+
+
+class Stage:
+    """A compiled cell: ``static`` (x terms + biases), ``groups`` (per source vector) and ``steps``.
+
+    Parameters
+    ----------
+    cell : Cell
+    sizes : dict
+        ``{"D": 3, "H": 4}``.
+    """
+
+    def __init__(self, cell, sizes):
+        self.cell = cell
+        self.n = vector_sizes(cell, sizes)
+        self.shapes = param_shapes(cell, sizes)
+        self.static = []          # (target, lo, hi, kind, name, coeff): kind "W" (matrix on x) or "b"
+        self.groups = {}          # input vector -> [(target, lo, hi, matrix, coeff)]
+        self.late = {}            # linear target -> [(coeff, matrix, vector)] for vectors computed in the cell
+        self.slot = {}            # linear target -> (lo, hi) in the static buffer
+        self.steps = []           # ("linear", target) | ("pointwise", target, fn, [(dep, dfn)])
+        self.inputs = [d.name for d in cell.inputs if d.name != STATIC]
+        width = 0
+        gwidth = {}
+        for eq in cell.equations:
+            if eq.is_linear:
+                lo, hi = width, width + self.n[eq.target]
+                self.slot[eq.target] = (lo, hi)
+                width = hi
+                for t in cell.terms(eq.target):
+                    role = cell.role(t.vector)
+                    c = float(t.coeff)
+                    if t.vector == STATIC:
+                        self.static.append((eq.target, lo, hi, "W", t.matrix, c))
+                    elif role == "param":
+                        self.static.append((eq.target, lo, hi, "b", t.vector, c))
+                    elif role == "input" and t.matrix is not None:
+                        g0 = gwidth.get(t.vector, 0)
+                        self.groups.setdefault(t.vector, []).append((eq.target, g0, g0 + self.n[eq.target], t.matrix, c))
+                        gwidth[t.vector] = g0 + self.n[eq.target]
+                    else:
+                        self.late.setdefault(eq.target, []).append((c, t.matrix, t.vector))
+                self.steps.append(("linear", eq.target))
+            else:
+                fn = _compile(eq.expr, eq.target)
+                parts = [(dep, _compile(d, f"d{eq.target}/d{dep}"))
+                         for dep, d in pointwise_partials(cell, eq.target).items()]
+                self.steps.append(("pointwise", eq.target, fn, parts))
+        self.width = width
+
+    # ---------------------------------------------------------------- weights
+    def static_weights(self, params, D, dtype):
+        """Stacked (width, D) matrix of the x terms and the stacked bias (width,)."""
+        W = np.zeros((self.width, D), dtype)
+        b = np.zeros(self.width, dtype)
+        for _, lo, hi, kind, name, c in self.static:
+            if kind == "W":
+                W[lo:hi] += c * params[name]
+            else:
+                b[lo:hi] += c * params[name]
+        return W, b
+
+    def group_weights(self, params, dtype):
+        out = {}
+        for v, blocks in self.groups.items():
+            M = np.zeros((blocks[-1][2], self.n[v]), dtype)
+            for _, lo, hi, name, c in blocks:
+                M[lo:hi] += c * params[name]
+            out[v] = M
+        return out
+
+    # ---------------------------------------------------------------- forward
+    def forward(self, params, static_rows, inputs, weights):
+        """Values of every vector for a batch: ``static_rows`` (B, width) from the x GEMM, ``inputs`` by name."""
+        V = dict(params)
+        V.update(inputs)
+        pre = {t: static_rows[:, lo:hi].copy() for t, (lo, hi) in self.slot.items()}
+        for v, blocks in self.groups.items():
+            P = inputs[v] @ weights[v].T
+            for t, lo, hi, _, _ in blocks:
+                pre[t] += P[:, lo:hi]
+        for step in self.steps:
+            t = step[1]
+            if step[0] == "linear":
+                for c, m, v in self.late.get(t, ()):
+                    part = V[v] @ params[m].T if m else V[v]
+                    pre[t] += c * part
+                V[t] = pre[t]
+            else:
+                V[t] = np.broadcast_to(step[2](V), static_rows.shape[:1] + (self.n[t],)).copy()
+        return V
+
+    # --------------------------------------------------------------- backward
+    def backward(self, params, V, adj, weights, grads, gweights):
+        """Reverse sweep on one batch.
+
+        ``adj`` maps output names to adjoints; returns ``(adj_inputs, adj_static)``
+        where ``adj_static`` (B, width) is the adjoint of the static pre-activations
+        (x terms and biases, reduced by the caller in one GEMM).  Matrix
+        gradients of late terms go to ``grads``, of stacked groups to ``gweights``.
+        """
+        adj = {k: v.copy() for k, v in adj.items()}
+        B = next(iter(adj.values())).shape[0]
+        adj_static = np.zeros((B, self.width), next(iter(adj.values())).dtype)
+
+        def add(name, value):
+            if name in adj:
+                adj[name] += value
+            else:
+                adj[name] = value
+
+        for step in reversed(self.steps):
+            t = step[1]
+            g = adj.pop(t, None)
+            if g is None:
+                continue
+            if step[0] == "pointwise":
+                for dep, dfn in step[3]:
+                    d = g * dfn(V)
+                    if self.cell.role(dep) == "param":
+                        grads[dep] = grads.get(dep, 0) + d.sum(0)
+                    else:
+                        add(dep, d)
+                continue
+            lo, hi = self.slot[t]
+            adj_static[:, lo:hi] = g
+            for c, m, v in self.late.get(t, ()):
+                if m:
+                    grads[m] = grads.get(m, 0) + c * (g.T @ V[v])
+                    add(v, c * (g @ params[m]))
+                else:
+                    add(v, c * g)
+        for v, blocks in self.groups.items():
+            G = np.concatenate([adj_static[:, slice(*self.slot[t])] for t, *_ in blocks], axis=1)
+            add(v, G @ weights[v])
+            gweights[v] = gweights.get(v, 0) + G.T @ V[v]
+        return {n: adj[n] for n in self.inputs if n in adj}, adj_static
+
+    def split_groups(self, gweights, grads):
+        """Per-parameter gradients from the stacked group gradients."""
+        for v, G in gweights.items():
+            for _, lo, hi, name, c in self.groups[v]:
+                grads[name] = grads.get(name, 0) + c * G[lo:hi]
+
+    def split_static(self, dW, db, grads):
+        for _, lo, hi, kind, name, c in self.static:
+            grads[name] = grads.get(name, 0) + c * (dW[lo:hi] if kind == "W" else db[lo:hi])

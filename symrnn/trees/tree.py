@@ -1,0 +1,368 @@
+"""Rooted trees on networkx: validation, the root, child order, levels and forests.
+
+Conventions (the ones networkx itself uses for rooted trees):
+
+* a directed tree is an **arborescence**: edges point **parent → child**
+  (``nx.is_arborescence``, ``nx.bfs_tree``); the root is found as the only
+  node without a parent (in-degree 0), or checked against ``root=``;
+* an undirected tree (``nx.Graph``) needs its root: ``root=`` or the graph
+  attribute ``G.graph["root"]`` (set by ``nx.random_labeled_rooted_tree``);
+  edges are oriented away from it;
+* node features sit on a node attribute, ``"x"`` by default;
+* children are ordered by the integer edge attribute ``"position"``
+  (0-based slot of an N-ary model) when every child edge of the node has
+  one, else in networkx's adjacency order (the order edges were added).
+
+Levels are networkx's ``topological_generations`` of the *reversed* graph
+(edges child → parent): level 0 holds the leaves, and every node sits one
+level above its highest child, so all children of a level are finished
+before it.  A :class:`Forest` lays many trees out level by level: rows of
+one level are contiguous, which is what lets a kernel run one GEMM per level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Hashable, Sequence
+
+import networkx as nx
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["TreeError", "RootedTree", "rooted_tree", "Forest", "forest", "POSITION"]
+
+POSITION = "position"
+"""Edge attribute giving a child's 0-based slot in an N-ary model."""
+
+
+class TreeError(InputError):
+    """A graph is not a rooted tree, or its features or branching do not fit.
+
+    ``node`` is the offending node (``None`` when no single node is to blame),
+    ``tree`` the index of the tree in a forest.
+    """
+
+    def __init__(self, message: str, *, node=None, tree: int | None = None):
+        where = f"tree {tree}: " if tree is not None else ""
+        super().__init__(where + message)
+        self.node = node
+        self.tree = tree
+
+
+@dataclass(frozen=True)
+class RootedTree:
+    """A validated rooted tree: root, each node's ordered children, features.
+
+    Build it with :func:`rooted_tree`.  ``children[v]`` lists ``(child,
+    position)`` pairs in child order (``position`` is ``None`` when the edges
+    carry none); ``features`` maps node → float64 array of shape (D,).
+    """
+
+    graph: nx.Graph
+    root: Hashable
+    children: dict
+    features: dict
+    order: tuple  # nodes, children before parents (post-order)
+
+    @property
+    def size(self) -> int:
+        return len(self.order)
+
+    def parent(self) -> dict:
+        """``child -> parent`` for every node except the root."""
+        return {c: v for v, cs in self.children.items() for c, _ in cs}
+
+
+def _name(node) -> str:
+    return repr(node)
+
+
+def _check_graph(G, tree):
+    if not isinstance(G, nx.Graph):
+        raise TreeError(f"expected a networkx Graph or DiGraph, got {type(G).__name__}", tree=tree)
+    if G.is_multigraph():
+        raise TreeError("a tree has no parallel edges; got a networkx multigraph", tree=tree)
+    if G.number_of_nodes() == 0:
+        raise TreeError("the graph has no nodes; a tree has at least its root", tree=tree)
+    for u, v in nx.selfloop_edges(G):
+        raise TreeError(f"node {_name(u)} has an edge to itself (a cycle)", node=u, tree=tree)
+
+
+def _directed_children(G, root, tree):
+    for v in G.nodes:
+        preds = list(G.predecessors(v))
+        if len(preds) > 1:
+            raise TreeError(f"node {_name(v)} has {len(preds)} parents ({', '.join(map(_name, preds[:3]))}); "
+                            "a tree node has at most one (edges point parent -> child)", node=v, tree=tree)
+    roots = [v for v in G.nodes if G.in_degree(v) == 0]
+    if not roots:
+        cyc = nx.find_cycle(G)
+        raise TreeError(f"node {_name(cyc[0][0])} lies on a cycle {' -> '.join(_name(e[0]) for e in cyc)} -> "
+                        f"{_name(cyc[0][0])}; a tree has none", node=cyc[0][0], tree=tree)
+    if len(roots) > 1:
+        raise TreeError(f"the graph has {len(roots)} roots (nodes without a parent: "
+                        f"{', '.join(map(_name, roots[:4]))}{', ...' if len(roots) > 4 else ''}); it is disconnected. "
+                        "A tree has one root; pass a forest as a list of trees", node=roots[1], tree=tree)
+    if root is not None and root != roots[0]:
+        raise TreeError(f"root={_name(root)} has a parent; the root of this tree is {_name(roots[0])}",
+                        node=root, tree=tree)
+    root = roots[0]
+    seen = set(nx.descendants(G, root)) | {root}
+    if len(seen) != G.number_of_nodes():
+        rest = next(v for v in G.nodes if v not in seen)
+        cyc = nx.find_cycle(G, rest)
+        raise TreeError(f"node {_name(cyc[0][0])} lies on a cycle not reachable from the root {_name(root)}; "
+                        "a tree has none", node=cyc[0][0], tree=tree)
+    return root, {v: list(G.successors(v)) for v in G.nodes}
+
+
+def _undirected_children(G, root, tree):
+    if root is None:
+        root = G.graph.get("root")
+    if root is None:
+        raise TreeError("an undirected tree needs its root: pass root=... or set G.graph['root'] "
+                        "(or give a DiGraph with edges parent -> child)", tree=tree)
+    if root not in G:
+        raise TreeError(f"root {_name(root)} is not a node of the graph", node=root, tree=tree)
+    children, parent = {root: []}, {root: None}
+    stack = [root]
+    while stack:
+        v = stack.pop()
+        for u in G.neighbors(v):
+            if u == parent[v]:
+                continue
+            if u in parent:
+                raise TreeError(f"node {_name(u)} lies on a cycle (reached from {_name(v)} and "
+                                f"{_name(parent[u])}); a tree has none", node=u, tree=tree)
+            parent[u], children[u] = v, []
+            children[v].append(u)
+            stack.append(u)
+    if len(parent) != G.number_of_nodes():
+        rest = next(v for v in G.nodes if v not in parent)
+        raise TreeError(f"node {_name(rest)} is not connected to the root {_name(root)}; "
+                        "a tree is connected (pass a forest as a list of trees)", node=rest, tree=tree)
+    return root, children
+
+
+def _positions(G, v, kids, tree):
+    pos = [G.edges[v, c].get(POSITION) for c in kids]
+    if all(p is None for p in pos):
+        return [(c, None) for c in kids]
+    if any(p is None for p in pos):
+        c = kids[pos.index(None)]
+        raise TreeError(f"node {_name(v)}: the edge to child {_name(c)} has no {POSITION!r} while its siblings' do",
+                        node=v, tree=tree)
+    for c, p in zip(kids, pos):
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0:
+            raise TreeError(f"node {_name(v)}: child {_name(c)} has {POSITION}={p!r}; expected an integer >= 0",
+                            node=v, tree=tree)
+    if len(set(pos)) != len(pos):
+        raise TreeError(f"node {_name(v)}: two children share a {POSITION} ({sorted(pos)})", node=v, tree=tree)
+    return sorted(zip(kids, (int(p) for p in pos)), key=lambda cp: cp[1])
+
+
+def _features(G, feature, dim, tree):
+    out = {}
+    for v, data in G.nodes(data=True):
+        if feature not in data:
+            raise TreeError(f"node {_name(v)} has no feature {feature!r} (a node attribute)", node=v, tree=tree)
+        try:
+            x = np.asarray(data[feature], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TreeError(f"node {_name(v)}: feature {feature!r} is not numeric: {data[feature]!r}",
+                            node=v, tree=tree) from None
+        if dim is None:
+            dim = x.shape[0] if x.ndim == 1 and x.shape[0] > 0 else None
+        if x.ndim != 1 or dim is None or x.shape[0] != dim:
+            want = f"({dim},)" if dim is not None else "(D,) with D >= 1"
+            raise TreeError(f"node {_name(v)}: feature {feature!r} has shape {x.shape}, expected {want}",
+                            node=v, tree=tree)
+        if not np.all(np.isfinite(x)):
+            raise TreeError(f"node {_name(v)}: feature {feature!r} is not finite: {x}", node=v, tree=tree)
+        out[v] = x
+    return out
+
+
+def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x", dim: int | None = None,
+                _tree: int | None = None) -> RootedTree:
+    """Validate a networkx tree and orient it from its root.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph or networkx.Graph
+        A DiGraph with edges parent → child (an arborescence), or an
+        undirected tree with ``root=`` or ``G.graph["root"]``.
+    root : node, optional
+        The root; for a DiGraph it must be the node without a parent.
+    feature : str
+        Node attribute holding the feature vector (shape (D,)).
+    dim : int, optional
+        Required feature length D.
+
+    Returns
+    -------
+    RootedTree
+
+    Raises
+    ------
+    TreeError
+        Not a tree (a cycle, a node with two parents, several roots,
+        disconnected, no root for an undirected graph), a missing, non-numeric
+        or wrongly sized feature, or inconsistent ``position`` attributes;
+        the message and ``.node`` name the node.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([("r", "a"), ("r", "b"), ("a", "c")])
+    >>> nx.set_node_attributes(G, {v: [1.0, 0.0] for v in G}, "x")
+    >>> t = rooted_tree(G)
+    >>> t.root, [c for c, _ in t.children["r"]], t.order
+    ('r', ['a', 'b'], ('c', 'a', 'b', 'r'))
+    >>> G.add_edge("b", "c")
+    >>> rooted_tree(G)
+    Traceback (most recent call last):
+    ...
+    symrnn.trees.tree.TreeError: node 'c' has 2 parents ('a', 'b'); a tree node has at most one (edges point parent -> child)
+    """
+    _check_graph(G, _tree)
+    if G.is_directed():
+        root, kids = _directed_children(G, root, _tree)
+    else:
+        root, kids = _undirected_children(G, root, _tree)
+    children = {v: _positions(G, v, ks, _tree) for v, ks in kids.items()}
+    feats = _features(G, feature, dim, _tree)
+    order, stack = [], [(root, False)]
+    while stack:  # iterative post-order: deep chains need no recursion
+        v, done = stack.pop()
+        if done:
+            order.append(v)
+            continue
+        stack.append((v, True))
+        stack.extend((c, False) for c, _ in reversed(children[v]))
+    return RootedTree(G, root, children, feats, tuple(order))
+
+
+@dataclass(frozen=True)
+class Forest:
+    """Many trees laid out level by level (leaves first) for batched kernels.
+
+    Rows ``offsets[l]:offsets[l+1]`` are the nodes of level ``l``; ``X`` is
+    (N, D).  ``nodes[r] = (tree, node)`` names row ``r``; ``row`` is its
+    inverse; ``roots`` are the root rows, one per tree.  For each edge
+    ``child_rows[e]`` is the child's row, ``parent_rows[e]`` its parent's and
+    ``slot[e]`` its 0-based position among the parent's children (the
+    ``position`` attribute when given); edges are sorted by parent row.
+    """
+
+    trees: tuple
+    X: np.ndarray
+    offsets: np.ndarray
+    nodes: tuple
+    row: dict
+    roots: np.ndarray
+    child_rows: np.ndarray
+    parent_rows: np.ndarray
+    slot: np.ndarray
+    n_children: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def levels(self) -> int:
+        return len(self.offsets) - 1
+
+    def values(self, array: np.ndarray, tree: int = 0) -> dict:
+        """Rows of a per-node array (N, ...) as ``{node: row}`` for one tree."""
+        return {v: array[r] for (t, v), r in self.row.items() if t == tree}
+
+
+def _levels(t: RootedTree) -> dict:
+    height = {}
+    for v in t.order:  # children come first
+        height[v] = 1 + max((height[c] for c, _ in t.children[v]), default=-1)
+    return height
+
+
+def forest(trees, *, feature: str = "x", roots: Sequence | None = None) -> Forest:
+    """Validate trees and lay them out level by level as one :class:`Forest`.
+
+    Parameters
+    ----------
+    trees : networkx graph, RootedTree, or a sequence of them
+        Each a tree as accepted by :func:`rooted_tree`.
+    feature : str
+        Node attribute with the features; every tree must have the same D.
+    roots : sequence, optional
+        Roots of undirected trees (``None`` entries: found or read from the graph).
+
+    Returns
+    -------
+    Forest
+
+    Raises
+    ------
+    TreeError
+        As :func:`rooted_tree`, with the tree's index in the message.
+
+    Notes
+    -----
+    The levels are ``nx.topological_generations`` of the child → parent
+    graph (a node's level is its height), computed per tree by one post-order
+    pass and merged across trees, so level ``l`` of every tree shares the
+    same rows block.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> a = nx.DiGraph([(0, 1), (0, 2)]); b = nx.path_graph(3, create_using=nx.DiGraph)
+    >>> for G in (a, b): nx.set_node_attributes(G, {v: [float(v)] for v in G}, "x")
+    >>> f = forest([a, b])
+    >>> f.offsets.tolist(), [f.nodes[r] for r in f.roots]
+    ([0, 3, 5, 6], [(0, 0), (1, 0)])
+    """
+    if isinstance(trees, (nx.Graph, RootedTree)):
+        trees = [trees]
+    trees = list(trees)
+    if not trees:
+        raise TreeError("a forest needs at least one tree")
+    if roots is not None and len(roots) != len(trees):
+        raise TreeError(f"roots has {len(roots)} entries for {len(trees)} trees")
+    rooted, dim = [], None
+    for k, G in enumerate(trees):
+        if isinstance(G, RootedTree):
+            t = G
+            if dim is not None and next(iter(t.features.values())).shape[0] != dim:
+                v = next(iter(t.features))
+                raise TreeError(f"node {_name(v)}: feature has shape {t.features[v].shape}, expected ({dim},)",
+                                node=v, tree=k)
+        else:
+            t = rooted_tree(G, root=None if roots is None else roots[k], feature=feature, dim=dim, _tree=k)
+        dim = next(iter(t.features.values())).shape[0]
+        rooted.append(t)
+    keyed = []
+    for k, t in enumerate(rooted):
+        h = _levels(t)
+        keyed.extend((h[v], k, i, v) for i, v in enumerate(t.order))
+    keyed.sort(key=lambda e: (e[0], e[1], e[2]))
+    nodes = tuple((k, v) for _, k, _, v in keyed)
+    row = {kv: r for r, kv in enumerate(nodes)}
+    heights = np.array([e[0] for e in keyed], dtype=np.int64)
+    offsets = np.searchsorted(heights, np.arange(heights[-1] + 2))
+    X = np.stack([rooted[k].features[v] for k, v in nodes])
+    child, parent, slot = [], [], []
+    n_children = np.zeros(len(nodes), dtype=np.int64)
+    for r, (k, v) in enumerate(nodes):
+        kids = rooted[k].children[v]
+        n_children[r] = len(kids)
+        for s, (c, p) in enumerate(kids):
+            child.append(row[(k, c)])
+            parent.append(r)
+            slot.append(s if p is None else p)
+    roots_ = np.array([row[(k, t.root)] for k, t in enumerate(rooted)], dtype=np.int64)
+    as_int = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
+    return Forest(tuple(rooted), X, as_int(offsets), nodes, row, roots_, as_int(child), as_int(parent),
+                  as_int(slot), n_children)
