@@ -54,6 +54,20 @@ gru_reset_after_z1_copies_state = Theorem(
     references=(TORCH, NOTE),
 )
 
+gru_reset_before_z1_ignores_input = Theorem(
+    "gru_reset_before_z1_ignores_input",
+    "With z = 1 the GRU (reset before) ignores the current input: h_t reads neither x_t nor any parameter.",
+    lambda: independent_of(before, "h", ["x"] + [p.name for p in before.params], given={"z": 1}),
+    references=(CHO, NOTE),
+)
+
+gru_reset_after_z1_ignores_input = Theorem(
+    "gru_reset_after_z1_ignores_input",
+    "With z = 1 the GRU (reset after) ignores the current input: h_t reads neither x_t nor any parameter.",
+    lambda: independent_of(after, "h", ["x"] + [p.name for p in after.params], given={"z": 1}),
+    references=(TORCH, NOTE),
+)
+
 gru_reset_after_r0_drops_recurrent_bias = Theorem(
     "gru_reset_after_r0_drops_recurrent_bias",
     "With r = 0 the reset-after GRU's candidate drops both U_n h_{t-1} and the recurrent bias b_hn.",
