@@ -67,6 +67,20 @@ def test_gat_gradients_finite_differences(rng, concat):
               {"X": X, "W": W, "att_src": a_s, "att_dst": a_d, "b": b}, rng)
 
 
+def test_spectral_layer_gradients_finite_differences(rng):
+    G = _graph(6)
+    X, theta = rng.normal(size=(8, 2)), rng.normal(size=8)
+    _check_fd(lambda: spectral.spectral_forward(G, X, theta), spectral.spectral_backward,
+              {"X": X, "theta": theta}, rng)
+
+
+def test_polynomial_filter_backward_finite_differences(rng):
+    G = _graph(7)
+    X, theta = rng.normal(size=(8, 2)), np.array([0.3, -1.0, 0.5])
+    _check_fd(lambda: (spectral.polynomial_filter(G, X, theta), None),
+              lambda _, dY: {"X": spectral.polynomial_filter_backward(G, dY, theta)}, {"X": X}, rng)
+
+
 def test_gcn_by_hand_on_a_path():
     # path 0-1-2, self-loops added: degrees 2, 3, 2
     X = np.array([[1.0], [2.0], [4.0]])

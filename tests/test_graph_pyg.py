@@ -45,16 +45,16 @@ def _check(ours_out, ours_grads, out, x, module, names, dY):
         np.testing.assert_allclose(ours_grads[ours], theirs(module), rtol=0, atol=TOL, err_msg=ours)
 
 
-@pytest.mark.parametrize("weighted", [True, False])
-@pytest.mark.parametrize("improved", [False, True])
-def test_gcn_matches_pyg(rng, weighted, improved):
+@pytest.mark.parametrize("weighted,improved,loops", [(True, False, True), (False, False, True),
+                                                     (True, True, True), (False, True, True), (True, False, False)])
+def test_gcn_matches_pyg(rng, weighted, improved, loops):
     G = _graph(rng, weighted=weighted)
     X = rng.normal(size=(G.number_of_nodes(), 4))
-    conv = pyg_nn.GCNConv(4, 3, improved=improved).double()
+    conv = pyg_nn.GCNConv(4, 3, improved=improved, add_self_loops=loops).double()
     _randomise(conv, rng)
     params = interop.gcn_params(conv)
     assert np.all(params["b"] != 0)
-    Y, tape = graphs.gcn_forward(G, X, params["W"], params["b"], improved=improved)
+    Y, tape = graphs.gcn_forward(G, X, params["W"], params["b"], improved=improved, add_self_loops=loops)
     dY = rng.normal(size=Y.shape)
     # PyG 2.8 ignores improved=True when edge_weight is None (its loop fill value is
     # dropped with the missing weights), so the unweighted improved case passes ones.

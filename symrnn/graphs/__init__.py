@@ -30,7 +30,8 @@ from .gat import GATTape, closed_neighbourhoods, gat, gat_backward, gat_forward
 from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import gcn_adjacency, laplacian, scaled_laplacian
-from .spectral import polynomial_filter, polynomial_filter_backward, spectral_filter, spectrum
+from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
+                       spectral_forward, spectrum)
 
 __all__ = [
     "Graph", "as_graph", "from_edges", "check_features",
@@ -38,6 +39,6 @@ __all__ = [
     "gcn", "gcn_forward", "gcn_backward", "GCNTape",
     "cheb", "cheb_forward", "cheb_backward", "chebyshev_terms", "ChebTape",
     "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "GATTape",
-    "spectrum", "spectral_filter", "polynomial_filter", "polynomial_filter_backward",
+    "spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter", "polynomial_filter_backward",
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
 ]

@@ -25,7 +25,8 @@ from ..errors import InputError
 from .graph import as_graph, check_features, check_param
 from .normalize import laplacian
 
-__all__ = ["spectrum", "spectral_filter", "polynomial_filter", "polynomial_filter_backward"]
+__all__ = ["spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter",
+           "polynomial_filter_backward"]
 
 
 def spectrum(graph, *, max_nodes: int = 4000):
@@ -75,6 +76,44 @@ def spectral_filter(graph, X, g, *, max_nodes: int = 4000) -> np.ndarray:
     if resp.shape != lam.shape or not np.all(np.isfinite(resp)):
         raise InputError(f"g must map the {lam.shape[0]} eigenvalues to as many finite numbers, got {resp.shape}")
     return U @ (resp[:, None] * (U.T @ X))
+
+
+def spectral_forward(graph, X, theta, *, max_nodes: int = 4000):
+    """Bruna et al.'s trainable spectral layer Y = U diag(θ) Uᵀ X, and the tape for :func:`spectral_backward`.
+
+    ``theta`` (N,) is the filter response on the eigenvalues in ascending order
+    (:func:`spectrum`); the layer is not localised and needs the dense
+    eigenbasis, which is why ChebNet replaced it.
+
+    Examples
+    --------
+    >>> import networkx as nx, numpy as np
+    >>> Y, tape = spectral_forward(nx.path_graph(2), np.array([[1.0], [3.0]]), np.array([1.0, 0.0]))
+    >>> np.round(Y, 12).ravel().tolist()
+    [2.0, 2.0]
+    """
+    gr = as_graph(graph)
+    X = check_features(gr, X)
+    lam, U = spectrum(gr, max_nodes=max_nodes)
+    theta = check_param(theta, (gr.num_nodes,), "theta")
+    Xs = U.T @ X
+    return U @ (theta[:, None] * Xs), (U, Xs, theta)
+
+
+def spectral_backward(tape, dY) -> dict:
+    """Gradients ``{"X", "theta"}`` of :func:`spectral_forward`: ∂θ_k = Σ_f (Uᵀ∂Y)_kf (UᵀX)_kf.
+
+    Examples
+    --------
+    >>> import networkx as nx, numpy as np
+    >>> Y, tape = spectral_forward(nx.path_graph(2), np.ones((2, 1)), np.ones(2))
+    >>> np.round(spectral_backward(tape, np.ones((2, 1)))["theta"], 12).tolist()
+    [2.0, 0.0]
+    """
+    U, Xs, theta = tape
+    dY = check_param(dY, Xs.shape, "dY")
+    G = U.T @ dY
+    return {"X": U @ (theta[:, None] * G), "theta": np.einsum("kf,kf->k", G, Xs)}
 
 
 def polynomial_filter(graph, X, coeffs) -> np.ndarray:
