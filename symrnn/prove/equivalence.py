@@ -60,6 +60,14 @@ def check_correspondence(nf: NormalForm, b, size_map: dict) -> list[str]:
     its size; no name of ``b`` may serve two names of ``a`` (that would tie
     parameters of ``a`` together and prove only a special case).  Raises
     :class:`ShapeError`, :class:`SpecError` or :class:`UnknownNameError`.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> from symrnn.prove.normal_form import NormalForm
+    >>> nf = NormalForm(symrnn.cell("gru_reset_before").substitute({"z": 0, "r": 1}), {"W_n": "W", "U_n": "U", "b_n": "b"})
+    >>> check_correspondence(nf, symrnn.cell("rnn"), {})
+    ['W_n ↦ W', 'U_n ↦ U', 'b_n ↦ b']
     """
     a = nf.cell
     b_decl = {n: d for n, (r, d) in b.declared.items() if r in ("input", "param", "previous")}

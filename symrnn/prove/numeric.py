@@ -35,6 +35,14 @@ def find_counterexample(strategy_fn: Callable, numpy_fn: Callable, differs: Call
     Hypothesis runs its generate phase only (derandomized, so runs repeat);
     callers simplify a found case themselves (see :func:`zero_out`), which is
     far cheaper than generic shrinking of many arrays.
+
+    Examples
+    --------
+    >>> from hypothesis import strategies as st
+    >>> case, n = find_counterexample(lambda: st.integers(0, 100), lambda rng: int(rng.integers(0, 101)),
+    ...                               lambda k: k > 50, examples=100)
+    >>> case > 50
+    True
     """
     try:
         from hypothesis import HealthCheck, Phase, find, settings
@@ -65,6 +73,12 @@ def zero_out(case, differs: Callable, keys: Sequence[int]):
 
     For the dicts of arrays ``case[k]``: set whole arrays to 0, then single
     entries to 0, then round what is left to one decimal.
+
+    Examples
+    --------
+    >>> case = ({"a": np.array([0.123, 2.345])},)
+    >>> zero_out(case, lambda c: c[0]["a"][1] > 1, keys=(0,))[0]["a"]
+    array([0. , 2.3])
     """
     case = tuple(case)
 
@@ -176,7 +190,18 @@ class PairDraw:
 
 
 def search_pair(draw: PairDraw, *, examples: int = 40, seed: int = 0):
-    """Run :func:`find_counterexample` for two cells; returns ``(difference or None, n)``."""
+    """Run :func:`find_counterexample` for two cells; returns ``(difference or None, n)``.
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> from symrnn.prove.normal_form import NormalForm
+    >>> gru = symrnn.cell("gru_reset_before").substitute({"r": 1})
+    >>> nf = NormalForm(gru, {"W_n": "W", "U_n": "U", "b_n": "b"})
+    >>> diff, n = search_pair(PairDraw(nf, symrnn.cell("rnn"), {}))
+    >>> diff["state"], bool(abs(diff["left"] - diff["right"]).max() > 0)
+    ('h', True)
+    """
     differs = lambda c: draw.compare(c) is not None  # noqa: E731
     case, n = find_counterexample(draw.strategy, draw.numpy, differs, examples=examples, seed=seed)
     if case is None:

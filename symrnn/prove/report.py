@@ -26,7 +26,14 @@ def _tex(text: str) -> str:
 
 
 def exit_code(verdicts) -> int:
-    """0 iff every verdict is as expected (no error, nothing refuted unexpectedly)."""
+    """0 iff every verdict is as expected (no error, nothing refuted unexpectedly).
+
+    Examples
+    --------
+    >>> from symrnn.prove import Result, Verdict
+    >>> exit_code([Verdict("t", "s", Result("refuted", "m"), 0.1, expect="refuted")])
+    0
+    """
     return 0 if all(v.as_expected for v in verdicts) else 1
 
 
@@ -72,7 +79,14 @@ def _counterexample(v: Verdict) -> str:
 
 
 def markdown(verdicts, *, title: str = "symrnn theorems") -> str:
-    """A Markdown report: a summary table, then every theorem's statement and proof steps."""
+    """A Markdown report: a summary table, then every theorem's statement and proof steps.
+
+    Examples
+    --------
+    >>> from symrnn.prove import catalogue, run
+    >>> markdown(run(catalogue(["gru_three_quarters_of_lstm"]))).splitlines()[4].split(" | ")[:2]
+    ['| `gru_three_quarters_of_lstm`', 'proved']
+    """
     verdicts = list(verdicts)
     out = [f"# {title}", "", "| theorem | verdict | expected | time (s) |", "|---|---|---|---|"]
     out += [f"| `{v.theorem}` | {v.status} | {v.expect} | {v.seconds:.2f} |" for v in verdicts]
@@ -96,7 +110,15 @@ def markdown(verdicts, *, title: str = "symrnn theorems") -> str:
 
 
 def latex(verdicts, *, title: str = "symrnn theorems") -> str:
-    """A standalone LaTeX document of the run (compiles with pdflatex)."""
+    """A standalone LaTeX document of the run (compiles with pdflatex).
+
+    Examples
+    --------
+    >>> from symrnn.prove import catalogue, run
+    >>> tex = latex(run(catalogue(["bidirectional_reversal"])))
+    >>> tex.startswith("\\documentclass") and "rewriting over sequence operators" in tex
+    True
+    """
     verdicts = list(verdicts)
     rows = "\n".join(f"\\texttt{{{_tex(v.theorem)}}} & {_tex(v.status)} & {_tex(v.expect)} & {v.seconds:.2f} \\\\"
                      for v in verdicts)

@@ -14,7 +14,14 @@ __all__ = ["catalogue", "collect", "load", "select", "run"]
 
 
 def collect(module) -> list[Theorem]:
-    """Every :class:`Theorem` defined at the top level of ``module``, in order."""
+    """Every :class:`Theorem` defined at the top level of ``module``, in order.
+
+    Examples
+    --------
+    >>> import symrnn.proofs.deep
+    >>> [t.name for t in collect(symrnn.proofs.deep)][:2]
+    ['stacked_depth_one_lstm', 'stacked_depth_one_gru']
+    """
     return [v for v in vars(module).values() if isinstance(v, Theorem)]
 
 
@@ -55,7 +62,13 @@ def load(source: str) -> list[Theorem]:
 
 
 def select(theorems: Sequence[Theorem], names: Sequence[str] | None) -> list[Theorem]:
-    """The theorems named (in the order named), or all; unknown names raise, listing the known."""
+    """The theorems named (in the order named), or all; unknown names raise, listing the known.
+
+    Examples
+    --------
+    >>> [t.name for t in select(catalogue(), ["lstm_output_bounded"])]
+    ['lstm_output_bounded']
+    """
     seen = set()
     for t in theorems:
         if t.name in seen:
