@@ -64,7 +64,7 @@ cheb_permutation_equivariance = Theorem(
 
 gat_permutation_equivariance = Theorem(
     "gat_permutation_equivariance",
-    "The GAT layer (several heads) is permutation equivariant on directed and undirected graphs.",
+    "The GAT layer is permutation equivariant: GAT(PG, PX) = P GAT(G, X), on directed and undirected graphs.",
     g.gat_permutation_equivariant, references=(VELICKOVIC, WU), timeout=60,
 )
 

@@ -25,7 +25,7 @@ EXPECTED = {
     "polynomial_filter_is_m_hop_local": "proved_for_dims",
     "gcn_permutation_equivariance": "proved",
     "cheb_permutation_equivariance": "proved",
-    "gat_permutation_equivariance": "checked",
+    "gat_permutation_equivariance": "proved_for_dims",
     "readout_permutation_invariance": "proved",
     "gat_zero_attention_is_mean": "proved",
     "normalised_laplacian_spectrum": "checked",
@@ -133,3 +133,11 @@ def test_exhaustive_locality_refutes_one_hop_too_few():
     found, _ = theorems._exhaustive_locality(3, 2, hops=lambda m: m - 1)
     assert found is not None and found["m"] >= 1
     assert theorems._exhaustive_locality(3, 2)[0] is None
+
+
+def test_gat_relabelling_check_refutes_an_index_dependent_layer():
+    def broken(n, edges, z, a_s, a_d, s):  # attends to node 0 whatever the graph: not equivariant
+        return [theorems._gat_symbolic(n, edges, z, a_s, a_d, s)[i] + z[0] for i in range(n)]
+
+    found, _ = theorems._gat_exhaustive(2, outputs=broken)
+    assert found is not None and found["nodes"] == 2
