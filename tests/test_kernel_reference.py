@@ -133,3 +133,36 @@ def test_benchmark_reference_computes_the_same_as_the_generated_kernel(kind, nam
     np.testing.assert_allclose(out, ref, atol=1e-13)
     d = rng.standard_normal(out.shape)
     np.testing.assert_allclose(hw.BACKWARD[kind](tape, p, d)["x"], k.backward(ref_tape, d)["x"], atol=1e-13)
+
+
+def test_user_cell_with_two_inputs_a_linear_state_and_a_late_stage():
+    """Inputs read by GEMMs and by a pointwise stage, a linear state update, a gate reading the new state."""
+    b = symrnn.CellBuilder("two_inputs", reference="a user-defined test cell")
+    D, H = b.sizes("D H")
+    x, u = b.input("x", D), b.input("u", H)
+    h, m = b.state("h", H), b.state("m", H)
+    m_new = b.update("m", b.param("V", H, H) @ u + m)
+    q = b.let("q", symrnn.sigmoid(b.param("A", H, D) @ x + b.param("Bm", H, H) @ m_new))
+    a = b.linear(b.param("W", H, D) @ x + b.param("U", H, H) @ h + b.param("b", H), "a")
+    b.update("h", q * h + (1 - q) * symrnn.tanh(a) + u / 10)
+    cell = b.build()
+    rng = np.random.default_rng(8)
+    params = init_params(cell, {"D": 3, "H": 4}, rng=rng, scale=0.8)
+    xs = {"x": rng.standard_normal((5, 2, 3)), "u": rng.standard_normal((5, 2, 4))}
+    init = {s: rng.standard_normal((2, 4)) for s in cell.state_names}
+    k = symrnn.compile(cell, D=3, H=4, params=params)
+    out, fin, tape = k.forward(xs, init)
+    ref, ref_fin, _ = run(cell, params, xs, init)
+    np.testing.assert_allclose(out, ref, atol=1e-12)
+    np.testing.assert_allclose(fin["m"], ref_fin["m"], atol=1e-12)
+    d_out = rng.standard_normal(out.shape)
+    d_fin = {s: rng.standard_normal((2, 4)) for s in cell.state_names}
+    grads = k.backward(tape, d_out, d_fin)
+
+    def loss():
+        return _loss(cell, params, xs, init, d_out, d_fin)
+
+    for array, key, idx in [(params["V"], "V", (1, 2)), (params["Bm"], "Bm", (0, 3)), (params["A"], "A", (2, 1)),
+                            (params["b"], "b", (2,)), (xs["u"], "u", (2, 1, 3)), (xs["x"], "x", (4, 0, 2)),
+                            (init["m"], "m", (1, 1)), (init["h"], "h", (0, 2))]:
+        assert grads[key][idx] == pytest.approx(_fd(loss, array, idx), abs=2e-7), key
