@@ -1,7 +1,7 @@
 """Deep recurrent networks: stacking, bidirectional layers, parameter counts."""
 
 import symrnn
-from symrnn.prove import Theorem, bi, equivalent, identity, rev, same_sequences, seq, swap
+from symrnn.prove import Theorem, bi, equivalent, first, identity, last, pair, rev, same_sequences, scan, seq, snd, swap
 
 GRAVES = "Graves, Mohamed & Hinton 2013, Speech recognition with deep recurrent neural networks"
 SCHUSTER = "Schuster & Paliwal 1997, Bidirectional recurrent neural networks"
@@ -38,6 +38,25 @@ bidirectional_reversal = Theorem(
     lambda: same_sequences(bi("θf", "θb", rev(x)), swap(rev(bi("θb", "θf", x))), cell=symrnn.cell("lstm")),
     references=(SCHUSTER,),
     latex=r"\mathrm{Bi}_{\theta_f,\theta_b}(\overleftarrow{x}) = \mathrm{swap}\,\overleftarrow{\mathrm{Bi}_{\theta_b,\theta_f}(x)}",
+)
+
+TORCH_BI = "PyTorch nn.LSTM/nn.GRU documentation (bidirectional output and h_n)"
+
+bidirectional_backward_final_state_is_first_output = Theorem(
+    "bidirectional_backward_final_state_is_first_output",
+    "The backward direction's final state (PyTorch h_n[1]) is the backward half of the FIRST output step, "
+    "output[0], for every length T.",
+    lambda: same_sequences(snd(first(bi("θf", "θb", x))), last(scan("θb", rev(x))), cell=symrnn.cell("gru_reset_after")),
+    references=(SCHUSTER, TORCH_BI),
+)
+
+bidirectional_last_output_is_final_state_overstatement = Theorem(
+    "bidirectional_last_output_is_final_state_overstatement",
+    "(False, a common pitfall) The last output step of a bidirectional layer, output[-1], holds both "
+    "directions' final states h_n.",
+    lambda: same_sequences(last(bi("θf", "θb", x)), pair(last(scan("θf", x)), last(scan("θb", rev(x)))),
+                           cell=symrnn.cell("gru_reset_after")),
+    references=(SCHUSTER, TORCH_BI), expect="refuted",
 )
 
 gru_three_quarters_of_lstm = Theorem(

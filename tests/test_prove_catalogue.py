@@ -28,6 +28,8 @@ REQUIRED = {
     "lstm_cell_growth_bounded": "proved", "lstm_output_bounded": "proved",
     "gru_three_quarters_of_lstm": "proved", "stacked_depth_one_lstm": "proved", "bidirectional_reversal": "proved",
     "gru_reset_one_is_rnn_overstatement": "refuted",
+    "bidirectional_backward_final_state_is_first_output": "proved",
+    "bidirectional_last_output_is_final_state_overstatement": "refuted",
 }
 
 

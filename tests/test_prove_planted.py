@@ -218,3 +218,12 @@ def _relu_pair():
         b.update("h", act(b.linear(b.param("W", H, D) @ x + b.param("U", H, H) @ h, "a")))
         cells.append(b.build())
     return cells
+
+
+def test_wrong_end_of_sequence_claims_are_refuted():
+    from symrnn.prove import first, last, scan, snd
+
+    x, gru = seq("x"), symrnn.cell("gru_reset_after")
+    assert same_sequences(snd(last(bi("f", "b", x))), last(scan("b", rev(x))), cell=gru).status == "refuted"
+    assert same_sequences(snd(first(bi("f", "b", x))), last(scan("f", rev(x))), cell=gru).status == "refuted"
+    assert same_sequences(snd(first(bi("f", "b", x))), last(scan("b", rev(x))), cell=gru).status == "proved"

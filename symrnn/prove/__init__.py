@@ -50,13 +50,13 @@ from .bounds import inequality
 from .claims import depends_only_on, diagonal_jacobian, identity, independent_of, state_identity
 from .equivalence import INDUCTION, equivalent
 from .runner import catalogue, run
-from .sequences import bi, pair, rev, same_sequences, scan, seq, swap
+from .sequences import bi, first, fst, last, pair, rev, same_sequences, scan, seq, snd, swap
 from .theorem import Theorem
 from .verdict import STATUSES, Result, Verdict
 
 __all__ = [
     "Theorem", "Result", "Verdict", "STATUSES", "INDUCTION",
     "equivalent", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian", "inequality", "identity",
-    "same_sequences", "seq", "rev", "pair", "swap", "scan", "bi",
+    "same_sequences", "seq", "rev", "pair", "swap", "scan", "bi", "first", "last", "fst", "snd",
     "catalogue", "run",
 ]

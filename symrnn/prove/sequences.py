@@ -6,7 +6,9 @@ of any length T:
 * ``rev(s)`` — time reversal; ``pair(a, b)`` — the per-step concatenation
   [a_t ; b_t]; ``swap(p)`` — exchange the two halves of a pair;
 * ``scan(θ, s)`` — run the cell with parameters θ over s from t = 1 to T;
-* ``bi(θf, θb, s)`` — the bidirectional layer (Schuster & Paliwal 1997).
+* ``bi(θf, θb, s)`` — the bidirectional layer (Schuster & Paliwal 1997);
+* ``first(s)``, ``last(s)`` — the step t = 1 or t = T (PyTorch's
+  ``output[0]``, ``output[-1]``); ``fst(p)``, ``snd(p)`` — the halves of a pair.
 
 Rewrite rules, each a lemma valid for every T:
 
@@ -15,6 +17,9 @@ Rewrite rules, each a lemma valid for every T:
 ``rev(rev(s)) → s``                    reversal is an involution
 ``rev(pair(a, b)) → pair(rev(a), rev(b))``  reversal acts on each half
 ``swap(pair(a, b)) → pair(b, a)``      definition of swap
+``last(rev(s)) → first(s)``            and ``first(rev(s)) → last(s)``
+``last(pair(a, b)) → pair(last(a), last(b))``  steps act on each half (same for first)
+``fst(pair(a, b)) → a``                and ``snd(pair(a, b)) → b``
 ====================================  ===========================================
 
 Both sides are rewritten to normal form (the system terminates: every rule
@@ -35,7 +40,7 @@ from ..numeric.params import vector_sizes
 from .normal_form import as_cell
 from .verdict import Result
 
-__all__ = ["Seq", "seq", "rev", "pair", "swap", "scan", "bi", "same_sequences"]
+__all__ = ["Seq", "seq", "rev", "pair", "swap", "scan", "bi", "first", "last", "fst", "snd", "same_sequences"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,29 @@ def bi(theta_f: str, theta_b: str, s: Seq) -> Seq:
     return Seq("bi", (str(theta_f), str(theta_b), _seq(s, "bi")))
 
 
+def first(s: Seq) -> Seq:
+    """The first step (t = 1) of a sequence."""
+    return Seq("first", (_seq(s, "first"),))
+
+
+def last(s: Seq) -> Seq:
+    """The last step (t = T) of a sequence; a scan's last step is its final state."""
+    return Seq("last", (_seq(s, "last"),))
+
+
+def fst(p: Seq) -> Seq:
+    """The first half of a pair (the forward direction of a bidirectional output)."""
+    return Seq("fst", (_seq(p, "fst"),))
+
+
+def snd(p: Seq) -> Seq:
+    """The second half of a pair (the backward direction)."""
+    return Seq("snd", (_seq(p, "snd"),))
+
+
+_ENDS = {"first": ("last", first, "first(rev(s)) = last(s)"), "last": ("first", last, "last(rev(s)) = first(s)")}
+
+
 def _rewrite_once(t: Seq):
     """One rewrite at the outermost applicable position; ``(term, rule)`` or ``(t, None)``."""
     if t.op == "bi":
@@ -100,6 +128,15 @@ def _rewrite_once(t: Seq):
     if t.op == "swap" and t.args[0].op == "pair":
         a, b = t.args[0].args
         return pair(b, a), "swap(pair(a, b)) = pair(b, a)"
+    if t.op in _ENDS and t.args[0].op == "rev":
+        other, _, rule = _ENDS[t.op]
+        return _ENDS[other][1](t.args[0].args[0]), rule
+    if t.op in _ENDS and t.args[0].op == "pair":
+        make = _ENDS[t.op][1]
+        a, b = t.args[0].args
+        return pair(make(a), make(b)), f"{t.op}(pair(a, b)) = pair({t.op}(a), {t.op}(b))"
+    if t.op in ("fst", "snd") and t.args[0].op == "pair":
+        return t.args[0].args[0 if t.op == "fst" else 1], f"{t.op}(pair(a, b)) = {'a' if t.op == 'fst' else 'b'}"
     for k, arg in enumerate(t.args):
         if isinstance(arg, Seq):
             new, rule = _rewrite_once(arg)
@@ -129,6 +166,12 @@ def _evaluate(t: Seq, cell, params, xs):
     if t.op == "swap":
         a, b = _evaluate(t.args[0], cell, params, xs)
         return (b, a)
+    if t.op in ("first", "last"):
+        v = _evaluate(t.args[0], cell, params, xs)
+        k = 0 if t.op == "first" else -1
+        return tuple(p[k] for p in v) if isinstance(v, tuple) else v[k]
+    if t.op in ("fst", "snd"):
+        return _evaluate(t.args[0], cell, params, xs)[0 if t.op == "fst" else 1]
     if t.op == "scan":
         return run(cell, params[t.args[0]], _evaluate(t.args[1], cell, params, xs))[0]
     if t.op == "bi":
