@@ -97,6 +97,14 @@ gru_placements_agree_always_overstatement = Theorem(
     references=(CHO, TORCH), expect="refuted",
 )
 
+gru_reset_after_biases_merge_overstatement = Theorem(
+    "gru_reset_after_biases_merge_overstatement",
+    "(False, a common pitfall) In the reset-after GRU the recurrent bias b_hn can be merged into b_in "
+    "like the other PyTorch bias pairs; it cannot, because r_t scales it (tests with zero biases hide this).",
+    lambda: equivalent(after.substitute({"b_hn": 0}), after, rename={"b_in": "b_in + b_hn"}),
+    references=(TORCH,), expect="refuted",
+)
+
 gru_reset_one_is_rnn_overstatement = Theorem(
     "gru_reset_one_is_rnn_overstatement",
     "(False, popular overstatement) A GRU whose reset gate is 1 is a simple RNN. It also needs z = 0.",

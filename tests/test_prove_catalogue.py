@@ -30,6 +30,7 @@ REQUIRED = {
     "gru_reset_one_is_rnn_overstatement": "refuted",
     "bidirectional_backward_final_state_is_first_output": "proved",
     "bidirectional_last_output_is_final_state_overstatement": "refuted",
+    "gru_reset_after_biases_merge_overstatement": "refuted",
 }
 
 
