@@ -139,7 +139,7 @@ class TreeModel:
         >>> print(child_sum_recursive_nn().latex())
         \\begin{aligned}
         \\tilde{\\mathbf{h}}_{j} &= \\sum_{k \\in C(j)} \\mathbf{h}_{k} \\\\
-        \\mathbf{h}_{j} &= \\tanh\\left(\\mathbf{W} \\mathbf{x}_{j} + \\mathbf{U} \\tilde{\\mathbf{h}}_{j} + \\mathbf{b}\\right)
+        \\mathbf{h}_{j} &= \\tanh\\left(\\mathbf{U} \\tilde{\\mathbf{h}}_{j} + \\mathbf{W} \\mathbf{x}_{j} + \\mathbf{b}\\right)
         \\end{aligned}
         """
         from ..spec.latex import equation_latex
