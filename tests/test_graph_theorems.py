@@ -18,7 +18,7 @@ from symrnn.testing.graphs import GraphExample, graph_examples, networkx_graphs,
 
 EXPECTED = {
     "cheb_two_terms_is_first_order": "proved",
-    "renormalisation_gives_gcn": "checked",
+    "renormalisation_gives_gcn": "proved_for_dims",
     "cheb_first_order_is_gcn_overstatement": "refuted",
     "polynomial_spectral_filter_is_spatial": "proved",
     "spectral_filter_commutes_with_laplacian": "proved",
@@ -36,7 +36,6 @@ def test_catalogue_verdicts():
     verdicts = {v.theorem: v for v in run(collect(graph_proofs))}
     assert {k: v.status for k, v in verdicts.items()} == EXPECTED
     assert all(v.as_expected for v in verdicts.values())
-    assert all(v.result.examples > 0 for v in verdicts.values() if v.status == "checked")
     assert {"N": 4, "m": 3} in verdicts["polynomial_filter_is_m_hop_local"].result.dims
     assert verdicts["cheb_first_order_is_gcn_overstatement"].result.counterexample["edges"]
 

@@ -13,6 +13,8 @@ with the graph as counterexample.
 
 from __future__ import annotations
 
+import functools
+
 import networkx as nx
 import numpy as np
 import sympy as sp
@@ -63,49 +65,60 @@ def cheb_two_terms_first_order() -> Result:
     return _verdict(ok, "matrix normal form (symbolic N, F, G)", steps, a, t)
 
 
-def renormalisation_to_gcn(*, examples: int = 25) -> Result:
-    """The renormalisation trick turns I + D^{-1/2}AD^{-1/2} (spectrum in [0, 2]) into GCN's Â (spectrum in (−1, 1]).
+def renormalisation_to_gcn(*, max_nodes: int = 4, examples: int = 25) -> Result:
+    """The renormalisation trick: I + D^{-1/2}AD^{-1/2} (spectrum in [0, 2]) becomes Â = D̃^{-1/2}ÃD̃^{-1/2} (in (−1, 1]).
 
-    Symbolic part (every N): with Ã = A + I the degree vector is Ã1 = A1 + 1, so
-    D̃ = D + I.  Numeric part (``checked``): :func:`~symrnn.graphs.gcn` equals
-    D̃^{-1/2}(A + I)D̃^{-1/2} X W + 1bᵀ built densely, and the two spectra lie in
-    the stated intervals.
+    Symbolic, every N: Ã = A + I has degree vector Ã1 = A1 + 1, so D̃ = D + I.
+    ``proved_for_dims``: for every graph on ≤ ``max_nodes`` nodes and every
+    positive weighting, xᵀ(I − Â)x and xᵀ(I + Â)x are sums of squares, the
+    latter with the strictly positive term 2Σ x_i²/d̃_i — so spec(Â) ⊂ (−1, 1];
+    and I + D^{-1/2}AD^{-1/2} = 2I − L has spectrum in [0, 2] by the Laplacian
+    identities.  The kernel :func:`~symrnn.graphs.gcn` is checked against
+    D̃^{-1/2}(A + I)D̃^{-1/2} X W + 1bᵀ built densely on random graphs.
+
+    Examples
+    --------
+    >>> renormalisation_to_gcn(max_nodes=2, examples=2).status
+    'proved_for_dims'
     """
     N, = graph_sizes("N")
     A, = matrices("A", [(N, N)])
     one = sp.OneMatrix(N, 1)
     ok, _, _ = same((A + sp.Identity(N)) * one, A * one + one)
-    if not ok:  # pragma: no cover - sanity of the algebra
-        return Result("refuted", "degree identity", ["(A + I)1 ≠ A1 + 1"])
+    found, count = _sos_identities(max_nodes, renormalised=True)
+    found2, _ = _sos_identities(max_nodes)
+    steps = ["(A + I)1 = A1 + 1, so the degree matrix of Ã = A + I is D̃ = D + I (symbolic, every N)",
+             "GCN replaces I + D^{-1/2} A D^{-1/2} = 2I − L by Â = D̃^{-1/2} Ã D̃^{-1/2}",
+             "xᵀ(I − Â)x = Σ_E w_ij (x_i/√d̃_i − x_j/√d̃_j)² ≥ 0 ⇒ λ ≤ 1; "
+             "xᵀ(I + Â)x = Σ_E w_ij (x_i/√d̃_i + x_j/√d̃_j)² + 2Σ x_i²/d̃_i > 0 ⇒ λ > −1",
+             f"verified symbolically for every graph on 1..{max_nodes} nodes ({count} graphs), symbolic weights; "
+             "spec(2I − L) ⊂ [0, 2] from the Laplacian identities"]
+    if not ok or found is not None or found2 is not None:
+        return Result("refuted", "sum-of-squares identities", steps, counterexample=found or found2 or {})
     from . import gcn
-    from ..testing.graphs import graph_examples, random_graph
 
-    def differs(case):
-        ex, seed = case
+    def holds(ex, seed):
         rng = np.random.default_rng(seed)
         Ad = nx.to_numpy_array(ex.graph, nodelist=sorted(ex.graph), weight="weight")
         W, b = rng.normal(size=(ex.X.shape[1], 2)), rng.normal(size=2)
         At = Ad + np.eye(len(Ad))
         dt = At.sum(1) ** -0.5
-        A_hat = dt[:, None] * At * dt[None, :]
-        want = A_hat @ ex.X @ W + b
-        d = Ad.sum(1)
-        dinv = np.where(d > 0, d, 1.0) ** -0.5 * (d > 0)
-        first = np.eye(len(Ad)) + dinv[:, None] * Ad * dinv[None, :]
-        ev1, ev2 = np.linalg.eigvalsh(first), np.linalg.eigvalsh(A_hat)
-        return (not np.allclose(gcn(ex.graph, ex.X, W, b), want, atol=1e-10)
-                or ev1.min() < -1e-10 or ev1.max() > 2 + 1e-10 or ev2.min() <= -1 + 1e-12 or ev2.max() > 1 + 1e-10)
+        want = (dt[:, None] * At * dt[None, :]) @ ex.X @ W + b
+        return np.allclose(gcn(ex.graph, ex.X, W, b), want, atol=1e-10)
 
-    case, n = find_counterexample(lambda: _with_seed(graph_examples(features=2, max_nodes=7)),
-                                  lambda rng: (_np_example(rng, random_graph), int(rng.integers(1 << 31))),
-                                  differs, examples=examples)
-    steps = ["(A + I)1 = A1 + 1, so the degree matrix of Ã = A + I is D̃ = D + I (symbolic, every N)",
-             "GCN uses Â = D̃^{-1/2} Ã D̃^{-1/2} in place of I + D^{-1/2} A D^{-1/2}"]
-    if case is not None:
-        return Result("refuted", "numeric search", steps, counterexample=_describe_case(case))
-    return Result("checked", "symbolic degree identity + numeric search on random weighted graphs",
-                  steps + [f"{n} random graphs: gcn() = D̃^{{-1/2}}(A+I)D̃^{{-1/2}} X W + 1bᵀ; "
-                           "spec(I + D^{-1/2}AD^{-1/2}) ⊂ [0, 2], spec(Â) ⊂ (−1, 1]"], examples=n)
+    return _then_kernel("degree identity + sum-of-squares identities over all small graphs", steps,
+                        tuple({"N": n} for n in range(1, max_nodes + 1)), holds, examples=examples,
+                        label="kernel gcn() = D̃^{-1/2}(A+I)D̃^{-1/2} X W + 1bᵀ")
+
+
+def _then_kernel(method: str, steps: list, dims: tuple, holds, *, examples: int, label: str,
+                 graph_kw=None) -> Result:
+    """A symbolic small-size proof, completed by a numeric check of the kernel on random graphs."""
+    numeric = _search(holds, examples=examples, method="numeric search on random graphs", steps=[],
+                      graph_kw=graph_kw)
+    if numeric.status == "refuted":
+        return numeric
+    return Result("proved_for_dims", method, steps + [f"{label}: {numeric.steps[-1]}"], dims=dims)
 
 
 def _with_seed(strategy):
@@ -323,15 +336,6 @@ def polynomial_filter_is_local(*, degree: int = 2, examples: int = 30, max_nodes
              f"({count} (graph, m) pairs), symbolic weights: every entry beyond m hops expands to 0"]
     if found is not None:
         return Result("refuted", "exhaustive symbolic check", steps, counterexample=found)
-    numeric = _numeric_locality(degree, examples)
-    if numeric.status == "refuted":
-        return numeric
-    dims = tuple({"N": n, "m": m} for n in range(1, max_nodes + 1) for m in range(1, max_degree + 1))
-    return Result("proved_for_dims", "exhaustive symbolic check over all small graphs",
-                  steps + [f"kernel: {numeric.steps[-1]} (degree {degree})"], dims=dims)
-
-
-def _numeric_locality(degree: int, examples: int) -> Result:
     from .spectral import polynomial_filter
 
     def holds(ex, seed):
@@ -348,8 +352,10 @@ def _numeric_locality(degree: int, examples: int) -> Result:
                 return False
         return True
 
-    return _search(holds, examples=examples, method="numeric search on random weighted graphs",
-                   steps=[f"polynomial_filter(e_j) vanishes exactly outside the {degree}-hop ball of j"])
+    dims = tuple({"N": n, "m": m} for n in range(1, max_nodes + 1) for m in range(1, max_degree + 1))
+    return _then_kernel("exhaustive symbolic check over all small graphs", steps, dims, holds, examples=examples,
+                        label=f"kernel polynomial_filter(e_j), degree {degree}, vanishes exactly outside the "
+                              f"{degree}-hop ball of j")
 
 
 def _gat_symbolic(n, edges, z, a_src, a_dst, slope):
@@ -429,20 +435,24 @@ def gat_permutation_equivariant(*, max_nodes: int = 4, examples: int = 25) -> Re
         Y, Y2 = gat(ex.graph, ex.X, W, a_s, a_d, b), gat(G2, X2, W, a_s, a_d, b)
         return np.allclose(Y2[perm], Y, atol=1e-10)
 
-    numeric = _search(holds, examples=examples, method="numeric search on random directed graphs",
-                      steps=[], graph_kw={"directed": True})
-    if numeric.status == "refuted":
-        return numeric
-    return Result("proved_for_dims", "exhaustive symbolic relabelling over all small directed graphs",
-                  steps + [f"kernel (2 heads × 2 channels): {numeric.steps[-1]}"],
-                  dims=tuple({"N": n} for n in range(1, max_nodes + 1)))
+    return _then_kernel("exhaustive symbolic relabelling over all small directed graphs", steps,
+                        tuple({"N": n} for n in range(1, max_nodes + 1)), holds, examples=examples,
+                        label="kernel (2 heads × 2 channels, directed graphs)", graph_kw={"directed": True})
 
 
-def _laplacian_sos(max_nodes: int):
-    """For every graph on ≤ max_nodes nodes with symbolic positive weights, verify the two sums of squares
+@functools.lru_cache(maxsize=None)
+def _sos_identities(max_nodes: int, renormalised: bool = False):
+    """For every graph on ≤ max_nodes nodes with symbolic positive weights, verify sums of squares.
 
-    xᵀ L x = Σ_{ij∈E} w_ij (x_i/√d_i − x_j/√d_j)² + Σ_{isolated} x_i²,
-    xᵀ (2I − L) x = Σ_{ij∈E} w_ij (x_i/√d_i + x_j/√d_j)² + Σ_{isolated} x_i².
+    Plain (L = I − S, S = D^{-1/2} A D^{-1/2}), with c_i = 1 for isolated nodes, else 0:
+
+        xᵀ L x        = Σ_{ij∈E} w_ij (x_i/√d_i − x_j/√d_j)² + Σ c_i x_i²,
+        xᵀ (2I − L) x = Σ_{ij∈E} w_ij (x_i/√d_i + x_j/√d_j)² + Σ c_i x_i².
+
+    Renormalised (Â = D̃^{-1/2}(A + I)D̃^{-1/2}, d̃ = d + 1):
+
+        xᵀ (I − Â) x = Σ_{ij∈E} w_ij (x_i/√d̃_i − x_j/√d̃_j)²,
+        xᵀ (I + Â) x = Σ_{ij∈E} w_ij (x_i/√d̃_i + x_j/√d̃_j)² + 2 Σ_i x_i²/d̃_i.
     """
     import itertools
 
@@ -453,16 +463,23 @@ def _laplacian_sos(max_nodes: int):
         for mask in itertools.product((0, 1), repeat=len(pairs)):
             E = [p for p, keep in zip(pairs, mask) if keep]
             w = {e: sp.Symbol(f"w_{e[0]}_{e[1]}", positive=True) for e in E}
-            d = [sp.Add(*(w[e] for e in E if i in e)) for i in range(n)]
+            d = [sp.Add(*(w[e] for e in E if i in e)) + (1 if renormalised else 0) for i in range(n)]
             r = [sp.sqrt(di) for di in d]
             norm = sp.Add(*(xi**2 for xi in x))
-            quad = norm - 2 * sp.Add(*(w[(i, j)] * x[i] * x[j] / (r[i] * r[j]) for i, j in E))
-            iso = sp.Add(*(x[i] ** 2 for i in range(n) if d[i] == 0))
-            minus = sp.Add(*(w[(i, j)] * (x[i] / r[i] - x[j] / r[j]) ** 2 for i, j in E)) + iso
-            plus = sp.Add(*(w[(i, j)] * (x[i] / r[i] + x[j] / r[j]) ** 2 for i, j in E)) + iso
-            for diff in (quad - minus, 2 * norm - quad - plus):
-                if sp.cancel(sp.expand(diff)) != 0:
-                    return {"nodes": n, "edges": E, "residual": str(sp.cancel(sp.expand(diff)))}, count
+            off = 2 * sp.Add(*(w[(i, j)] * x[i] * x[j] / (r[i] * r[j]) for i, j in E))
+            minus = sp.Add(*(w[(i, j)] * (x[i] / r[i] - x[j] / r[j]) ** 2 for i, j in E))
+            plus = sp.Add(*(w[(i, j)] * (x[i] / r[i] + x[j] / r[j]) ** 2 for i, j in E))
+            if renormalised:
+                quad = sp.Add(*(x[i] ** 2 / d[i] for i in range(n))) + off  # xᵀ Â x
+                pairs_ = [(norm - quad, minus), (norm + quad, plus + 2 * sp.Add(*(x[i] ** 2 / d[i] for i in range(n))))]
+            else:
+                iso = sp.Add(*(x[i] ** 2 for i in range(n) if d[i] == 0))
+                quad = norm - off  # xᵀ L x
+                pairs_ = [(quad, minus + iso), (2 * norm - quad, plus + iso)]
+            for lhs, rhs in pairs_:
+                residual = sp.cancel(sp.expand(lhs - rhs))
+                if residual != 0:
+                    return {"nodes": n, "edges": E, "residual": str(residual)}, count
             count += 1
     return None, count
 
@@ -482,7 +499,7 @@ def laplacian_spectrum_in_0_2(*, max_nodes: int = 4, examples: int = 40) -> Resu
     """
     from .normalize import laplacian
 
-    found, count = _laplacian_sos(max_nodes)
+    found, count = _sos_identities(max_nodes)
     steps = ["xᵀLx = Σ_{ij∈E} w_ij (x_i/√d_i − x_j/√d_j)² + Σ_{isolated i} x_i² ≥ 0  ⇒  λ ≥ 0",
              "xᵀ(2I − L)x = Σ_{ij∈E} w_ij (x_i/√d_i + x_j/√d_j)² + Σ_{isolated i} x_i² ≥ 0  ⇒  λ ≤ 2",
              f"both identities verified symbolically (sympy.cancel) for every graph on 1..{max_nodes} nodes "
@@ -495,12 +512,9 @@ def laplacian_spectrum_in_0_2(*, max_nodes: int = 4, examples: int = 40) -> Resu
         ev = np.linalg.eigvalsh(laplacian(ex.graph).toarray())
         return ev.min() >= -1e-12 and ev.max() <= 2 + 1e-12
 
-    numeric = _search(holds, examples=examples, method="numeric", steps=[])
-    if numeric.status == "refuted":
-        return numeric
-    return Result("proved_for_dims", "sum-of-squares identities over all small graphs (symbolic weights)",
-                  steps + [f"kernel laplacian(): eigvalsh in [0, 2] (±1e-12), {numeric.steps[-1]}"],
-                  dims=tuple({"N": n} for n in range(1, max_nodes + 1)))
+    return _then_kernel("sum-of-squares identities over all small graphs (symbolic weights)", steps,
+                        tuple({"N": n} for n in range(1, max_nodes + 1)), holds, examples=examples,
+                        label="kernel laplacian(): eigvalsh in [0, 2] (±1e-12)")
 
 
 def cheb_first_order_equals_gcn(*, examples: int = 20) -> Result:
