@@ -31,6 +31,14 @@ cheb_first_order_is_gcn_overstatement = Theorem(
     g.cheb_first_order_equals_gcn, references=(KIPF,), expect="refuted", timeout=60,
 )
 
+pyg_self_loops_are_a_plus_i_overstatement = Theorem(
+    "pyg_self_loops_are_a_plus_i_overstatement",
+    "Overstatement: PyG's GCNConv normalisation (add_remaining_self_loops) is Kipf's Ã = A + I on every graph "
+    "(it is not: an existing self-loop keeps its weight instead of gaining 1).",
+    g.gcn_loops_equal_a_plus_i, references=(KIPF, "PyTorch Geometric 2.x, torch_geometric.nn.conv.gcn_conv.gcn_norm"),
+    expect="refuted", timeout=60,
+)
+
 polynomial_spectral_filter_is_spatial = Theorem(
     "polynomial_spectral_filter_is_spatial",
     "A polynomial spectral filter U p(Λ) Uᵀ equals the spatial polynomial p(L), for every size and degree.",

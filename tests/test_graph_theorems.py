@@ -20,6 +20,7 @@ EXPECTED = {
     "cheb_two_terms_is_first_order": "proved",
     "renormalisation_gives_gcn": "proved_for_dims",
     "cheb_first_order_is_gcn_overstatement": "refuted",
+    "pyg_self_loops_are_a_plus_i_overstatement": "refuted",
     "polynomial_spectral_filter_is_spatial": "proved",
     "spectral_filter_commutes_with_laplacian": "proved",
     "polynomial_filter_is_m_hop_local": "proved_for_dims",

@@ -31,6 +31,7 @@ __all__ = [
     "filter_commutes_with_laplacian", "polynomial_filter_is_local", "gcn_permutation_equivariant",
     "cheb_permutation_equivariant", "gat_permutation_equivariant", "readouts_permutation_invariant",
     "gat_zero_attention_is_mean", "laplacian_spectrum_in_0_2", "cheb_first_order_equals_gcn",
+    "gcn_loops_equal_a_plus_i",
 ]
 
 
@@ -535,3 +536,29 @@ def cheb_first_order_equals_gcn(*, examples: int = 20) -> Result:
 
     return _search(holds, examples=examples, method="numeric search on random weighted graphs",
                    steps=["compare cheb(Θ = [W, −W]) = (I + D^{-1/2}AD^{-1/2}) X W with gcn = D̃^{-1/2}(A+I)D̃^{-1/2} X W"])
+
+
+def gcn_loops_equal_a_plus_i(*, examples: int = 30) -> Result:
+    """The overstatement "PyG's GCN (add_remaining_self_loops) is Kipf's Ã = A + I on every graph": refuted.
+
+    They agree on graphs without self-loops; an existing loop of weight w stays
+    w in PyG (and here) but becomes w + 1 in A + I.
+
+    Examples
+    --------
+    >>> gcn_loops_equal_a_plus_i().status
+    'refuted'
+    """
+    from .gcn import gcn
+
+    def holds(ex, seed):
+        rng = np.random.default_rng(seed)
+        Ad = nx.to_numpy_array(ex.graph, nodelist=sorted(ex.graph), weight="weight")
+        W = rng.normal(size=(ex.X.shape[1], 2))
+        At = Ad + np.eye(len(Ad))
+        dt = At.sum(1) ** -0.5
+        return np.allclose(gcn(ex.graph, ex.X, W), (dt[:, None] * At * dt[None, :]) @ ex.X @ W, atol=1e-10)
+
+    return _search(holds, examples=examples, method="numeric search on random graphs with self-loops",
+                   steps=["compare gcn() (PyG convention) with D̃^{-1/2}(A + I)D̃^{-1/2} X W on graphs with self-loops"],
+                   graph_kw={"self_loops": True})
