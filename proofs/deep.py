@@ -20,12 +20,14 @@ stacked_depth_one_lstm = Theorem(
     "stacked_depth_one_lstm",
     "A stack of one LSTM layer is the LSTM itself (names l1_* and size H1 renamed).",
     lambda: _depth_one("lstm"), references=(GRAVES,),
+    latex=r"\mathrm{Stack}(\mathrm{LSTM}) = \mathrm{LSTM}",
 )
 
 stacked_depth_one_gru = Theorem(
     "stacked_depth_one_gru",
     "A stack of one GRU (reset after) layer is that GRU itself.",
     lambda: _depth_one("gru_reset_after"), references=(GRAVES,),
+    latex=r"\mathrm{Stack}(\mathrm{GRU}) = \mathrm{GRU}",
 )
 
 x = seq("x")
@@ -48,6 +50,7 @@ bidirectional_backward_final_state_is_first_output = Theorem(
     "output[0], for every length T.",
     lambda: same_sequences(snd(first(bi("θf", "θb", x))), last(scan("θb", rev(x))), cell=symrnn.cell("gru_reset_after")),
     references=(SCHUSTER, TORCH_BI),
+    latex=r"\overleftarrow{\mathbf{h}}_{n} = \overleftarrow{\mathbf{y}}_{1}",
 )
 
 bidirectional_last_output_is_final_state_overstatement = Theorem(
@@ -57,6 +60,7 @@ bidirectional_last_output_is_final_state_overstatement = Theorem(
     lambda: same_sequences(last(bi("θf", "θb", x)), pair(last(scan("θf", x)), last(scan("θb", rev(x)))),
                            cell=symrnn.cell("gru_reset_after")),
     references=(SCHUSTER, TORCH_BI), expect="refuted",
+    latex=r"\overleftarrow{\mathbf{y}}_{T} \neq \overleftarrow{\mathbf{h}}_{n}",
 )
 
 gru_three_quarters_of_lstm = Theorem(
@@ -73,4 +77,5 @@ gru_three_quarters_of_lstm_torch = Theorem(
     lambda: identity(4 * symrnn.cell("gru_reset_after").parameter_count("torch"),
                      3 * symrnn.cell("lstm").parameter_count("torch")),
     references=("PyTorch nn.GRU and nn.LSTM documentation",),
+    latex=r"4\,P^{\mathrm{torch}}_{\mathrm{GRU}}(D,H) = 3\,P^{\mathrm{torch}}_{\mathrm{LSTM}}(D,H)",
 )

@@ -31,6 +31,7 @@ gru_reset_before_z0_r0_reads_input_only = Theorem(
     "A GRU (reset before) with z = 0 and r = 0 computes h_t from x_t alone: h_t = tanh(W_n x_t + b_n).",
     lambda: depends_only_on(before.substitute({"z": 0, "r": 0}), "h"),
     references=(CHO, NOTE),
+    latex=r"z=r=0:\ \mathbf{h}_t = \tanh(\mathbf{W}_n\mathbf{x}_t + \mathbf{b}_n)",
 )
 
 gru_reset_after_z0_r0_reads_input_only = Theorem(
@@ -38,6 +39,7 @@ gru_reset_after_z0_r0_reads_input_only = Theorem(
     "A GRU (reset after) with z = 0 and r = 0 computes h_t from x_t alone: h_t = tanh(W_n x_t + b_in).",
     lambda: depends_only_on(after.substitute({"z": 0, "r": 0}), "h"),
     references=(TORCH, NOTE),
+    latex=r"z=r=0:\ \mathbf{h}_t = \tanh(\mathbf{W}_n\mathbf{x}_t + \mathbf{b}_{in})",
 )
 
 gru_reset_before_z1_copies_state = Theorem(
@@ -45,6 +47,7 @@ gru_reset_before_z1_copies_state = Theorem(
     "A GRU (reset before) with z = 1 copies its state: h_t = h_{t-1}, hence h_t = h_0 for every t.",
     lambda: state_identity(before.substitute({"z": 1}), "h", "h_prev"),
     references=(CHO, NOTE),
+    latex=r"z=1:\ \mathbf{h}_t = \mathbf{h}_{t-1} = \dots = \mathbf{h}_0",
 )
 
 gru_reset_after_z1_copies_state = Theorem(
@@ -52,6 +55,7 @@ gru_reset_after_z1_copies_state = Theorem(
     "A GRU (reset after) with z = 1 copies its state: h_t = h_{t-1}, hence h_t = h_0 for every t.",
     lambda: state_identity(after.substitute({"z": 1}), "h", "h_prev"),
     references=(TORCH, NOTE),
+    latex=r"z=1:\ \mathbf{h}_t = \mathbf{h}_{t-1} = \dots = \mathbf{h}_0",
 )
 
 gru_reset_before_z1_ignores_input = Theorem(
@@ -59,6 +63,7 @@ gru_reset_before_z1_ignores_input = Theorem(
     "With z = 1 the GRU (reset before) ignores the current input: h_t reads neither x_t nor any parameter.",
     lambda: independent_of(before, "h", ["x"] + [p.name for p in before.params], given={"z": 1}),
     references=(CHO, NOTE),
+    latex=r"z=1:\ \partial \mathbf{h}_t / \partial \mathbf{x}_t = 0",
 )
 
 gru_reset_after_z1_ignores_input = Theorem(
@@ -66,6 +71,7 @@ gru_reset_after_z1_ignores_input = Theorem(
     "With z = 1 the GRU (reset after) ignores the current input: h_t reads neither x_t nor any parameter.",
     lambda: independent_of(after, "h", ["x"] + [p.name for p in after.params], given={"z": 1}),
     references=(TORCH, NOTE),
+    latex=r"z=1:\ \partial \mathbf{h}_t / \partial \mathbf{x}_t = 0",
 )
 
 gru_reset_after_r0_drops_recurrent_bias = Theorem(
@@ -73,6 +79,7 @@ gru_reset_after_r0_drops_recurrent_bias = Theorem(
     "With r = 0 the reset-after GRU's candidate drops both U_n h_{t-1} and the recurrent bias b_hn.",
     lambda: independent_of(after, "h", ["U_n", "b_hn"], given={"r": 0}),
     references=(TORCH,),
+    latex=r"r=0:\ \tilde{\mathbf{h}}_t = \tanh(\mathbf{W}_n\mathbf{x}_t + \mathbf{b}_{in})",
 )
 
 gru_reset_before_r0_keeps_bias = Theorem(
@@ -80,6 +87,7 @@ gru_reset_before_r0_keeps_bias = Theorem(
     "With r = 0 the reset-before GRU's candidate drops U_n but keeps its bias: n = tanh(W_n x_t + b_n).",
     lambda: equivalent(before.substitute({"r": 0}), after.substitute({"r": 0}), rename={"b_n": "b_in"}),
     references=(CHO, TORCH),
+    latex=r"r=0:\ \tilde{\mathbf{h}}_t = \tanh(\mathbf{W}_n\mathbf{x}_t + \mathbf{b}_n)",
 )
 
 gru_placements_agree_r1 = Theorem(
@@ -87,6 +95,7 @@ gru_placements_agree_r1 = Theorem(
     "Reset-before and reset-after GRUs agree when r = 1, after merging the biases b_n = b_in + b_hn.",
     lambda: equivalent(before.substitute({"r": 1}), after.substitute({"r": 1}), rename={"b_n": "b_in + b_hn"}),
     references=(CHO, TORCH),
+    latex=r"r=1:\ \mathbf{U}_n(\mathbf{r}_t\odot\mathbf{h}_{t-1}) + \mathbf{b}_n = \mathbf{r}_t\odot(\mathbf{U}_n\mathbf{h}_{t-1} + \mathbf{b}_{hn}) + \mathbf{b}_{in}",
 )
 
 gru_placements_agree_always_overstatement = Theorem(
@@ -95,6 +104,7 @@ gru_placements_agree_always_overstatement = Theorem(
     "r ⊙ (U_n h + b_hn) is not U_n (r ⊙ h) + b_hn.",
     lambda: equivalent(before, after, rename={"b_n": "b_in + b_hn"}),
     references=(CHO, TORCH), expect="refuted",
+    latex=r"\mathbf{U}_n(\mathbf{r}_t\odot\mathbf{h}_{t-1}) \neq \mathbf{r}_t\odot(\mathbf{U}_n\mathbf{h}_{t-1}) \text{ in general}",
 )
 
 gru_reset_after_biases_merge_overstatement = Theorem(
@@ -103,6 +113,7 @@ gru_reset_after_biases_merge_overstatement = Theorem(
     "like the other PyTorch bias pairs; it cannot, because r_t scales it (tests with zero biases hide this).",
     lambda: equivalent(after.substitute({"b_hn": 0}), after, rename={"b_in": "b_in + b_hn"}),
     references=(TORCH,), expect="refuted",
+    latex=r"\mathbf{r}_t\odot(\mathbf{U}_n\mathbf{h}_{t-1} + \mathbf{b}_{hn}) \neq \mathbf{r}_t\odot\mathbf{U}_n\mathbf{h}_{t-1} + \mathbf{b}_{hn}",
 )
 
 gru_reset_one_is_rnn_overstatement = Theorem(
@@ -110,6 +121,7 @@ gru_reset_one_is_rnn_overstatement = Theorem(
     "(False, popular overstatement) A GRU whose reset gate is 1 is a simple RNN. It also needs z = 0.",
     lambda: equivalent(before.substitute({"r": 1}), rnn, rename={"W_n": "W", "U_n": "U", "b_n": "b"}),
     references=(CHO, NOTE), expect="refuted",
+    latex=r"\mathrm{GRU}_{r=1} \neq \mathrm{RNN} \quad(\text{needs } z=0)",
 )
 
 gru_reset_before_state_bounded = Theorem(
@@ -117,6 +129,7 @@ gru_reset_before_state_bounded = Theorem(
     "A GRU (reset before) started with |h_0| <= 1 keeps |h_t| < 1 for every t >= 1.",
     lambda: inequality(before, "Abs(h)", 1, strict=True, assume={"h_prev": (-1, 1)}),
     references=(CHO, NOTE),
+    latex=r"|\mathbf{h}_0| \le 1 \;\Rightarrow\; |\mathbf{h}_t| < 1 \ \ \forall t \ge 1",
 )
 
 gru_reset_after_state_bounded = Theorem(
@@ -124,4 +137,5 @@ gru_reset_after_state_bounded = Theorem(
     "A GRU (reset after) started with |h_0| <= 1 keeps |h_t| < 1 for every t >= 1.",
     lambda: inequality(after, "Abs(h)", 1, strict=True, assume={"h_prev": (-1, 1)}),
     references=(TORCH, NOTE),
+    latex=r"|\mathbf{h}_0| \le 1 \;\Rightarrow\; |\mathbf{h}_t| < 1 \ \ \forall t \ge 1",
 )

@@ -17,6 +17,7 @@ lstm_forget_one_is_no_forget = Theorem(
     "The LSTM with f = 1 is the LSTM without forget gate: c_t = c_{t-1} + i_t ⊙ c̃_t.",
     lambda: equivalent(lstm.substitute({"f": 1}), symrnn.cell("lstm_no_forget")),
     references=(HS, GERS, GREFF),
+    latex=r"f=1:\ \mathbf{c}_t = \mathbf{c}_{t-1} + \mathbf{i}_t\odot\tilde{\mathbf{c}}_t",
 )
 
 lstm_coupled_gates = Theorem(
@@ -24,6 +25,7 @@ lstm_coupled_gates = Theorem(
     "The LSTM with f = 1 - i is the coupled input-forget gate LSTM (CIFG).",
     lambda: equivalent(lstm.substitute({"f": 1 - lstm.unit("i")}), symrnn.cell("lstm_coupled")),
     references=(GREFF, NOTE),
+    latex=r"\mathbf{f}_t = 1-\mathbf{i}_t:\ \mathbf{c}_t = (1-\mathbf{i}_t)\odot\mathbf{c}_{t-1} + \mathbf{i}_t\odot\tilde{\mathbf{c}}_t",
 )
 
 lstm_zero_peepholes_is_lstm = Theorem(
@@ -31,6 +33,7 @@ lstm_zero_peepholes_is_lstm = Theorem(
     "The peephole LSTM with zero peephole weights p_i = p_f = p_o = 0 is the plain LSTM.",
     lambda: equivalent(symrnn.cell("lstm_peephole").substitute({"p_i": 0, "p_f": 0, "p_o": 0}), lstm),
     references=(PEEP, GREFF),
+    latex=r"\mathbf{p}_i=\mathbf{p}_f=\mathbf{p}_o=0:\ \mathrm{LSTM}_{\mathrm{peephole}} = \mathrm{LSTM}",
 )
 
 lstm_input_gate_one_is_no_input_gate = Theorem(
@@ -38,6 +41,7 @@ lstm_input_gate_one_is_no_input_gate = Theorem(
     "The LSTM with i = 1 is the LSTM without input gate (NIG).",
     lambda: equivalent(lstm.substitute({"i": 1}), symrnn.cell("lstm_no_input")),
     references=(GREFF,),
+    latex=r"\mathrm{LSTM}_{i=1} = \mathrm{NIG}",
 )
 
 lstm_output_gate_one_is_no_output_gate = Theorem(
@@ -45,6 +49,7 @@ lstm_output_gate_one_is_no_output_gate = Theorem(
     "The LSTM with o = 1 is the LSTM without output gate (NOG).",
     lambda: equivalent(lstm.substitute({"o": 1}), symrnn.cell("lstm_no_output")),
     references=(GREFF,),
+    latex=r"\mathrm{LSTM}_{o=1} = \mathrm{NOG}",
 )
 
 lstm_identity_input_activation = Theorem(
@@ -52,6 +57,7 @@ lstm_identity_input_activation = Theorem(
     "The LSTM with tanh replaced by the identity in the candidate is the no-input-activation LSTM (NIAF).",
     lambda: equivalent(lstm.replace_function("g", tanh, identity), symrnn.cell("lstm_no_input_act")),
     references=(GREFF,),
+    latex=r"\tilde{\mathbf{c}}_t = \mathbf{W}_g\mathbf{x}_t + \mathbf{U}_g\mathbf{h}_{t-1} + \mathbf{b}_g:\ \mathrm{NIAF}",
 )
 
 lstm_identity_output_activation = Theorem(
@@ -59,6 +65,7 @@ lstm_identity_output_activation = Theorem(
     "The LSTM with tanh replaced by the identity in h_t = o_t ⊙ tanh(c_t) is the no-output-activation LSTM (NOAF).",
     lambda: equivalent(lstm.replace_function("h", tanh, identity), symrnn.cell("lstm_no_output_act")),
     references=(GREFF,),
+    latex=r"\mathbf{h}_t = \mathbf{o}_t\odot\mathbf{c}_t:\ \mathrm{NOAF}",
 )
 
 lstm_no_forget_cell_path_identity = Theorem(
@@ -80,6 +87,7 @@ lstm_peephole_cell_path_overstatement = Theorem(
     "(False) ∂c_t/∂c_{t-1} = Diag(f_t) also with peepholes: there i_t and f_t read c_{t-1} too.",
     lambda: diagonal_jacobian(symrnn.cell("lstm_peephole"), "c", "c_prev", "f"),
     references=(PEEP,), expect="refuted",
+    latex=r"\text{peephole: } \partial \mathbf{c}_t / \partial \mathbf{c}_{t-1} \neq \operatorname{Diag}(\mathbf{f}_t)",
 )
 
 lstm_cell_growth_bounded = Theorem(
@@ -87,6 +95,7 @@ lstm_cell_growth_bounded = Theorem(
     "The LSTM cell state grows by at most 1 per step: |c_t| <= |c_{t-1}| + 1 (so |c_t| <= |c_0| + t).",
     lambda: inequality(lstm, "Abs(c)", "Abs(c_prev) + 1"),
     references=(HS, NOTE),
+    latex=r"|\mathbf{c}_t| \le |\mathbf{c}_{t-1}| + 1",
 )
 
 lstm_output_bounded = Theorem(
@@ -94,4 +103,5 @@ lstm_output_bounded = Theorem(
     "The LSTM output is bounded: |h_t| < 1 for every t, whatever the cell state.",
     lambda: inequality(lstm, "Abs(h)", 1, strict=True),
     references=(HS, NOTE),
+    latex=r"|\mathbf{h}_t| < 1",
 )
