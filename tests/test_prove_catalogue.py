@@ -241,3 +241,15 @@ def test_reports_state_how_far_each_verdict_reaches():
     assert "checked (expected: proved) in 0.10 s, 30 examples." in text
     assert "at sizes H=1; H=2" in latex(verdicts)
     assert "2 theorems" in summary(verdicts) and "0 unexpected" in summary(verdicts)
+
+
+def test_nested_theorems_keep_the_outer_time_limit():
+    inner = Theorem("inner", "s", lambda: Result("proved", "m"), timeout=5)
+
+    def outer_check():
+        assert inner.run().status == "proved"
+        time.sleep(3)
+        return Result("proved", "m")
+
+    verdict = Theorem("outer", "s", outer_check, timeout=0.5).run()
+    assert verdict.status == "error" and "time limit" in verdict.result.message and verdict.seconds < 2

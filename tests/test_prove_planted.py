@@ -227,3 +227,9 @@ def test_wrong_end_of_sequence_claims_are_refuted():
     assert same_sequences(snd(last(bi("f", "b", x))), last(scan("b", rev(x))), cell=gru).status == "refuted"
     assert same_sequences(snd(first(bi("f", "b", x))), last(scan("f", rev(x))), cell=gru).status == "refuted"
     assert same_sequences(snd(first(bi("f", "b", x))), last(scan("b", rev(x))), cell=gru).status == "proved"
+
+
+def test_given_gates_decide_dependence():
+    lstm = symrnn.cell("lstm")
+    assert independent_of(lstm, "c", ["c_prev"], given={"f": 0}).status == "proved"
+    assert independent_of(lstm, "c", ["c_prev"], given={"f": "1 - i"}).status == "refuted"  # CIFG keeps c_{t-1}

@@ -149,7 +149,11 @@ def independent_of(cell, target: str, names, *, given=None, examples: int = 20) 
     if given:
         from ..spec.substitute import substitute
 
-        cell = substitute(cell, dict(given), name=f"{cell.name}_given")
+        values = {}
+        for k, v in given.items():
+            v = sp.sympify(v)
+            values[k] = v.xreplace({u: cell.unit(u.name) for u in v.free_symbols})
+        cell = substitute(cell, values, name=f"{cell.name}_given")
         bad = [n for n in bad if n in cell.declared]
     for seed in range(examples):
         sizes, params, inputs, prev = _random_point(cell, seed)

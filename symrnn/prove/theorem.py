@@ -30,13 +30,17 @@ def _time_limit(seconds: float | None):
     def fire(signum, frame):
         raise TheoremTimeout(f"time limit of {seconds:g} s exceeded")
 
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # a check may run theorems of its own
+    start = time.monotonic()
     old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if outer:  # give the enclosing limit back what is left of it (at least a tick)
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 1e-3))
 
 
 @dataclass(frozen=True)
