@@ -5,9 +5,11 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from symrnn import graphs
 from symrnn.interop import pyg as interop
+from symrnn.testing.graphs import graph_examples
 
 torch = pytest.importorskip("torch")
 pyg_nn = pytest.importorskip("torch_geometric.nn")
@@ -144,3 +146,24 @@ def test_edge_index_round_trip(rng):
         (min(u, v), max(u, v), d) for u, v, d in G.edges(data="weight"))
     D = interop.edge_index_to_networkx(torch.tensor([[0, 1], [1, 2]]))
     assert D.is_directed() and sorted(D.edges()) == [(0, 1), (1, 2)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(graph_examples(features=3, max_nodes=6))
+def test_all_layers_match_pyg_on_random_graphs(ex):
+    """Random graphs from the strategies, including single nodes, isolated nodes and no edges."""
+    rng = np.random.default_rng(ex.X.shape[0])
+    x, ei, w = _torch_inputs(ex.graph, ex.X)
+    gcn_conv, cheb_conv = pyg_nn.GCNConv(3, 2).double(), pyg_nn.ChebConv(3, 2, K=3).double()
+    gat_conv = pyg_nn.GATConv(3, 2, heads=2).double()
+    for conv in (gcn_conv, cheb_conv, gat_conv):
+        _randomise(conv, rng)
+    p = interop.gcn_params(gcn_conv)
+    np.testing.assert_allclose(graphs.gcn(ex.graph, ex.X, p["W"], p["b"]),
+                               gcn_conv(x, ei, w).detach().numpy(), rtol=0, atol=TOL)
+    p = interop.cheb_params(cheb_conv)
+    np.testing.assert_allclose(graphs.cheb(ex.graph, ex.X, p["Theta"], p["b"]),
+                               cheb_conv(x, ei, w, lambda_max=2.0).detach().numpy(), rtol=0, atol=TOL)
+    p = interop.gat_params(gat_conv)
+    np.testing.assert_allclose(graphs.gat(ex.graph, ex.X, p["W"], p["att_src"], p["att_dst"], p["b"]),
+                               gat_conv(x, ei).detach().numpy(), rtol=0, atol=TOL)
