@@ -88,6 +88,13 @@ gat_zero_attention_is_mean = Theorem(
     g.gat_zero_attention_is_mean, references=(VELICKOVIC,),
 )
 
+gat_softmax_derivatives = Theorem(
+    "gat_softmax_derivatives",
+    "GAT's neighbourhood softmax has Jacobian ∂α_ij/∂e_il = α_ij(δ_jl − α_il) and backward rule "
+    "∂L/∂e_ij = α_ij(∂L/∂α_ij − Σ_l α_il ∂L/∂α_il), for every neighbourhood size.",
+    g.softmax_rules, references=(VELICKOVIC,), timeout=60,
+)
+
 normalised_laplacian_spectrum = Theorem(
     "normalised_laplacian_spectrum",
     "The eigenvalues of the normalised Laplacian I − D^{-1/2} A D^{-1/2} lie in [0, 2].",

@@ -29,6 +29,7 @@ EXPECTED = {
     "gat_permutation_equivariance": "proved_for_dims",
     "readout_permutation_invariance": "proved",
     "gat_zero_attention_is_mean": "proved",
+    "gat_softmax_derivatives": "proved",
     "normalised_laplacian_spectrum": "proved_for_dims",
 }
 

@@ -25,7 +25,7 @@ import sympy as sp
 from ..errors import SpecError
 from .symbolic import graph_sizes, latex_of, leaky_relu, matrices
 
-__all__ = ["GATDescription", "describe_gat", "softmax_over", "neighbourhood_softmax_partial"]
+__all__ = ["GATDescription", "describe_gat", "softmax_over", "neighbourhood_softmax_partial", "softmax_backward"]
 
 
 class _NbSum(sp.Function):
@@ -70,6 +70,30 @@ def neighbourhood_softmax_partial():
     derived = sp.diff(alpha, e[l]).doit()
     closed = alpha * (sp.KroneckerDelta(j, l) - alpha_l)
     return derived, closed, sp.simplify(derived - closed)
+
+
+def softmax_backward():
+    """The softmax's backward rule, derived: Σ_l g_l ∂α_l/∂e_j = α_j (g_j − Σ_l g_l α_l).
+
+    ``g_l`` = ∂L/∂α_l.  Returns ``(derived, closed, difference)``; the
+    difference simplifies to 0 for every neighbourhood size n ≥ j (n = j + m).
+    This is the rule :func:`~symrnn.graphs.gat_backward` applies per edge.
+
+    Examples
+    --------
+    >>> softmax_backward()[2]
+    0
+    """
+    j = sp.Symbol("j", integer=True, positive=True)
+    m = sp.Symbol("m", integer=True, nonnegative=True)
+    l = sp.Symbol("l", integer=True, positive=True)
+    n = j + m
+    e, g = sp.IndexedBase("e"), sp.IndexedBase("g")
+    alpha_l, _ = softmax_over(e, l, n)
+    alpha_j, _ = softmax_over(e, j, n)
+    derived = sp.Sum(g[l] * sp.diff(alpha_l, e[j]), (l, 1, n))
+    closed = alpha_j * (g[j] - sp.Sum(g[l] * alpha_l, (l, 1, n)))
+    return derived, closed, sp.simplify((derived - closed).doit())
 
 
 @dataclass(frozen=True)
@@ -147,6 +171,9 @@ class GATDescription:
             r"\frac{\partial e_{ij}}{\partial p_{ij}} &= "
             + sp.latex(self.partials()[("e_ij", "p_ij")].subs(self.scalars["p_ij"], sp.Symbol("p_{ij}"))),
             r"\frac{\partial \alpha_{ij}}{\partial e_{il}} &= \alpha_{ij} \left(\delta_{jl} - \alpha_{il}\right)",
+            r"\frac{\partial \mathcal{L}}{\partial e_{ij}} &= \alpha_{ij} \left(\frac{\partial \mathcal{L}}"
+            r"{\partial \alpha_{ij}} - \sum_{l \in \bar{\mathcal{N}}(i)} \alpha_{il} "
+            r"\frac{\partial \mathcal{L}}{\partial \alpha_{il}}\right)",
         ]
         return "\\begin{align*}\n" + "\\\\\n".join(lines) + "\n\\end{align*}"
 

@@ -31,7 +31,7 @@ __all__ = [
     "filter_commutes_with_laplacian", "polynomial_filter_is_local", "gcn_permutation_equivariant",
     "cheb_permutation_equivariant", "gat_permutation_equivariant", "readouts_permutation_invariant",
     "gat_zero_attention_is_mean", "laplacian_spectrum_in_0_2", "cheb_first_order_equals_gcn",
-    "gcn_loops_equal_a_plus_i",
+    "gcn_loops_equal_a_plus_i", "softmax_rules",
 ]
 
 
@@ -601,3 +601,22 @@ def gcn_loops_equal_a_plus_i(*, examples: int = 30) -> Result:
     return _search(holds, examples=examples, method="numeric search on random graphs with self-loops",
                    steps=["compare gcn() (PyG convention) with D̃^{-1/2}(A + I)D̃^{-1/2} X W on graphs with self-loops"],
                    graph_kw={"self_loops": True})
+
+
+def softmax_rules() -> Result:
+    """The neighbourhood softmax's Jacobian α_j(δ_jl − α_l) and backward rule α_j(g_j − Σ_l g_l α_l), every size.
+
+    Examples
+    --------
+    >>> softmax_rules().status
+    'proved'
+    """
+    from .describe_gat import neighbourhood_softmax_partial, softmax_backward
+
+    _, _, d1 = neighbourhood_softmax_partial()
+    _, _, d2 = softmax_backward()
+    steps = ["α_j = exp(e_j) / Σ_{k=1}^{n} exp(e_k) over a neighbourhood of symbolic size n",
+             f"sympy.diff(α_j, e_l) − α_j(δ_jl − α_l) simplifies to {d1} (1 ≤ l ≤ n)",
+             f"Σ_l g_l ∂α_l/∂e_j − α_j(g_j − Σ_l g_l α_l) simplifies to {d2} (1 ≤ j ≤ n): the rule gat_backward uses"]
+    ok = d1 == 0 and d2 == 0
+    return Result("proved" if ok else "refuted", "symbolic differentiation of an Indexed sum (every n)", steps)
