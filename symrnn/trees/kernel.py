@@ -6,9 +6,11 @@ parent is in the level it gathers the children's states (``X[rows]``), runs
 the edge cell on all of them at once, reduces them per parent (Child-Sum: a
 sparse 0/1 incidence matrix times the children's rows — a segment sum; N-ary:
 a scatter into slot ℓ, zero when absent), then runs the node cell on the
-whole level.  So a level costs one GEMM per source vector, whatever the
-number of trees; the x terms of every node are one GEMM for the whole forest.
-Backward runs the levels in reverse, with the transposed gathers.
+whole level.  So a level costs one GEMM per source vector (the node's
+features, each child vector), whatever the number of trees; inputs that are
+zero on a whole level (the leaves' children) skip their GEMM.  Backward runs
+the levels in reverse with the transposed gathers; the gradients of the x
+matrices and of x are one GEMM each over the whole forest.
 
 The cost is linear in the number of nodes (each node and edge is touched a
 constant number of times) plus a per-level overhead proportional to the
@@ -158,12 +160,10 @@ class TreeKernel:
         params = self._params(params)
         f = self._forest(trees)
         X, N = f.X, f.size
-        nW, nb = self.node.static_weights(params, self.D, X.dtype)
-        A_node = X @ nW.T + nb
+        nS = self.node.static_weights(params, self.D, X.dtype)
         nG = self.node.group_weights(params, X.dtype)
         if self.edge is not None:
-            eW, eb = self.edge.static_weights(params, self.D, X.dtype)
-            A_edge = X @ eW.T + eb
+            eS = self.edge.static_weights(params, self.D, X.dtype)
             eG = self.edge.group_weights(params, X.dtype)
         S = {s: np.zeros((N, n)) for s, n in self.H.items()}
         tape = []
@@ -177,20 +177,27 @@ class TreeKernel:
             kids = {s: S[s][ch] for s in S}
             EV = None
             if self.edge is not None and ne:
-                EV = self.edge.forward(params, A_edge[f.parent_rows[e0:e1]],
+                EV = self.edge.forward(params, X[f.parent_rows[e0:e1]], eS,
                                        {f"{s}_k": kids[s] for s in S if f"{s}_k" in self.edge.inputs}, eG)
-            inputs = {}
+            inputs, zero = {}, set()  # zero: inputs that are 0 in every row of the level (no GEMM)
             for g in self.model.gathers:
-                src = (EV[g.source] if EV is not None else np.zeros((0, self.node.n[g.target]))) if g.edge \
-                    else kids[g.source]
+                width = self.node.n[g.target]
+                if ne == 0:
+                    inputs[g.target] = np.zeros((n, width))
+                    zero.add(g.target)
+                    continue
+                src = EV[g.source] if g.edge else kids[g.source]
                 if g.op == "sum":
-                    inputs[g.target] = np.asarray(inc @ src) if ne else np.zeros((n, self.node.n[g.target]))
-                else:
-                    out = np.zeros((n, self.node.n[g.target]))
-                    sel = f.slot[e0:e1] == g.slot
+                    inputs[g.target] = np.asarray(inc @ src)
+                    continue
+                out = np.zeros((n, width))
+                sel = f.slot[e0:e1] == g.slot
+                if sel.any():
                     out[par[sel]] = src[sel]
-                    inputs[g.target] = out
-            V = self.node.forward(params, A_node[r0:r1], inputs, nG)
+                else:
+                    zero.add(g.target)
+                inputs[g.target] = out
+            V = self.node.forward(params, X[r0:r1], nS, inputs, nG, frozenset(zero))
             for s in S:
                 S[s][r0:r1] = V[s]
             tape.append((V, EV, inc))

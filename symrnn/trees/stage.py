@@ -2,10 +2,10 @@
 
 The per-level engine of the tree kernel (:mod:`symrnn.trees.kernel`).  Built
 from the same pieces as :mod:`symrnn.codegen`: linear terms
-(:meth:`symrnn.Cell.terms`) become fused GEMMs — all terms reading the feature
-``x`` form one stacked matrix applied to every node of the forest at once,
-and all terms reading one child vector form one stacked matrix applied to a
-whole level — and pointwise stages and their partials
+(:meth:`symrnn.Cell.terms`) become fused GEMMs — all terms reading the
+feature ``x`` form one stacked matrix, all terms reading one child vector
+another, each applied to a whole level at once and written into one
+pre-activation buffer — and pointwise stages and their partials
 (:func:`symrnn.spec.partials.pointwise_partials`) are printed to NumPy by
 :func:`symrnn.codegen.printer.to_source` and compiled once.
 """
@@ -92,33 +92,52 @@ class Stage:
         return W, b
 
     def group_weights(self, params, dtype):
+        """Per child vector ``v``: the full-width (width, n_v) matrix, zero rows for stages not reading ``v``.
+
+        Full width lets one GEMM add every stage's term at once into the
+        pre-activation buffer; in the shipped models every linear stage reads
+        every child vector, so no zero rows are multiplied.
+        """
         out = {}
         for v, blocks in self.groups.items():
-            M = np.zeros((blocks[-1][2], self.n[v]), dtype)
-            for _, lo, hi, name, c in blocks:
+            M = np.zeros((self.width, self.n[v]), dtype)
+            for t, _, _, name, c in blocks:
+                lo, hi = self.slot[t]
                 M[lo:hi] += c * params[name]
             out[v] = M
         return out
 
     # ---------------------------------------------------------------- forward
-    def forward(self, params, static_rows, inputs, weights):
-        """Values of every vector for a batch: ``static_rows`` (B, width) from the x GEMM, ``inputs`` by name."""
+    def forward(self, params, x, static, inputs, weights, zero=frozenset()):
+        """Values of every vector for a batch of rows.
+
+        ``x`` (B, D) are the rows' features and ``static`` the stacked x
+        matrix and bias (:meth:`static_weights`); ``inputs`` the gathered
+        child vectors by name; ``weights`` their full-width matrices
+        (:meth:`group_weights`); ``zero`` names inputs that are zero in every
+        row (leaves), whose GEMM is skipped.  One GEMM per source vector
+        writes every linear stage at once into the buffer ``A`` (B, width).
+        """
+        W, b = static
+        A = x @ W.T
+        A += b
+        for v, M in weights.items():
+            if v not in zero:
+                A += inputs[v] @ M.T
         V = dict(params)
         V.update(inputs)
-        pre = {t: static_rows[:, lo:hi].copy() for t, (lo, hi) in self.slot.items()}
-        for v, blocks in self.groups.items():
-            P = inputs[v] @ weights[v].T
-            for t, lo, hi, _, _ in blocks:
-                pre[t] += P[:, lo:hi]
+        B = A.shape[0]
         for step in self.steps:
             t = step[1]
             if step[0] == "linear":
+                lo, hi = self.slot[t]
                 for c, m, v in self.late.get(t, ()):
-                    part = V[v] @ params[m].T if m else V[v]
-                    pre[t] += c * part
-                V[t] = pre[t]
+                    A[:, lo:hi] += c * (V[v] @ params[m].T if m else V[v])
+                V[t] = A[:, lo:hi]
             else:
-                V[t] = np.broadcast_to(step[2](V), static_rows.shape[:1] + (self.n[t],)).copy()
+                r = step[2](V)
+                V[t] = r if getattr(r, "shape", None) == (B, self.n[t]) else np.broadcast_to(r, (B, self.n[t])).copy()
+        V["_zero"] = zero
         return V
 
     # --------------------------------------------------------------- backward
@@ -126,13 +145,14 @@ class Stage:
         """Reverse sweep on one batch.
 
         ``adj`` maps output names to adjoints; returns ``(adj_inputs, adj_static)``
-        where ``adj_static`` (B, width) is the adjoint of the static pre-activations
-        (x terms and biases, reduced by the caller in one GEMM).  Matrix
-        gradients of late terms go to ``grads``, of stacked groups to ``gweights``.
+        where ``adj_static`` (B, width) is the adjoint of the pre-activation
+        buffer (its x terms and biases are reduced by the caller in one GEMM
+        over the forest).  Matrix gradients of late terms go to ``grads``, of
+        the full-width child-vector matrices to ``gweights``.
         """
         adj = {k: v.copy() for k, v in adj.items()}
-        B = next(iter(adj.values())).shape[0]
-        adj_static = np.zeros((B, self.width), next(iter(adj.values())).dtype)
+        first = next(iter(adj.values()))
+        adj_static = np.zeros((first.shape[0], self.width), first.dtype)
 
         def add(name, value):
             if name in adj:
@@ -161,16 +181,18 @@ class Stage:
                     add(v, c * (g @ params[m]))
                 else:
                     add(v, c * g)
-        for v, blocks in self.groups.items():
-            G = np.concatenate([adj_static[:, slice(*self.slot[t])] for t, *_ in blocks], axis=1)
-            add(v, G @ weights[v])
-            gweights[v] = gweights.get(v, 0) + G.T @ V[v]
+        for v, M in weights.items():
+            if v in V["_zero"]:
+                continue
+            add(v, adj_static @ M)
+            gweights[v] = gweights.get(v, 0) + adj_static.T @ V[v]
         return {n: adj[n] for n in self.inputs if n in adj}, adj_static
 
     def split_groups(self, gweights, grads):
-        """Per-parameter gradients from the stacked group gradients."""
+        """Per-parameter gradients from the full-width child-vector gradients."""
         for v, G in gweights.items():
-            for _, lo, hi, name, c in self.groups[v]:
+            for t, _, _, name, c in self.groups[v]:
+                lo, hi = self.slot[t]
                 grads[name] = grads.get(name, 0) + c * G[lo:hi]
 
     def split_static(self, dW, db, grads):
