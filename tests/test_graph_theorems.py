@@ -9,8 +9,9 @@ import sympy as sp
 from hypothesis import given, settings
 
 from symrnn import graphs
-from symrnn.graphs import theorems
 from symrnn.graphs.matalg import Rules, same
+from symrnn.graphs.search import search
+from symrnn.graphs.small_graphs import gat_relabelling_cases, gat_symbolic, locality_cases
 from symrnn.prove import run
 from symrnn.prove.runner import collect
 from symrnn.proofs import graphs as graph_proofs
@@ -114,7 +115,7 @@ def test_connected_strategy_gives_connected_graphs(G):
 
 def test_local_search_refutes_a_false_locality_claim():
     """One hop more than the degree allows: the check must find a counterexample."""
-    res = theorems._search(
+    res = search(
         lambda ex, seed: not (nx.number_of_edges(ex.graph) >= 1 and len(ex.graph) >= 2),
         examples=30, method="deliberately false", steps=[])
     assert res.status == "refuted"
@@ -131,14 +132,14 @@ def test_strategy_options_are_validated():
 
 
 def test_exhaustive_locality_refutes_one_hop_too_few():
-    found, _ = theorems._exhaustive_locality(3, 2, hops=lambda m: m - 1)
+    found, _ = locality_cases(3, 2, hops=lambda m: m - 1)
     assert found is not None and found["m"] >= 1
-    assert theorems._exhaustive_locality(3, 2)[0] is None
+    assert locality_cases(3, 2)[0] is None
 
 
 def test_gat_relabelling_check_refutes_an_index_dependent_layer():
     def broken(n, edges, z, a_s, a_d, s):  # attends to node 0 whatever the graph: not equivariant
-        return [theorems._gat_symbolic(n, edges, z, a_s, a_d, s)[i] + z[0] for i in range(n)]
+        return [gat_symbolic(n, edges, z, a_s, a_d, s)[i] + z[0] for i in range(n)]
 
-    found, _ = theorems._gat_exhaustive(2, outputs=broken)
+    found, _ = gat_relabelling_cases(2, outputs=broken)
     assert found is not None and found["nodes"] == 2
