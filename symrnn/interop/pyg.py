@@ -119,7 +119,14 @@ def _t(p):
 
 
 def gcn_params(conv) -> dict:
-    """``{"W", "b"}`` from a PyG ``GCNConv`` (W = ``lin.weight.T``)."""
+    """``{"W", "b"}`` from a PyG ``GCNConv`` (W = ``lin.weight.T``), float64 NumPy.
+
+    Examples
+    --------
+    >>> from torch_geometric.nn import GCNConv
+    >>> {k: v.shape for k, v in gcn_params(GCNConv(4, 3)).items()}
+    {'W': (4, 3), 'b': (3,)}
+    """
     out = {"W": _t(conv.lin.weight).T.copy()}
     if conv.bias is not None:
         out["b"] = _t(conv.bias)
@@ -127,7 +134,14 @@ def gcn_params(conv) -> dict:
 
 
 def cheb_params(conv) -> dict:
-    """``{"Theta", "b"}`` from a PyG ``ChebConv`` (Θ_k = ``lins[k].weight.T``, K terms)."""
+    """``{"Theta", "b"}`` from a PyG ``ChebConv`` (Θ_k = ``lins[k].weight.T``, K terms).
+
+    Examples
+    --------
+    >>> from torch_geometric.nn import ChebConv
+    >>> cheb_params(ChebConv(4, 3, K=2))["Theta"].shape     # K counts terms
+    (2, 4, 3)
+    """
     out = {"Theta": np.stack([_t(lin.weight).T for lin in conv.lins])}
     if conv.bias is not None:
         out["b"] = _t(conv.bias)
@@ -135,7 +149,14 @@ def cheb_params(conv) -> dict:
 
 
 def gat_params(conv) -> dict:
-    """``{"W", "att_src", "att_dst", "b"}`` from a PyG ``GATConv`` (single shared ``lin``)."""
+    """``{"W", "att_src", "att_dst", "b"}`` from a PyG ``GATConv`` (single shared ``lin``).
+
+    Examples
+    --------
+    >>> from torch_geometric.nn import GATConv
+    >>> {k: v.shape for k, v in gat_params(GATConv(4, 2, heads=3, concat=False)).items()}
+    {'W': (4, 6), 'att_src': (3, 2), 'att_dst': (3, 2), 'b': (2,)}
+    """
     if getattr(conv, "lin", None) is None or getattr(conv, "lin_edge", None) is not None:
         raise InputError("gat_params: only GATConv with integer in_channels and no edge_dim is supported")
     out = {"W": _t(conv.lin.weight).T.copy(), "att_src": _t(conv.att_src)[0], "att_dst": _t(conv.att_dst)[0]}
