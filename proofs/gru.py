@@ -84,7 +84,8 @@ gru_reset_after_r0_drops_recurrent_bias = Theorem(
 
 gru_reset_before_r0_keeps_bias = Theorem(
     "gru_reset_before_r0_keeps_bias",
-    "With r = 0 the reset-before GRU's candidate drops U_n but keeps its bias: n = tanh(W_n x_t + b_n).",
+    "With r = 0 both placements give a candidate without U_n h_{t-1}: reset-before keeps its bias b_n, "
+    "reset-after keeps b_in (b_hn is gone), and the two GRUs agree with b_n = b_in.",
     lambda: equivalent(before.substitute({"r": 0}), after.substitute({"r": 0}), rename={"b_n": "b_in"}),
     references=(CHO, TORCH),
     latex=r"r=0:\ \tilde{\mathbf{h}}_t = \tanh(\mathbf{W}_n\mathbf{x}_t + \mathbf{b}_n)",
