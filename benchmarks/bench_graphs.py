@@ -163,6 +163,11 @@ def main(argv=None) -> int:
     if args.time:
         print(json.dumps(time_worker(args.time[0], int(args.time[1]), args.repeat)))
         return 0
+    try:
+        import torch_geometric  # noqa: F401
+    except ImportError:
+        print("bench_graphs needs the bench extras (torch, torch_geometric): pip install symrnn[bench]")
+        return 1
     rows = []
     print(f"{'layer':5} {'nodes':>7} {'edges':>8} {'ours s':>8} {'PyG s':>8} {'time ×':>7} "
           f"{'ours MB':>8} {'PyG MB':>8} {'mem ×':>6} {'ours B/edge':>11}")
