@@ -49,13 +49,27 @@ def step(cell, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray
     """One step on a batch: every value the equations define, by name.
 
     ``inputs`` maps input names to (B, n) arrays, ``prev`` maps state names to
-    their (B, n) values at t-1.
+    their (B, n) values at t-1.  Sizes are read off the arrays.
+
+    Examples
+    --------
+    >>> import numpy as np, symrnn
+    >>> from symrnn.numeric import init_params
+    >>> lstm = symrnn.cell("lstm").substitute({"o": 0})   # h_t = 0: a constant equation
+    >>> p = {k: v for k, v in init_params(lstm, {"D": 2, "H": 3}, rng=0).items()}
+    >>> out = step(lstm, p, {"x": np.ones((4, 2))}, {"h": np.ones((4, 3)), "c": np.ones((4, 3))})
+    >>> out["h"]
+    array([[0., 0., 0.],
+           [0., 0., 0.],
+           [0., 0., 0.],
+           [0., 0., 0.]])
     """
     values: dict[str, np.ndarray] = dict(params)
     values.update(inputs)
     values.update({s + PREV: v for s, v in prev.items()})
     like = next(iter(inputs.values())) if inputs else next(iter(prev.values()))
     batch = like.shape[0]
+    sizes = _known_sizes(cell, params, inputs, prev)
     for eq in cell.equations:
         if eq.is_linear:
             acc = None
@@ -66,19 +80,26 @@ def step(cell, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray
                 acc = part if acc is None else acc + part
             values[eq.target] = acc
         else:
-            ref = _like_for(cell, eq, values, batch, like.dtype)
-            values[eq.target] = evaluate_pointwise(eq.expr, values, ref)
+            n = sp.sympify(sp.sympify(eq.size).xreplace(sizes))
+            if not n.is_Integer:
+                raise InputError(f"cannot infer the size {eq.size} of {eq.target!r} from the arrays given")
+            values[eq.target] = evaluate_pointwise(eq.expr, values, np.empty((batch, int(n)), like.dtype))
     return values
 
 
-def _like_for(cell, eq, values, batch, dtype):
-    for name in eq.dependencies():
-        v = values[name]
-        if v.ndim == 2:
-            return np.empty((batch, v.shape[1]), dtype)
-    for name in eq.dependencies():
-        return np.empty((batch, values[name].shape[0]), dtype)
-    raise InputError(f"cannot infer the size of {eq.target!r}: its equation reads no vector")
+def _known_sizes(cell, params, inputs, prev) -> dict:
+    """Size symbols read off the shapes of the arrays given."""
+    known = {}
+    for p in cell.params:
+        if p.name in params:
+            for sym, n in zip(p.shape, np.shape(params[p.name])):
+                if isinstance(sym, sp.Symbol):
+                    known[sym] = n
+    for decls, arrays in ((cell.inputs, inputs), (cell.states, prev)):
+        for d in decls:
+            if d.name in arrays and isinstance(d.size, sp.Symbol):
+                known[d.size] = np.shape(arrays[d.name])[-1]
+    return known
 
 
 def run(cell, params: Mapping[str, np.ndarray], xs: Mapping[str, np.ndarray] | np.ndarray,
@@ -109,17 +130,9 @@ def run(cell, params: Mapping[str, np.ndarray], xs: Mapping[str, np.ndarray] | n
 
 
 def _state_size(cell, name, params, xs):
-    """A state's length from the parameters that touch it (sizes are implicit here)."""
-    size = cell.declared[name][1].size
-    known = {}
-    for p in cell.params:
-        for sym, n in zip(p.shape, params[p.name].shape):
-            if isinstance(sym, sp.Symbol):
-                known[sym] = n
-    for d in cell.inputs:
-        if isinstance(d.size, sp.Symbol):
-            known[d.size] = xs[d.name].shape[2]
-    value = sp.sympify(sp.sympify(size).xreplace(known))
+    """A state's length from the parameters and inputs that fix its size symbol."""
+    known = _known_sizes(cell, params, {k: v[0] for k, v in xs.items()}, {})
+    value = sp.sympify(sp.sympify(cell.declared[name][1].size).xreplace(known))
     if not value.is_Integer:
         raise InputError(f"cannot infer the size of state {name!r}; pass it in `initial`")
     return int(value)
