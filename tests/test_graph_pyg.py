@@ -66,6 +66,19 @@ def test_gcn_matches_pyg(rng, weighted, improved, loops):
            {"W": lambda m: m.lin.weight.grad.numpy().T, "b": lambda m: m.bias.grad.numpy()}, dY)
 
 
+def test_gcn_without_normalisation_matches_pyg(rng):
+    G = _graph(rng)
+    X = rng.normal(size=(G.number_of_nodes(), 3))
+    conv = pyg_nn.GCNConv(3, 2, normalize=False).double()
+    _randomise(conv, rng)
+    p = interop.gcn_params(conv)
+    Y, tape = graphs.gcn_forward(G, X, p["W"], p["b"], normalize=False)
+    dY = rng.normal(size=Y.shape)
+    x, ei, w = _torch_inputs(G, X)
+    _check(Y, graphs.gcn_backward(tape, dY), conv(x, ei, w), x, conv,
+           {"W": lambda m: m.lin.weight.grad.numpy().T, "b": lambda m: m.bias.grad.numpy()}, dY)
+
+
 def test_gcn_existing_self_loop_keeps_its_weight(rng):
     """PyG's add_remaining_self_loops: a loop of weight 3 stays 3 (Kipf's A + I would give 4)."""
     G = _graph(rng)
@@ -101,16 +114,16 @@ def test_cheb_matches_pyg(rng, K, lambda_max):
         np.testing.assert_allclose(grads["Theta"][k], lin.weight.grad.numpy().T, rtol=0, atol=TOL)
 
 
-@pytest.mark.parametrize("heads,concat", [(1, True), (3, True), (3, False)])
-def test_gat_matches_pyg(rng, heads, concat):
+@pytest.mark.parametrize("heads,concat,loops", [(1, True, True), (3, True, True), (3, False, True), (2, True, False)])
+def test_gat_matches_pyg(rng, heads, concat, loops):
     G = _graph(rng, weighted=False)
     G.add_edge(1, 1)  # an existing self-loop: dropped and re-added once, as in PyG
     X = rng.normal(size=(G.number_of_nodes(), 4))
-    conv = pyg_nn.GATConv(4, 2, heads=heads, concat=concat, negative_slope=0.15).double()
+    conv = pyg_nn.GATConv(4, 2, heads=heads, concat=concat, negative_slope=0.15, add_self_loops=loops).double()
     _randomise(conv, rng)
     p = interop.gat_params(conv)
     Y, tape = graphs.gat_forward(G, X, p["W"], p["att_src"], p["att_dst"], p["b"],
-                                 concat=concat, negative_slope=0.15)
+                                 concat=concat, negative_slope=0.15, add_self_loops=loops)
     dY = rng.normal(size=Y.shape)
     x, ei, _ = _torch_inputs(G, X)
     out, (ei_att, alpha) = conv(x, ei, return_attention_weights=True)

@@ -26,7 +26,7 @@ Survey on Graph Neural Networks", IEEE TNNLS 32(1), 2021.
 from .cheb import ChebTape, cheb, cheb_backward, cheb_forward, chebyshev_terms
 from .describe import GraphLayer, description, describe_cheb, describe_gcn, describe_spectral
 from .describe_gat import GATDescription, describe_gat
-from .gat import GATTape, closed_neighbourhoods, gat, gat_backward, gat_forward
+from .gat import GATTape, attention_pattern, closed_neighbourhoods, gat, gat_backward, gat_forward
 from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import gcn_adjacency, laplacian, scaled_laplacian
@@ -38,7 +38,7 @@ __all__ = [
     "gcn_adjacency", "laplacian", "scaled_laplacian",
     "gcn", "gcn_forward", "gcn_backward", "GCNTape",
     "cheb", "cheb_forward", "cheb_backward", "chebyshev_terms", "ChebTape",
-    "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "GATTape",
+    "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "attention_pattern", "GATTape",
     "spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter", "polynomial_filter_backward",
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
 ]

@@ -34,7 +34,7 @@ import scipy.sparse as sps
 from ..errors import InputError
 from .graph import Graph, as_graph, check_features, check_param
 
-__all__ = ["GATTape", "closed_neighbourhoods", "gat", "gat_forward", "gat_backward"]
+__all__ = ["GATTape", "closed_neighbourhoods", "attention_pattern", "gat", "gat_forward", "gat_backward"]
 
 _CHUNK = 1 << 20  # entries per block of the per-edge dot products (bounds temporary memory)
 
@@ -61,6 +61,46 @@ def closed_neighbourhoods(graph) -> sps.csr_array:
         return P
 
     return g.cached(("closed",), build)
+
+
+def attention_pattern(graph, *, add_self_loops: bool = True) -> sps.csr_array:
+    """Who attends to whom: :func:`closed_neighbourhoods`, or the graph's own pattern (loops as given).
+
+    ``add_self_loops=False`` is PyG's ``GATConv(add_self_loops=False)``: existing
+    self-loops stay, none are added, and a node without in-edges gets y_i = b.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> attention_pattern(nx.DiGraph([(0, 1)]), add_self_loops=False).toarray()
+    array([[0., 0.],
+           [1., 0.]])
+    """
+    if add_self_loops:
+        return closed_neighbourhoods(graph)
+    g = as_graph(graph)
+
+    def build():
+        P = g.adjacency.copy()
+        P.data = np.ones_like(P.data)
+        return P
+
+    return g.cached(("pattern",), build)
+
+
+def _segments(P):
+    """Row starts of the non-empty rows of P and the mask of those rows."""
+    nonempty = np.diff(P.indptr) > 0
+    return P.indptr[:-1][nonempty], nonempty
+
+
+def _reduce(ufunc, values, segments):
+    """Per-row ``ufunc.reduce`` over the edges of each row (0 for rows without edges)."""
+    starts, nonempty = segments
+    out = np.zeros((nonempty.size,) + values.shape[1:])
+    if starts.size:
+        out[nonempty] = ufunc.reduceat(values, starts, axis=0)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,7 +141,8 @@ def _edge_dot(G, Z, rows, cols):
     return out
 
 
-def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2):
+def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2,
+                add_self_loops: bool = True):
     """Multi-head graph attention and the tape for :func:`gat_backward`.
 
     Parameters
@@ -115,6 +156,9 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
         Concatenate the heads (True) or average them (False).
     negative_slope : float
         LeakyReLU slope (0.2 in the paper and PyG).
+    add_self_loops : bool
+        Attend over the closed neighbourhood (default, as the paper and PyG);
+        False attends over in-neighbours only (see :func:`attention_pattern`).
 
     Returns
     -------
@@ -143,8 +187,8 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     slope = float(negative_slope)
     if not np.isfinite(slope):
         raise InputError(f"negative_slope must be finite, got {negative_slope!r}")
-    P = closed_neighbourhoods(g)
-    N, starts = g.num_nodes, P.indptr[:-1]
+    P = attention_pattern(g, add_self_loops=add_self_loops)
+    N, seg = g.num_nodes, _segments(P)
     rows = np.repeat(np.arange(N), np.diff(P.indptr))
     cols = P.indices
     Z = (X @ W).reshape(N, H, C)
@@ -153,9 +197,9 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     pre = s_src[cols] + s_dst[rows]
     positive = pre > 0
     e = np.where(positive, pre, slope * pre)
-    e -= np.maximum.reduceat(e, starts, axis=0)[rows]
+    e -= _reduce(np.maximum, e, seg)[rows]
     np.exp(e, out=e)
-    e /= np.add.reduceat(e, starts, axis=0)[rows]
+    e /= _reduce(np.add, e, seg)[rows]
     alpha = e
     out = np.empty((N, H, C))
     for h in range(H):
@@ -184,15 +228,15 @@ def gat_backward(tape: GATTape, dY) -> dict:
     dY = check_param(dY, (N, H * C if tape.concat else C), "dY")
     G = dY.reshape(N, H, C) if tape.concat else np.broadcast_to(dY[:, None, :] / H, (N, H, C))
     P, alpha = tape.pattern, tape.attention
-    starts, cols = P.indptr[:-1], P.indices
+    seg, cols = _segments(P), P.indices
     rows = np.repeat(np.arange(N), np.diff(P.indptr))
     dZ = np.empty((N, H, C))
     for h in range(H):
         dZ[:, h] = sps.csr_array((alpha[:, h], cols, P.indptr), shape=(N, N)).T @ G[:, h]
     dalpha = _edge_dot(G, tape.Z, rows, cols)
-    de = alpha * (dalpha - np.add.reduceat(alpha * dalpha, starts, axis=0)[rows])
+    de = alpha * (dalpha - _reduce(np.add, alpha * dalpha, seg)[rows])
     dpre = np.where(tape.positive, de, tape.negative_slope * de)
-    ds_dst = np.add.reduceat(dpre, starts, axis=0)
+    ds_dst = _reduce(np.add, dpre, seg)
     ds_src = np.stack([np.bincount(cols, dpre[:, h], minlength=N) for h in range(H)], axis=1)
     dZ += ds_src[:, :, None] * tape.att_src + ds_dst[:, :, None] * tape.att_dst
     dZ2 = dZ.reshape(N, H * C)
@@ -207,7 +251,8 @@ def gat_backward(tape: GATTape, dY) -> dict:
     return grads
 
 
-def gat(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2):
+def gat(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2,
+        add_self_loops: bool = True):
     """The GAT layer's output (see :func:`gat_forward`).
 
     Examples
@@ -217,4 +262,5 @@ def gat(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_
     >>> gat(nx.empty_graph(2), np.array([[1.0], [2.0]]), one, one, one).ravel().tolist()
     [1.0, 2.0]
     """
-    return gat_forward(graph, X, W, att_src, att_dst, b, concat=concat, negative_slope=negative_slope)[0]
+    return gat_forward(graph, X, W, att_src, att_dst, b, concat=concat, negative_slope=negative_slope,
+                       add_self_loops=add_self_loops)[0]

@@ -39,7 +39,8 @@ class GCNTape:
     has_bias: bool
 
 
-def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False):
+def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False,
+                normalize: bool = True):
     """Y = Â X W + b and the tape for :func:`gcn_backward`.
 
     Parameters
@@ -51,6 +52,9 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     b : array_like, shape (F',), optional
     add_self_loops, improved : bool
         As PyG's ``GCNConv``.
+    normalize : bool
+        False multiplies by the weighted adjacency A itself (PyG ``normalize=False``:
+        no self-loops added, no degree scaling; ``add_self_loops``/``improved`` unused).
 
     Returns
     -------
@@ -68,7 +72,7 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     X = check_features(g, X)
     W = check_param(W, (X.shape[1], None), "W")
     bias = None if b is None else check_param(b, (W.shape[1],), "b")
-    A = gcn_adjacency(g, add_self_loops=add_self_loops, improved=improved)
+    A = gcn_adjacency(g, add_self_loops=add_self_loops, improved=improved) if normalize else g.adjacency
     Y = A @ (X @ W) if W.shape[1] <= W.shape[0] else (A @ X) @ W
     if bias is not None:
         Y += bias
@@ -93,7 +97,8 @@ def gcn_backward(tape: GCNTape, dY) -> dict:
     return grads
 
 
-def gcn(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False) -> np.ndarray:
+def gcn(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False,
+        normalize: bool = True) -> np.ndarray:
     """The GCN layer's output Â X W + b (see :func:`gcn_forward`).
 
     Examples
@@ -102,4 +107,4 @@ def gcn(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = Fa
     >>> gcn(nx.empty_graph(2), np.array([[1.0], [2.0]]), np.array([[3.0]])).ravel().tolist()
     [3.0, 6.0]
     """
-    return gcn_forward(graph, X, W, b, add_self_loops=add_self_loops, improved=improved)[0]
+    return gcn_forward(graph, X, W, b, add_self_loops=add_self_loops, improved=improved, normalize=normalize)[0]
