@@ -65,6 +65,8 @@ CASES = [
      lambda: low_level([Equation("h", Vec("h_prev", H), H)], output="x"), UnknownNameError, "output 'x'"),
     ("matrix parameter used per unit",
      lambda: low_level([Equation("h", Vec("W", H) * Vec("h_prev", H), H)]), ShapeError, "'W'"),
+    ("an equation given as text", lambda: CellBuilder("t").let("a", "__import__('os')"), SpecError, "string"),
+    ("a size given as text", lambda: CellBuilder("t").input("x", "D"), SpecError, "string"),
     ("unknown catalogue name", lambda: symrnn.cell("lstm_peepholes"), UnknownNameError, "lstm_peephole"),
     ("unknown variant option", lambda: symrnn.cells.lstm("tf_contrib"), SpecError, "variant"),
 ]

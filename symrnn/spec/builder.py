@@ -17,6 +17,13 @@ from .symbols import Vec, check_name, sizes as _sizes
 __all__ = ["CellBuilder"]
 
 
+def _no_text(value, what: str):
+    """Refuse strings: text is never parsed (``sympify`` would evaluate it)."""
+    if isinstance(value, str):
+        raise SpecError(f"{what}: got the string {value!r}; pass SymPy objects (sizes from b.sizes(), vectors from b.input()/b.state()/b.param())")
+    return value
+
+
 class CellBuilder:
     """Declare sizes, inputs, states and parameters, then write the equations.
 
@@ -72,12 +79,12 @@ class CellBuilder:
 
     def input(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare an input vector x_t; returns its unit symbol."""
-        self._inputs.append(Decl(self._claim(name, "input"), (sp.sympify(size),), latex))
+        self._inputs.append(Decl(self._claim(name, "input"), (sp.sympify(_no_text(size, f"input {name!r} size")),), latex))
         return Vec(name, size)
 
     def state(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
-        self._states.append(Decl(self._claim(name, "state"), (sp.sympify(size),), latex))
+        self._states.append(Decl(self._claim(name, "state"), (sp.sympify(_no_text(size, f"state {name!r} size")),), latex))
         self._claim(name + PREV, "state")
         return Vec(name + PREV, size)
 
@@ -89,7 +96,7 @@ class CellBuilder:
         """
         if len(shape) not in (1, 2):
             raise SpecError(f"param {name!r}: shape must be (n,) or (rows, cols), got {shape}")
-        shape = tuple(sp.sympify(s) for s in shape)
+        shape = tuple(sp.sympify(_no_text(s, f"param {name!r} shape")) for s in shape)
         self._params.append(Decl(self._claim(name, "parameter"), shape, latex))
         return sp.MatrixSymbol(name, *shape) if len(shape) == 2 else Vec(name, shape[0])
 
@@ -137,7 +144,7 @@ class CellBuilder:
         """Define an intermediate vector (a gate, a candidate); returns its unit symbol."""
         self._claim(name, "intermediate")
         if not isinstance(expr, MatrixExpr):
-            expr = self._lift(sp.sympify(expr), name)
+            expr = self._lift(sp.sympify(_no_text(expr, f"let {name!r}")), name)
         size = self._size_of(expr, name)
         self._equations.append(Equation(name, expr, size, latex=latex))
         return Vec(name, size)
@@ -148,7 +155,7 @@ class CellBuilder:
         if decl is None:
             raise SpecError(f"update: {state!r} is not a declared state of {self.name!r}")
         if not isinstance(expr, MatrixExpr):
-            expr = self._lift(sp.sympify(expr), state)
+            expr = self._lift(sp.sympify(_no_text(expr, f"update {state!r}")), state)
         self._equations.append(Equation(state, expr, decl.size))
         return Vec(state, decl.size)
 
