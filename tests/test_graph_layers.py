@@ -49,11 +49,13 @@ def test_gcn_gradients_finite_differences(rng):
     _check_fd(lambda: graphs.gcn_forward(G, X, W, b), graphs.gcn_backward, {"X": X, "W": W, "b": b}, rng)
 
 
-def test_cheb_gradients_finite_differences(rng):
+@pytest.mark.parametrize("normalization", ["sym", "rw", None])
+def test_cheb_gradients_finite_differences(rng, normalization):
     G = _graph(1)
     X, T, b = rng.normal(size=(8, 3)), rng.normal(size=(3, 3, 2)), rng.normal(size=2)
-    _check_fd(lambda: graphs.cheb_forward(G, X, T, b, lambda_max=1.6), graphs.cheb_backward,
-              {"X": X, "Theta": T, "b": b}, rng)
+    lam = 1.6 if normalization else 9.0
+    _check_fd(lambda: graphs.cheb_forward(G, X, T, b, lambda_max=lam, normalization=normalization),
+              graphs.cheb_backward, {"X": X, "Theta": T, "b": b}, rng)
 
 
 @pytest.mark.parametrize("concat", [True, False])
@@ -145,6 +147,8 @@ BAD = [
     (lambda: graphs.cheb(nx.DiGraph([(0, 1)]), np.ones((2, 1)), np.ones((1, 1, 1))), "undirected"),
     (lambda: graphs.cheb(nx.path_graph(2), np.ones((2, 1)), np.ones((1, 1, 1)), lambda_max=0), "lambda_max"),
     (lambda: graphs.cheb(nx.path_graph(2), np.ones((2, 1)), np.ones((0, 1, 1))), "K >= 1"),
+    (lambda: graphs.cheb(nx.path_graph(2), np.ones((2, 1)), np.ones((1, 1, 1)), normalization="left"),
+     "normalization"),
     (lambda: graphs.gcn(nx.path_graph(2), np.array([[1.0], [np.nan]]), np.ones((1, 1))), "node 1"),
     (lambda: graphs.gat(nx.path_graph(2), np.ones((2, 1)), np.ones((1, 4)), np.ones((2, 2)), np.ones((2, 1))),
      "att_dst has shape"),

@@ -114,6 +114,40 @@ def test_cheb_matches_pyg(rng, K, lambda_max):
         np.testing.assert_allclose(grads["Theta"][k], lin.weight.grad.numpy().T, rtol=0, atol=TOL)
 
 
+def test_cheb_combinatorial_laplacian_matches_pyg(rng):
+    G = _graph(rng)
+    X = rng.normal(size=(G.number_of_nodes(), 3))
+    conv = pyg_nn.ChebConv(3, 2, K=3, normalization=None).double()
+    _randomise(conv, rng)
+    p = interop.cheb_params(conv)
+    lam = 2.0 * max(d for _, d in G.degree(weight="weight"))
+    Y, tape = graphs.cheb_forward(G, X, p["Theta"], p["b"], lambda_max=lam, normalization=None)
+    dY = rng.normal(size=Y.shape)
+    x, ei, w = _torch_inputs(G, X)
+    _check(Y, graphs.cheb_backward(tape, dY), conv(x, ei, w, lambda_max=lam), x, conv,
+           {"b": lambda m: m.bias.grad.numpy()}, dY)
+
+
+def test_cheb_random_walk_pyg_applies_the_transpose(rng):
+    """PyG's ChebConv(normalization="rw") applies (I − D⁻¹A)ᵀ; ours applies I − D⁻¹A (equal on regular graphs)."""
+    G = _graph(rng)
+    X = rng.normal(size=(G.number_of_nodes(), 3))
+    conv = pyg_nn.ChebConv(3, 2, K=3, normalization="rw").double()
+    _randomise(conv, rng)
+    p = interop.cheb_params(conv)
+    x, ei, w = _torch_inputs(G, X)
+    theirs = conv(x, ei, w, lambda_max=2.0).detach().numpy()
+    Lt = graphs.scaled_laplacian(G, 2.0, "rw")
+    transposed = sum(T @ p["Theta"][k] for k, T in enumerate(graphs.chebyshev_terms(Lt.T, X, 3))) + p["b"]
+    np.testing.assert_allclose(theirs, transposed, rtol=0, atol=TOL)
+    assert not np.allclose(graphs.cheb(G, X, p["Theta"], p["b"], normalization="rw"), theirs)
+    C = nx.cycle_graph(6)  # regular: the two coincide
+    Xc = rng.normal(size=(6, 3))
+    xc, eic, wc = _torch_inputs(C, Xc)
+    np.testing.assert_allclose(graphs.cheb(C, Xc, p["Theta"], p["b"], normalization="rw"),
+                               conv(xc, eic, wc, lambda_max=2.0).detach().numpy(), rtol=0, atol=TOL)
+
+
 @pytest.mark.parametrize("heads,concat,loops", [(1, True, True), (3, True, True), (3, False, True), (2, True, False)])
 def test_gat_matches_pyg(rng, heads, concat, loops):
     G = _graph(rng, weighted=False)

@@ -10,9 +10,9 @@ Layout: ``Theta`` is (K, F, F') (PyG's ``lins[k].weight`` is ``Theta[k].T``),
 ``b`` is (F',).  An isolated node has L̃ row −e_i·(1 − 2/λ_max), so with
 λ_max = 2 its output is x_i Θ₀ + b.
 
-Backward: every T_k(L̃) is symmetric, so with S_k = T_k(L̃) ∂L/∂Y (the same
-recurrence, run on ∂L/∂Y), ∂L/∂Θ_k = Xᵀ S_k and ∂L/∂X = Σ_k S_k Θ_kᵀ; the
-tape keeps only X.
+Backward: T_k(L̃)ᵀ = T_k(L̃ᵀ), so with S_k = T_k(L̃ᵀ) ∂L/∂Y (the same
+recurrence on L̃ᵀ, which is L̃ itself for the symmetric Laplacians),
+∂L/∂Θ_k = Xᵀ S_k and ∂L/∂X = Σ_k S_k Θ_kᵀ; the tape keeps only X.
 
 References
 ----------
@@ -63,7 +63,7 @@ def chebyshev_terms(operator, X: np.ndarray, K: int):
             yield t1
 
 
-def cheb_forward(graph, X, Theta, b=None, *, lambda_max: float = 2.0):
+def cheb_forward(graph, X, Theta, b=None, *, lambda_max: float = 2.0, normalization: str | None = "sym"):
     """Y = Σ_k T_k(L̃) X Θ_k + b and the tape for :func:`cheb_backward`.
 
     Parameters
@@ -75,7 +75,13 @@ def cheb_forward(graph, X, Theta, b=None, *, lambda_max: float = 2.0):
         K ≥ 1 counts terms.
     b : array_like, shape (F',), optional
     lambda_max : float
-        Largest eigenvalue used to rescale L (default 2).
+        Largest eigenvalue used to rescale L (default 2, exact for ``"sym"``/``"rw"`` bounds).
+    normalization : {"sym", "rw", None}
+        The Laplacian (:func:`~symrnn.graphs.normalize.laplacian`).  ``"rw"`` applies
+        I − D^{-1}A to node signals; PyG's ``ChebConv(normalization="rw")`` applies
+        its transpose I − A D^{-1} (it aggregates L's entries along edge sources), so
+        the two agree only on regular graphs.  ``None`` needs λ_max ≥ the largest
+        eigenvalue of D − A (e.g. 2·max degree).
 
     Returns
     -------
@@ -96,7 +102,7 @@ def cheb_forward(graph, X, Theta, b=None, *, lambda_max: float = 2.0):
     if Theta.shape[0] < 1:
         raise InputError("Theta must hold K >= 1 terms, got K = 0")
     bias = None if b is None else check_param(b, (Theta.shape[2],), "b")
-    L = scaled_laplacian(g, lambda_max)
+    L = scaled_laplacian(g, lambda_max, normalization)
     Y = np.zeros((g.num_nodes, Theta.shape[2]))
     for k, T in enumerate(chebyshev_terms(L, X, Theta.shape[0])):
         Y += T @ Theta[k]
@@ -118,7 +124,7 @@ def cheb_backward(tape: ChebTape, dY) -> dict:
     dY = check_param(dY, (tape.X.shape[0], tape.Theta.shape[2]), "dY")
     dTheta = np.empty_like(tape.Theta)
     dX = np.zeros_like(tape.X)
-    for k, S in enumerate(chebyshev_terms(tape.operator, dY, tape.Theta.shape[0])):
+    for k, S in enumerate(chebyshev_terms(tape.operator.T, dY, tape.Theta.shape[0])):  # T_k(L̃)ᵀ = T_k(L̃ᵀ)
         dTheta[k] = tape.X.T @ S
         dX += S @ tape.Theta[k].T
     grads = {"X": dX, "Theta": dTheta}
@@ -127,7 +133,7 @@ def cheb_backward(tape: ChebTape, dY) -> dict:
     return grads
 
 
-def cheb(graph, X, Theta, b=None, *, lambda_max: float = 2.0) -> np.ndarray:
+def cheb(graph, X, Theta, b=None, *, lambda_max: float = 2.0, normalization: str | None = "sym") -> np.ndarray:
     """The ChebNet layer's output (see :func:`cheb_forward`).
 
     Examples
@@ -136,4 +142,4 @@ def cheb(graph, X, Theta, b=None, *, lambda_max: float = 2.0) -> np.ndarray:
     >>> cheb(nx.path_graph(3), np.eye(3), np.ones((1, 3, 1))).ravel().tolist()
     [1.0, 1.0, 1.0]
     """
-    return cheb_forward(graph, X, Theta, b, lambda_max=lambda_max)[0]
+    return cheb_forward(graph, X, Theta, b, lambda_max=lambda_max, normalization=normalization)[0]

@@ -40,7 +40,7 @@ import scipy.sparse as sps
 from ..errors import InputError
 from .graph import as_graph
 
-__all__ = ["gcn_adjacency", "laplacian", "scaled_laplacian", "inv_sqrt_degree"]
+__all__ = ["gcn_adjacency", "laplacian", "scaled_laplacian", "inv_sqrt_degree", "NORMALIZATIONS"]
 
 
 def inv_sqrt_degree(adjacency) -> np.ndarray:
@@ -109,8 +109,22 @@ def gcn_adjacency(graph, *, add_self_loops: bool = True, improved: bool = False)
     return g.cached(("gcn", add_self_loops, improved), build)
 
 
-def laplacian(graph) -> sps.csr_array:
-    """The symmetric normalised Laplacian L = I − D^{-1/2} A₀ D^{-1/2} (self-loops dropped).
+NORMALIZATIONS = ("sym", "rw", None)
+"""Laplacians: ``"sym"`` I − D^{-1/2}A₀D^{-1/2}, ``"rw"`` I − D^{-1}A₀, ``None`` D − A₀ (A₀: loops dropped)."""
+
+
+def laplacian(graph, normalization: str | None = "sym") -> sps.csr_array:
+    """A graph Laplacian with self-loops dropped: symmetric normalised (default), random walk, or combinatorial.
+
+    Parameters
+    ----------
+    graph : networkx graph or Graph
+        Undirected.
+    normalization : {"sym", "rw", None}
+        ``"sym"``: I − D^{-1/2} A₀ D^{-1/2} (eigenvalues in [0, 2]);
+        ``"rw"``: I − D^{-1} A₀ (same eigenvalues, not symmetric);
+        ``None``: D − A₀ (eigenvalues in [0, 2·max degree]).
+        Isolated nodes get L_ii = 1 for ``"sym"``/``"rw"`` and 0 for ``None`` (PyG).
 
     Examples
     --------
@@ -118,22 +132,36 @@ def laplacian(graph) -> sps.csr_array:
     >>> laplacian(nx.path_graph(2)).toarray()
     array([[ 1., -1.],
            [-1.,  1.]])
+    >>> laplacian(nx.star_graph(2), "rw").toarray()
+    array([[ 1. , -0.5, -0.5],
+           [-1. ,  1. ,  0. ],
+           [-1. ,  0. ,  1. ]])
     """
+    if normalization not in NORMALIZATIONS:
+        raise InputError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}")
     g = as_graph(graph).require_undirected("laplacian")
 
     def build():
         adj = g.adjacency.copy()
         adj.setdiag(0.0)
         adj.eliminate_zeros()
-        d = inv_sqrt_degree(adj)
-        out = (sps.identity(g.num_nodes, format="csr") - _scale(adj, d, d)).tocsr()
+        I = sps.identity(g.num_nodes, format="csr")
+        if normalization == "sym":
+            d = inv_sqrt_degree(adj)
+            out = I - _scale(adj, d, d)
+        elif normalization == "rw":
+            d = inv_sqrt_degree(adj) ** 2
+            out = I - _scale(adj, d, np.ones_like(d))
+        else:
+            out = sps.diags_array(np.asarray(adj.sum(axis=1)).ravel(), format="csr") - adj
+        out = out.tocsr()
         out.sort_indices()
         return out
 
-    return g.cached(("laplacian",), build)
+    return g.cached(("laplacian", normalization), build)
 
 
-def scaled_laplacian(graph, lambda_max: float = 2.0) -> sps.csr_array:
+def scaled_laplacian(graph, lambda_max: float = 2.0, normalization: str | None = "sym") -> sps.csr_array:
     """ChebNet's rescaled Laplacian L̃ = (2/λ_max) L − I (PyG ``ChebConv.__norm__``).
 
     With λ_max = 2 (PyG's default for ``normalization="sym"``) L̃ = −D^{-1/2} A₀ D^{-1/2}.
@@ -149,11 +177,11 @@ def scaled_laplacian(graph, lambda_max: float = 2.0) -> sps.csr_array:
     g = as_graph(graph)
 
     def build():
-        out = ((2.0 / lam) * laplacian(g) - sps.identity(g.num_nodes, format="csr")).tocsr()
+        out = ((2.0 / lam) * laplacian(g, normalization) - sps.identity(g.num_nodes, format="csr")).tocsr()
         out.sort_indices()
         return out
 
-    return g.cached(("scaled", lam), build)
+    return g.cached(("scaled", lam, normalization), build)
 
 
 def _lambda_max(value) -> float:
