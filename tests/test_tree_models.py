@@ -143,3 +143,46 @@ def test_strategy_arguments_checked():
         forests(min_trees=3, max_trees=1)
     with pytest.raises(InputError, match="TreeModel"):
         tree_examples(symrnn.cell("lstm"))
+
+
+@pytest.mark.parametrize("name", ["recursive_nn", "child_sum_tree_lstm", "nary_tree_lstm"])
+def test_documents_compile(name):
+    from symrnn._latex_engine import compile_tex, tex_engine
+
+    m = trees.model(name)
+    md = trees.tree_document(m, "md")
+    assert "## Jacobians" in md and m.name in md
+    if tex_engine() is None:
+        pytest.skip("no TeX engine")
+    assert compile_tex(trees.tree_document(m)).startswith(b"%PDF")
+
+
+def test_document_jacobians_match_child_jacobian_numerically(rng):
+    """The N-ary document differentiates the full node; child_jacobian evaluated numerically agrees with torch."""
+    torch = pytest.importorskip("torch")
+    m = trees.nary_tree_lstm(2)
+    Hn, Dn = 3, 2
+    k = trees.compile_tree(m, D=Dn, H=Hn)
+    p = k.init_params(rng=rng, scale=1.0)
+    x = rng.normal(size=Dn)
+    kids = [{"h": rng.normal(size=Hn), "c": rng.normal(size=Hn)} for _ in range(2)]
+    V = symrnn.numeric.reference.step(m.node, p, {"x": x[None], **{f"{s}_{j + 1}": kids[j][s][None]
+                                                                  for j in range(2) for s in "hc"}}, {"h": np.zeros((1, Hn)), "c": np.zeros((1, Hn))})
+    values = {n: (v[0] if getattr(v, "ndim", 0) == 2 and v.shape[0] == 1 and n not in p else v) for n, v in V.items()}
+    J = trees.child_jacobian(m, "h", "h", slot=0).evaluate(values, {D: Dn, H: Hn})
+
+    def h_of(h1):
+        tp = {n: torch.tensor(v) for n, v in p.items()}
+        hs = [h1, torch.tensor(kids[1]["h"])]
+        cs = [torch.tensor(kids[0]["c"]), torch.tensor(kids[1]["c"])]
+        xt = torch.tensor(x)
+
+        def pre(g, nm):
+            return tp[f"W_{g}"] @ xt + tp[f"b_{g}"] + sum(tp[f"U_{nm}_{l + 1}"] @ hs[l] for l in range(2))
+
+        c = torch.sigmoid(pre("i", "i")) * torch.tanh(pre("u", "u")) + sum(
+            torch.sigmoid(pre("f", f"f{k_ + 1}")) * cs[k_] for k_ in range(2))
+        return torch.sigmoid(pre("o", "o")) * torch.tanh(c)
+
+    ref = torch.autograd.functional.jacobian(h_of, torch.tensor(kids[0]["h"])).numpy()
+    assert np.max(np.abs(J - ref)) <= 1e-10

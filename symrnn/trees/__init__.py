@@ -8,9 +8,25 @@
   children are gathered), LaTeX, :func:`expand` / :func:`one_child`;
 * :mod:`~symrnn.trees.derivatives` — Jacobians of a node's states with
   respect to a child's states, through the gathers;
+  :func:`~symrnn.trees.document.tree_document` typesets equations, counts,
+  the chain cell and these Jacobians (LaTeX or Markdown);
 * :mod:`~symrnn.trees.kernel` — level-batched forward and backward passes
   over a forest (one GEMM per level and source vector);
-* :mod:`~symrnn.trees.reference` — plain per-node recursion (the oracle).
+* :mod:`~symrnn.trees.reference` — plain per-node recursion (the oracle);
+* :mod:`~symrnn.trees.theorems` — the checks behind ``proofs/trees.py``.
+
+Design (the issue's hint, kept and made concrete): a node's update is a step
+whose "previous state" is read from its children.  Each model is real
+:class:`symrnn.Cell` s — the node step with the gathered child vectors as
+inputs, and for Child-Sum Tree-LSTM a per-child cell (the forget gate
+f_jk with its W_f x_j term, and the message f_jk ⊙ c_k) — plus a table of
+gathers (sum over children, or N-ary slot ℓ).  So LaTeX, Jacobians and the
+prover's per-unit normal forms apply to the cells unchanged; :func:`expand`
+writes the node with K children as one plain cell (a sum over K, filled or
+empty slots), and :func:`one_child` is the chain cell used by the theorems.
+The kernel runs each cell once per level (networkx topological generations
+of the child → parent graph = node heights), one GEMM per source vector,
+segment sums as sparse 0/1 incidence products.
 
 Examples
 --------
@@ -33,6 +49,7 @@ Tai, Socher & Manning (2015), ACL.
 
 from . import reference
 from .derivatives import child_jacobian
+from .document import tree_document
 from .kernel import TreeKernel, TreeRun, compile_tree
 from .models import (Gather, TreeModel, child_sum_recursive_nn, child_sum_tree_lstm, expand, model, names,
                      nary_tree_lstm, one_child, recursive_nn)
@@ -40,7 +57,7 @@ from .tree import POSITION, Forest, RootedTree, TreeError, forest, rooted_tree
 
 __all__ = [
     "TreeModel", "Gather", "recursive_nn", "child_sum_recursive_nn", "child_sum_tree_lstm", "nary_tree_lstm",
-    "model", "names", "expand", "one_child", "child_jacobian",
+    "model", "names", "expand", "one_child", "child_jacobian", "tree_document",
     "TreeError", "RootedTree", "Forest", "rooted_tree", "forest", "POSITION",
     "TreeKernel", "TreeRun", "compile_tree", "reference",
 ]

@@ -173,12 +173,13 @@ class TreeKernel:
             e0, e1 = e_lo[lvl], e_lo[lvl + 1]
             ch, par = f.child_rows[e0:e1], f.parent_rows[e0:e1] - r0
             n, ne = r1 - r0, e1 - e0
-            inc = sps.csr_matrix((np.ones(ne), (par, np.arange(ne))), shape=(n, ne))
-            kids = {s: S[s][ch] for s in S}
+            inc = incidence(n, par, np.arange(ne), ne)
+            edge_reads = [st for st in S if self.edge is not None and f"{st}_k" in self.edge.inputs]
+            kids = {st: S[st][ch] for st in edge_reads}  # the children's rows, gathered once
             EV = None
             if self.edge is not None and ne:
                 EV = self.edge.forward(params, X[f.parent_rows[e0:e1]], eS,
-                                       {f"{s}_k": kids[s] for s in S if f"{s}_k" in self.edge.inputs}, eG)
+                                       {f"{st}_k": kids[st] for st in edge_reads}, eG)
             inputs, zero = {}, set()  # zero: inputs that are 0 in every row of the level (no GEMM)
             for g in self.model.gathers:
                 width = self.node.n[g.target]
@@ -186,14 +187,15 @@ class TreeKernel:
                     inputs[g.target] = np.zeros((n, width))
                     zero.add(g.target)
                     continue
-                src = EV[g.source] if g.edge else kids[g.source]
                 if g.op == "sum":
-                    inputs[g.target] = np.asarray(inc @ src)
+                    src = EV[g.source] if g.edge else kids.get(g.source)
+                    inputs[g.target] = np.asarray(inc @ src) if src is not None else \
+                        np.asarray(incidence(n, par, ch, N) @ S[g.source])
                     continue
                 out = np.zeros((n, width))
                 sel = f.slot[e0:e1] == g.slot
                 if sel.any():
-                    out[par[sel]] = src[sel]
+                    out[par[sel]] = EV[g.source][sel] if g.edge else S[g.source][ch[sel]]
                 else:
                     zero.add(g.target)
                 inputs[g.target] = out
@@ -259,15 +261,18 @@ class TreeKernel:
                 if a is None:
                     continue
                 if g.op == "sum":
-                    back = a[par]
-                else:
-                    back = np.zeros((e1 - e0, a.shape[1]))
-                    sel = f.slot[e0:e1] == g.slot
-                    back[sel] = a[par[sel]]
+                    if g.edge:
+                        edge_adj[g.source] = edge_adj.get(g.source, 0) + a[par]
+                    else:
+                        dS[g.source][ch] += a[par]  # each child has one parent: no repeated rows
+                    continue
+                sel = f.slot[e0:e1] == g.slot
                 if g.edge:
+                    back = np.zeros((e1 - e0, a.shape[1]))
+                    back[sel] = a[par[sel]]
                     edge_adj[g.source] = edge_adj.get(g.source, 0) + back
                 else:
-                    dS[g.source][ch] += back
+                    dS[g.source][ch[sel]] += a[par[sel]]
             if self.edge is not None and edge_adj:
                 e_in, e_static = self.edge.backward(params, EV, edge_adj, eG, out, egw)
                 for s in dS:
@@ -288,6 +293,11 @@ class TreeKernel:
                      for n, s in self.shapes.items()}
         grads_out["x"] = dX
         return grads_out
+
+
+def incidence(n: int, rows, cols, width: int):
+    """The 0/1 matrix with a one at (rows[e], cols[e]): ``incidence @ V`` sums V's rows per parent."""
+    return sps.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, width))
 
 
 def compile_tree(model: TreeModel, **sizes) -> TreeKernel:

@@ -419,7 +419,8 @@ def _rewrite(eq: Equation, target: str, repl: dict, shapes: dict, anonymous=None
     return Equation(target, expr, eq.size, eq.anonymous if anonymous is None else anonymous, eq.latex)
 
 
-def expand(m: TreeModel, children: int, *, chain: bool = False, name: str | None = None) -> Cell:
+def expand(m: TreeModel, children: int, *, chain: bool = False, name: str | None = None,
+           _tree_latex: bool = False) -> Cell:
     """The node of ``m`` with exactly ``children`` children, as one plain :class:`Cell`.
 
     Child ``j`` (1-based, in slot order) has states ``h_j``, ``c_j`` (inputs of
@@ -452,7 +453,7 @@ def expand(m: TreeModel, children: int, *, chain: bool = False, name: str | None
             n = child_state[s](j)
             shapes[n] = (H,)
             if not chain:
-                extra_inputs.append(Decl(n, (H,), rf"\mathbf{{{s}}}_{{{j}}}"))
+                extra_inputs.append(Decl(n, (H,), rf"\mathbf{{{s}}}_{{j{j}}}"))
         if m.edge is not None:
             suffix = "" if chain else f"_{j}"
             repl = {f"{s}_k": [child_state[s](j)] for s in m.states if f"{s}_k" in m.edge.declared}
@@ -460,7 +461,7 @@ def expand(m: TreeModel, children: int, *, chain: bool = False, name: str | None
                 repl[eq.target] = [eq.target + suffix]
             for eq in m.edge.equations:
                 shapes[eq.target + suffix] = (eq.size,)
-                eq = Equation(eq.target, eq.expr, eq.size, eq.anonymous, None if chain else eq.latex)
+                eq = Equation(eq.target, eq.expr, eq.size, eq.anonymous, None if chain and not _tree_latex else eq.latex)
                 equations.append(_rewrite(eq, eq.target + suffix, repl, shapes))
             edge_value[j] = {eq.target: eq.target + suffix for eq in m.edge.equations}
     repl = {}
