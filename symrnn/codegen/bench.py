@@ -1,8 +1,9 @@
 """Benchmark: generated kernels vs hand-written NumPy vs PyTorch CPU, measured in one run.
 
 Ratios, not absolute times, are the result (this machine may be shared): each
-configuration times the three implementations interleaved, ``repeats`` times,
-and keeps the best time of each.  Also reported: the tape's bytes against the
+configuration times the three implementations back to back, ``repeats`` times;
+a ratio is the median over repeats of the paired ratio (robust to load that
+drifts between repeats), and the best time of each is reported as well.  Also reported: the tape's bytes against the
 strict minimum the backward formulas read, the hand-written tape, the peak
 memory of the generated forward (``tracemalloc``), and code generation plus
 loading time per catalogue cell.
@@ -25,14 +26,19 @@ CELLS = {"lstm": "lstm", "gru": "gru_reset_after", "rnn": "rnn"}
 _TORCH = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 
 
-def _best(fns: dict, repeats: int) -> dict:
+def _times(fns: dict, repeats: int) -> dict:
+    """Per implementation, the list of its times (implementations run back to back each repeat)."""
     times = {k: [] for k in fns}
     for _ in range(repeats):
         for k, f in fns.items():
             t0 = time.perf_counter()
             f()
             times[k].append(time.perf_counter() - t0)
-    return {k: min(v) for k, v in times.items()}
+    return times
+
+
+def _ratio(times, a, b):
+    return float(np.median(np.asarray(times[a]) / np.asarray(times[b])))
 
 
 def _torch_module(kind, kernel, H, dtype):
@@ -87,7 +93,8 @@ def bench_config(kind: str, H: int, dtype, *, T: int = 100, B: int = 64, repeats
             out.backward(dt)
 
         fwd["torch"], fb["torch"] = torch_fwd, torch_fb
-    t_fwd, t_fb = _best(fwd, repeats), _best(fb, repeats)
+    all_fwd, all_fb = _times(fwd, repeats), _times(fb, repeats)
+    t_fwd, t_fb = ({k: min(v) for k, v in t.items()} for t in (all_fwd, all_fb))
     out, _, tape = kernel.forward(x)
     _, hand_tape = hw.FORWARD[kind](*args)
     hand_bytes = sum(a.nbytes for k, a in hand_tape.items() if k != "x")
@@ -97,12 +104,12 @@ def bench_config(kind: str, H: int, dtype, *, T: int = 100, B: int = 64, repeats
     tracemalloc.stop()
     row = {"cell": kind, "H": H, "dtype": dtype.name, "T": T, "B": B,
            "fwd_ms": {k: v * 1e3 for k, v in t_fwd.items()}, "fb_ms": {k: v * 1e3 for k, v in t_fb.items()},
-           "fwd_gen/numpy": t_fwd["generated"] / t_fwd["numpy"], "fb_gen/numpy": t_fb["generated"] / t_fb["numpy"],
+           "fwd_gen/numpy": _ratio(all_fwd, "generated", "numpy"), "fb_gen/numpy": _ratio(all_fb, "generated", "numpy"),
            "tape_bytes": tape.nbytes, "tape/strict": tape.nbytes / tape.strict_nbytes,
            "tape/handwritten": tape.nbytes / hand_bytes, "forward_peak_bytes": peak}
     if "torch" in t_fwd:
-        row["fwd_gen/torch"] = t_fwd["generated"] / t_fwd["torch"]
-        row["fb_gen/torch"] = t_fb["generated"] / t_fb["torch"]
+        row["fwd_gen/torch"] = _ratio(all_fwd, "generated", "torch")
+        row["fb_gen/torch"] = _ratio(all_fb, "generated", "torch")
     return row
 
 
@@ -146,6 +153,8 @@ def format_table(result: dict) -> str:
                      f"{pt('fwd_gen/torch')} {pt('fb_gen/torch')} {r['fb_ms']['generated']:10.1f} "
                      f"{r['fb_ms']['numpy']:9.1f} {r['fb_ms'].get('torch', float('nan')):9.1f} "
                      f"{r['tape_bytes'] / 2**20:8.2f} {r['tape/strict']:8.3f}")
+    lines.append("ratios: median over repeats of paired timings; ms: best of the repeats; "
+                 "tape/min: tape bytes / bytes the backward formulas read")
     cg = result.get("codegen_s", {})
     if cg:
         lines.append("")
