@@ -122,7 +122,9 @@ def test_rooted_trees_respect_bounds(G):
     for v in G:
         pos = [G.edges[v, c]["position"] for c in G.successors(v)]
         assert len(set(pos)) == len(pos) and all(0 <= p < 2 for p in pos)
-    trees.rooted_tree(G)  # valid input for the package
+    f = trees.forest(G)  # valid input; its levels are networkx's topological generations of child -> parent
+    levels = [{f.nodes[r][1] for r in range(f.offsets[l], f.offsets[l + 1])} for l in range(f.levels)]
+    assert levels == [set(g) for g in nx.topological_generations(G.reverse())]
 
 
 @settings(max_examples=10, deadline=None)

@@ -90,12 +90,13 @@ def _check_graph(G, tree):
 
 
 def _directed_children(G, root, tree):
-    for v in G.nodes:
-        preds = list(G.predecessors(v))
-        if len(preds) > 1:
-            raise TreeError(f"node {_name(v)} has {len(preds)} parents ({', '.join(map(_name, preds[:3]))}); "
+    pred = G._pred  # networkx's own dicts (its algorithms read them too): no view objects per node
+    for v, ps in pred.items():
+        if len(ps) > 1:
+            ps = list(ps)
+            raise TreeError(f"node {_name(v)} has {len(ps)} parents ({', '.join(map(_name, ps[:3]))}); "
                             "a tree node has at most one (edges point parent -> child)", node=v, tree=tree)
-    roots = [v for v in G.nodes if G.in_degree(v) == 0]
+    roots = [v for v, ps in pred.items() if not ps]
     if not roots:
         cyc = nx.find_cycle(G)
         raise TreeError(f"node {_name(cyc[0][0])} lies on a cycle {' -> '.join(_name(e[0]) for e in cyc)} -> "
@@ -107,14 +108,18 @@ def _directed_children(G, root, tree):
     if root is not None and root != roots[0]:
         raise TreeError(f"root={_name(root)} has a parent; the root of this tree is {_name(roots[0])}",
                         node=root, tree=tree)
-    root = roots[0]
-    seen = set(nx.descendants(G, root)) | {root}
-    if len(seen) != G.number_of_nodes():
-        rest = next(v for v in G.nodes if v not in seen)
+    # one root and at most one parent each: the nodes the root does not reach lie on cycles (checked in _order)
+    return roots[0], {v: list(cs) for v, cs in G._succ.items()}
+
+
+def _unreached(G, root, reached, tree):
+    rest = next(v for v in G.nodes if v not in reached)
+    if G.is_directed():
         cyc = nx.find_cycle(G, rest)
         raise TreeError(f"node {_name(cyc[0][0])} lies on a cycle not reachable from the root {_name(root)}; "
                         "a tree has none", node=cyc[0][0], tree=tree)
-    return root, {v: list(G.successors(v)) for v in G.nodes}
+    raise TreeError(f"node {_name(rest)} is not connected to the root {_name(root)}; "
+                    "a tree is connected (pass a forest as a list of trees)", node=rest, tree=tree)
 
 
 def _undirected_children(G, root, tree):
@@ -139,14 +144,15 @@ def _undirected_children(G, root, tree):
             children[v].append(u)
             stack.append(u)
     if len(parent) != G.number_of_nodes():
-        rest = next(v for v in G.nodes if v not in parent)
-        raise TreeError(f"node {_name(rest)} is not connected to the root {_name(root)}; "
-                        "a tree is connected (pass a forest as a list of trees)", node=rest, tree=tree)
+        _unreached(G, root, parent, tree)
     return root, children
 
 
 def _positions(G, v, kids, tree):
-    pos = [G.edges[v, c].get(POSITION) for c in kids]
+    if not kids:
+        return []
+    edges = G._adj[v]
+    pos = [edges[c].get(POSITION) for c in kids]
     if all(p is None for p in pos):
         return [(c, None) for c in kids]
     if any(p is None for p in pos):
@@ -163,6 +169,19 @@ def _positions(G, v, kids, tree):
 
 
 def _features(G, feature, dim, tree):
+    """Fast path: stack every feature at once; on any problem, find and name the node."""
+    data = G._node
+    try:
+        X = np.asarray([d[feature] for d in data.values()], dtype=np.float64)
+        ok = X.ndim == 2 and X.shape[1] > 0 and (dim is None or X.shape[1] == dim) and bool(np.isfinite(X).all())
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    if ok:
+        return dict(zip(data, X))
+    return _features_slow(G, feature, dim, tree)
+
+
+def _features_slow(G, feature, dim, tree):
     out = {}
     for v, data in G.nodes(data=True):
         if feature not in data:
@@ -181,7 +200,7 @@ def _features(G, feature, dim, tree):
         if not np.all(np.isfinite(x)):
             raise TreeError(f"node {_name(v)}: feature {feature!r} is not finite: {x}", node=v, tree=tree)
         out[v] = x
-    return out
+    raise TreeError(f"features {feature!r} could not be stacked", tree=tree)  # pragma: no cover - found above
 
 
 def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x", dim: int | None = None,
@@ -241,6 +260,8 @@ def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x"
             continue
         stack.append((v, True))
         stack.extend((c, False) for c, _ in reversed(children[v]))
+    if len(order) != G.number_of_nodes():
+        _unreached(G, root, set(order), _tree)
     return RootedTree(G, root, children, feats, tuple(order))
 
 
