@@ -6,9 +6,10 @@ parent is in the level it gathers the children's states (``X[rows]``), runs
 the edge cell on all of them at once, reduces them per parent (Child-Sum: a
 sparse 0/1 incidence matrix times the children's rows — a segment sum; N-ary:
 a scatter into slot ℓ, zero when absent), then runs the node cell on the
-whole level.  So a level costs one GEMM per source vector (the node's
-features, each child vector), whatever the number of trees; inputs that are
-zero on a whole level (the leaves' children) skip their GEMM.  Backward runs
+whole level.  So a level costs one GEMM per child vector, whatever the
+number of trees, and the features' terms of every node are one GEMM for the
+whole forest; inputs that are zero on a whole level (the leaves' children)
+skip their GEMM.  Backward runs
 the levels in reverse with the transposed gathers; the gradients of the x
 matrices and of x are one GEMM each over the whole forest.
 
@@ -160,10 +161,14 @@ class TreeKernel:
         params = self._params(params)
         f = self._forest(trees)
         X, N = f.X, f.size
-        nS = self.node.static_weights(params, self.D, X.dtype)
+        nW, nb = self.node.static_weights(params, self.D, X.dtype)
+        A_node = X @ nW.T  # x terms of every node: one GEMM for the forest, completed level by level in place
+        A_node += nb
         nG = self.node.group_weights(params, X.dtype)
         if self.edge is not None:
-            eS = self.edge.static_weights(params, self.D, X.dtype)
+            eW, eb = self.edge.static_weights(params, self.D, X.dtype)
+            A_edge = X @ eW.T  # the parent's x terms of the per-child cell, gathered per edge
+            A_edge += eb
             eG = self.edge.group_weights(params, X.dtype)
         S = {s: np.zeros((N, n)) for s, n in self.H.items()}
         tape = []
@@ -178,7 +183,7 @@ class TreeKernel:
             kids = {st: S[st][ch] for st in edge_reads}  # the children's rows, gathered once
             EV = None
             if self.edge is not None and ne:
-                EV = self.edge.forward(params, X[f.parent_rows[e0:e1]], eS,
+                EV = self.edge.forward(params, A_edge[f.parent_rows[e0:e1]],
                                        {f"{st}_k": kids[st] for st in edge_reads}, eG)
             inputs, zero = {}, set()  # zero: inputs that are 0 in every row of the level (no GEMM)
             for g in self.model.gathers:
@@ -199,7 +204,7 @@ class TreeKernel:
                 else:
                     zero.add(g.target)
                 inputs[g.target] = out
-            V = self.node.forward(params, X[r0:r1], nS, inputs, nG, frozenset(zero))
+            V = self.node.forward(params, A_node[r0:r1], inputs, nG, frozenset(zero))
             for s in S:
                 S[s][r0:r1] = V[s]
             tape.append((V, EV, inc))

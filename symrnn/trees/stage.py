@@ -113,19 +113,16 @@ class Stage:
         return out
 
     # ---------------------------------------------------------------- forward
-    def forward(self, params, x, static, inputs, weights, zero=frozenset()):
+    def forward(self, params, A, inputs, weights, zero=frozenset()):
         """Values of every vector for a batch of rows.
 
-        ``x`` (B, D) are the rows' features and ``static`` the stacked x
-        matrix and bias (:meth:`static_weights`); ``inputs`` the gathered
-        child vectors by name; ``weights`` their full-width matrices
-        (:meth:`group_weights`); ``zero`` names inputs that are zero in every
-        row (leaves), whose GEMM is skipped.  One GEMM per source vector
-        writes every linear stage at once into the buffer ``A`` (B, width).
+        ``A`` (B, width) holds the rows' x terms and biases (one GEMM over the
+        whole forest, :meth:`static_weights`) and is completed in place;
+        ``inputs`` are the gathered child vectors by name, ``weights`` their
+        full-width matrices (:meth:`group_weights`); ``zero`` names inputs
+        that are zero in every row (leaves), whose GEMM is skipped.  One GEMM
+        per source vector adds every linear stage's term at once.
         """
-        W, b = static
-        A = x @ W.T
-        A += b
         for v, M in weights.items():
             if v not in zero:
                 A += inputs[v] @ M.T
