@@ -54,8 +54,9 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
         o = _sig(p["W_o"] @ x + p["U_o"] @ hs + p["b_o"])
         u = np.tanh(p["W_u"] @ x + p["U_u"] @ hs + p["b_u"])
         c = i * u
+        wf = p["W_f"] @ x + p["b_f"]  # the W_f x term, shared by every child's forget gate
         for _, s in kids:
-            f = _sig(p["W_f"] @ x + p["U_f"] @ s["h"] + p["b_f"])
+            f = _sig(wf + p["U_f"] @ s["h"])
             c = c + f * s["c"]
         return {"h": o * np.tanh(c), "c": c}
     if name.startswith("nary_tree_lstm"):
