@@ -211,6 +211,19 @@ def test_undirected_tree_with_root_attribute_equals_directed(rng):
         assert np.max(np.abs(a.states["h"][a.forest.row[(0, v)]] - b.states["h"][b.forest.row[(0, v)]])) <= TOL
 
 
+def test_child_to_parent_edges_read_as_the_same_tree(rng):
+    G = _features(_random_tree(12, 3, rng, True), 2, rng)
+    R = G.reverse(copy=True)  # edges child -> parent, position attributes kept
+    k = trees.compile_tree(trees.nary_tree_lstm(3), D=2, H=3)
+    p = k.init_params(rng=rng)
+    a, b = k.forward(p, G), k.forward(p, trees.forest(R, edges="child_to_parent"))
+    assert a.forest.nodes == b.forest.nodes and np.max(np.abs(a.states["h"] - b.states["h"])) <= TOL
+    with pytest.raises(trees.TreeError, match="parents.*child_to_parent"):  # the wrong direction is caught
+        trees.forest(R)
+    with pytest.raises(trees.TreeError, match="edges must be"):
+        trees.forest(G, edges="up")
+
+
 def test_levels_are_heights_and_rows_follow_them():
     G = nx.DiGraph([("r", "a"), ("r", "b"), ("a", "c"), ("c", "d")])
     nx.set_node_attributes(G, {v: [0.0] for v in G}, "x")

@@ -4,7 +4,9 @@ Conventions (the ones networkx itself uses for rooted trees):
 
 * a directed tree is an **arborescence**: edges point **parent → child**
   (``nx.is_arborescence``, ``nx.bfs_tree``); the root is found as the only
-  node without a parent (in-degree 0), or checked against ``root=``;
+  node without a parent (in-degree 0), or checked against ``root=``.  Trees
+  stored the other way (child → parent, as dependency trees often are) are
+  read with ``edges="child_to_parent"`` (a reversed view, no copy);
 * an undirected tree (``nx.Graph``) needs its root: ``root=`` or the graph
   attribute ``G.graph["root"]`` (set by ``nx.random_labeled_rooted_tree``);
   edges are oriented away from it;
@@ -95,7 +97,8 @@ def _directed_children(G, root, tree):
         if len(ps) > 1:
             ps = list(ps)
             raise TreeError(f"node {_name(v)} has {len(ps)} parents ({', '.join(map(_name, ps[:3]))}); "
-                            "a tree node has at most one (edges point parent -> child)", node=v, tree=tree)
+                            "a tree node has at most one (edges point parent -> child; for child -> parent edges pass "
+                            "edges='child_to_parent')", node=v, tree=tree)
     roots = [v for v, ps in pred.items() if not ps]
     if not roots:
         cyc = nx.find_cycle(G)
@@ -108,7 +111,7 @@ def _directed_children(G, root, tree):
     if root is not None and root != roots[0]:
         raise TreeError(f"root={_name(root)} has a parent; the root of this tree is {_name(roots[0])}",
                         node=root, tree=tree)
-    # one root and at most one parent each: the nodes the root does not reach lie on cycles (checked in _order)
+    # one root and at most one parent each: the nodes the root does not reach lie on cycles (found by the post-order pass of rooted_tree)
     return roots[0], {v: list(cs) for v, cs in G._succ.items()}
 
 
@@ -203,8 +206,11 @@ def _features_slow(G, feature, dim, tree):
     raise TreeError(f"features {feature!r} could not be stacked", tree=tree)  # pragma: no cover - found above
 
 
+EDGES = ("parent_to_child", "child_to_parent")
+
+
 def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x", dim: int | None = None,
-                _tree: int | None = None) -> RootedTree:
+                edges: str = "parent_to_child", _tree: int | None = None) -> RootedTree:
     """Validate a networkx tree and orient it from its root.
 
     Parameters
@@ -218,6 +224,8 @@ def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x"
         Node attribute holding the feature vector (shape (D,)).
     dim : int, optional
         Required feature length D.
+    edges : {"parent_to_child", "child_to_parent"}
+        Direction of a DiGraph's edges (ignored for undirected trees).
 
     Returns
     -------
@@ -243,9 +251,13 @@ def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x"
     >>> rooted_tree(G)
     Traceback (most recent call last):
     ...
-    symrnn.trees.tree.TreeError: node 'c' has 2 parents ('a', 'b'); a tree node has at most one (edges point parent -> child)
+    symrnn.trees.tree.TreeError: node 'c' has 2 parents ('a', 'b'); a tree node has at most one (edges point parent -> child; for child -> parent edges pass edges='child_to_parent')
     """
+    if edges not in EDGES:
+        raise TreeError(f"edges must be one of {EDGES}, got {edges!r}")
     _check_graph(G, _tree)
+    if G.is_directed() and edges == "child_to_parent":
+        G = G.reverse(copy=False)
     if G.is_directed():
         root, kids = _directed_children(G, root, _tree)
     else:
@@ -308,7 +320,7 @@ def _levels(t: RootedTree) -> dict:
     return height
 
 
-def forest(trees, *, feature: str = "x", roots: Sequence | None = None) -> Forest:
+def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: str = "parent_to_child") -> Forest:
     """Validate trees and lay them out level by level as one :class:`Forest`.
 
     Parameters
@@ -319,6 +331,8 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None) -> Fores
         Node attribute with the features; every tree must have the same D.
     roots : sequence, optional
         Roots of undirected trees (``None`` entries: found or read from the graph).
+    edges : {"parent_to_child", "child_to_parent"}
+        Direction of the DiGraphs' edges.
 
     Returns
     -------
@@ -361,7 +375,8 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None) -> Fores
                 raise TreeError(f"node {_name(v)}: feature has shape {t.features[v].shape}, expected ({dim},)",
                                 node=v, tree=k)
         else:
-            t = rooted_tree(G, root=None if roots is None else roots[k], feature=feature, dim=dim, _tree=k)
+            t = rooted_tree(G, root=None if roots is None else roots[k], feature=feature, dim=dim, edges=edges,
+                            _tree=k)
         dim = next(iter(t.features.values())).shape[0]
         rooted.append(t)
     keyed = []
