@@ -15,9 +15,9 @@ Timed: the kernel's forward (``TreeKernel.forward`` on a prebuilt Forest),
 forward+backward, and the per-node recursion (``symrnn.trees.reference``,
 one NumPy matrix-vector product per gate and node, post-order), both on the
 same validated trees; validation + level layout (``trees.forest``) is
-reported on its own — it is per-node Python work shared by any method.  The
-reference runs once at 1e5 nodes (it takes seconds); the rest is the median
-of ``--repeat``.  Growth: the exponent of a least-squares fit of
+reported on its own — it is per-node Python work shared by any method.  Runs are
+interleaved (kernel, kernel forward+backward, reference, repeat) and the
+median taken; the reference runs once at 1e5 nodes (it takes seconds).  Growth: the exponent of a least-squares fit of
 log(time) on log(n) (1.0 = linear).
 
 BLAS threads: ``--threads`` (default 1) sets ``OPENBLAS_NUM_THREADS`` /
@@ -107,10 +107,14 @@ def measure(model, kind: str, n: int, repeat: int) -> dict:
     p = k.init_params(rng=0)
     run = k.forward(p, f)  # warm-up
     grads = {s: np.ones_like(v) for s, v in run.states.items()}
-    fwd = _time(lambda: k.forward(p, f), repeat)
-    fb = _time(lambda: k.backward(k.forward(p, f), grads), repeat)
     ref_repeat = 1 if n >= 100_000 else max(1, repeat // 2)
-    ref = _time(lambda: trees.reference.run_forest(model, p, f), ref_repeat)
+    fwd, fb, ref = [], [], []
+    for r in range(repeat):  # interleaved, so a change in machine load hits both sides
+        fwd.append(_time(lambda: k.forward(p, f), 1))
+        fb.append(_time(lambda: k.backward(k.forward(p, f), grads), 1))
+        if r < ref_repeat:
+            ref.append(_time(lambda: trees.reference.run_forest(model, p, f), 1))
+    fwd, fb, ref = statistics.median(fwd), statistics.median(fb), statistics.median(ref)
     check = trees.reference.run_forest(model, p, f)
     err = max(float(np.max(np.abs(run.states[s] - check[s]))) for s in check)
     return {"model": model.name, "workload": kind, "nodes": f.size, "levels": f.levels, "layout_s": layout,
