@@ -233,3 +233,21 @@ def test_levels_are_heights_and_rows_follow_them():
     gens = list(nx.topological_generations(G.reverse()))
     assert [sorted(g) for g in gens] == [["b", "d"], ["c"], ["a"], ["r"]]
     assert f.roots.tolist() == [f.size - 1]
+
+
+@pytest.mark.parametrize("name", ["child_sum_tree_lstm", "nary_tree_lstm2"])
+def test_float32_kernel_is_float32_and_close(name, rng):
+    model = MODELS[name]()
+    k64 = trees.compile_tree(model, D=3, H=4)
+    k32 = trees.compile_tree(model, D=3, H=4, dtype=np.float32)
+    p = k64.init_params(rng=rng)
+    f = trees.forest(_forest(model, 3, rng))
+    r64, r32 = k64.forward(p, f), k32.forward(p, f)
+    w = {s: rng.normal(size=v.shape) for s, v in r64.states.items()}
+    g64, g32 = k64.backward(r64, w), k32.backward(r32, w)
+    for s in r64.states:
+        assert r32.states[s].dtype == np.float32 and np.max(np.abs(r32.states[s] - r64.states[s])) < 1e-5
+    for n in g64:
+        assert g32[n].dtype == np.float32 and np.max(np.abs(g32[n] - g64[n])) < 1e-4 * (1 + np.max(np.abs(g64[n])))
+    with pytest.raises(symrnn.InputError, match="dtype"):
+        trees.compile_tree(model, D=3, H=4, dtype=np.int64)

@@ -60,6 +60,9 @@ class TreeKernel:
     Parameters
     ----------
     model : TreeModel
+    dtype : numpy dtype
+        ``float64`` (default) or ``float32``: parameters, features and every
+        buffer are cast to it.
     D, H : int
         Feature and state sizes (the model's size names, given by keyword).
 
@@ -79,9 +82,12 @@ class TreeKernel:
     ((3, 2), (3, 2))
     """
 
-    def __init__(self, model: TreeModel, **sizes):
+    def __init__(self, model: TreeModel, *, dtype=np.float64, **sizes):
         if not isinstance(model, TreeModel):
             raise InputError(f"model must be a symrnn.trees TreeModel, got {type(model).__name__}")
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = np.dtype(dtype)
         resolve_sizes(model.node, sizes)
         self.model = model
         self.sizes = dict(sizes)
@@ -94,10 +100,10 @@ class TreeKernel:
         self.H = {s: self.node.n[s] for s in model.states}
 
     def init_params(self, *, rng=None, scale: float | None = None) -> dict:
-        """Random float64 parameters, uniform in (-1/sqrt(H), 1/sqrt(H)) (or ``scale``)."""
+        """Random parameters, uniform in (-1/sqrt(H), 1/sqrt(H)) (or ``scale``), in the kernel's dtype."""
         rng = np.random.default_rng(rng)
         k = scale if scale is not None else 1.0 / np.sqrt(max(self.H.values()))
-        return {n: rng.uniform(-k, k, s) for n, s in self.shapes.items()}
+        return {n: rng.uniform(-k, k, s).astype(self.dtype) for n, s in self.shapes.items()}
 
     # -------------------------------------------------------------- checks
     def _params(self, params: Mapping) -> dict:
@@ -111,7 +117,7 @@ class TreeKernel:
             raise InputError(f"params: unknown {extra} for {self.model.name!r}; expected {sorted(self.shapes)}")
         out = {}
         for n, s in self.shapes.items():
-            a = np.asarray(params[n], dtype=np.float64)
+            a = np.asarray(params[n], dtype=self.dtype)
             if a.shape != s:
                 raise InputError(f"params: {n!r} has shape {a.shape}, expected {s}")
             out[n] = a
@@ -160,7 +166,7 @@ class TreeKernel:
         """
         params = self._params(params)
         f = self._forest(trees)
-        X, N = f.X, f.size
+        X, N, dt = f.X.astype(self.dtype, copy=False), f.size, self.dtype
         nW, nb = self.node.static_weights(params, self.D, X.dtype)
         A_node = X @ nW.T  # x terms of every node: one GEMM for the forest, completed level by level in place
         A_node += nb
@@ -170,7 +176,7 @@ class TreeKernel:
             A_edge = X @ eW.T  # the parent's x terms of the per-child cell, gathered per edge
             A_edge += eb
             eG = self.edge.group_weights(params, X.dtype)
-        S = {s: np.zeros((N, n)) for s, n in self.H.items()}
+        S = {s: np.zeros((N, n), dt) for s, n in self.H.items()}
         tape = []
         e_lo = np.searchsorted(f.parent_rows, f.offsets)
         for lvl in range(f.levels):
@@ -178,7 +184,7 @@ class TreeKernel:
             e0, e1 = e_lo[lvl], e_lo[lvl + 1]
             ch, par = f.child_rows[e0:e1], f.parent_rows[e0:e1] - r0
             n, ne = r1 - r0, e1 - e0
-            inc = incidence(n, par, np.arange(ne), ne)
+            inc = incidence(n, par, np.arange(ne), ne, dt)
             edge_reads = [st for st in S if self.edge is not None and f"{st}_k" in self.edge.inputs]
             kids = {st: S[st][ch] for st in edge_reads}  # the children's rows, gathered once
             EV = None
@@ -189,15 +195,15 @@ class TreeKernel:
             for g in self.model.gathers:
                 width = self.node.n[g.target]
                 if ne == 0:
-                    inputs[g.target] = np.zeros((n, width))
+                    inputs[g.target] = np.zeros((n, width), dt)
                     zero.add(g.target)
                     continue
                 if g.op == "sum":
                     src = EV[g.source] if g.edge else kids.get(g.source)
                     inputs[g.target] = np.asarray(inc @ src) if src is not None else \
-                        np.asarray(incidence(n, par, ch, N) @ S[g.source])
+                        np.asarray(incidence(n, par, ch, N, dt) @ S[g.source])
                     continue
-                out = np.zeros((n, width))
+                out = np.zeros((n, width), dt)
                 sel = f.slot[e0:e1] == g.slot
                 if sel.any():
                     out[par[sel]] = EV[g.source][sel] if g.edge else S[g.source][ch[sel]]
@@ -233,9 +239,9 @@ class TreeKernel:
         for s, n in self.H.items():
             g = grads.get(s)
             if g is None:
-                dS[s] = np.zeros((N, n))
+                dS[s] = np.zeros((N, n), self.dtype)
                 continue
-            g = np.asarray(g, dtype=np.float64)
+            g = np.asarray(g, dtype=self.dtype)
             if g.shape != (N, n):
                 raise InputError(f"grads[{s!r}] has shape {g.shape}, expected {(N, n)}")
             dS[s] = g.copy()
@@ -243,12 +249,12 @@ class TreeKernel:
         if unknown:
             raise InputError(f"grads: unknown states {unknown}; states are {list(self.H)}")
         out: dict = {}
-        nG = self.node.group_weights(params, f.X.dtype)
-        dA_node = np.zeros((N, self.node.width))
+        nG = self.node.group_weights(params, self.dtype)
+        dA_node = np.zeros((N, self.node.width), self.dtype)
         ngw: dict = {}
         if self.edge is not None:
-            eG = self.edge.group_weights(params, f.X.dtype)
-            dA_edge = np.zeros((N, self.edge.width))
+            eG = self.edge.group_weights(params, self.dtype)
+            dA_edge = np.zeros((N, self.edge.width), self.dtype)
             egw: dict = {}
         e_lo = np.searchsorted(f.parent_rows, f.offsets)
         for lvl in reversed(range(f.levels)):
@@ -273,7 +279,7 @@ class TreeKernel:
                     continue
                 sel = f.slot[e0:e1] == g.slot
                 if g.edge:
-                    back = np.zeros((e1 - e0, a.shape[1]))
+                    back = np.zeros((e1 - e0, a.shape[1]), self.dtype)
                     back[sel] = a[par[sel]]
                     edge_adj[g.source] = edge_adj.get(g.source, 0) + back
                 else:
@@ -284,7 +290,7 @@ class TreeKernel:
                     if f"{s}_k" in e_in:
                         dS[s][ch] += e_in[f"{s}_k"]
                 dA_edge[r0:r1] += np.asarray(inc @ e_static)
-        X = f.X
+        X = f.X.astype(self.dtype, copy=False)
         nW, _ = self.node.static_weights(params, self.D, X.dtype)
         self.node.split_static(dA_node.T @ X, dA_node.sum(0), out)
         self.node.split_groups(ngw, out)
@@ -294,19 +300,19 @@ class TreeKernel:
             self.edge.split_static(dA_edge.T @ X, dA_edge.sum(0), out)
             self.edge.split_groups(egw, out)
             dX += dA_edge @ eW
-        grads_out = {n: np.asarray(out.get(n, np.zeros(s)), dtype=np.float64).reshape(s)
+        grads_out = {n: np.asarray(out.get(n, np.zeros(s)), dtype=self.dtype).reshape(s)
                      for n, s in self.shapes.items()}
         grads_out["x"] = dX
         return grads_out
 
 
-def incidence(n: int, rows, cols, width: int):
+def incidence(n: int, rows, cols, width: int, dtype=np.float64):
     """The 0/1 matrix with a one at (rows[e], cols[e]): ``incidence @ V`` sums V's rows per parent."""
-    return sps.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, width))
+    return sps.csr_matrix((np.ones(len(rows), dtype), (rows, cols)), shape=(n, width))
 
 
-def compile_tree(model: TreeModel, **sizes) -> TreeKernel:
-    """A :class:`TreeKernel` for ``model`` at sizes ``D=…, H=…``.
+def compile_tree(model: TreeModel, *, dtype=np.float64, **sizes) -> TreeKernel:
+    """A :class:`TreeKernel` for ``model`` at sizes ``D=…, H=…`` (``dtype`` float64 or float32).
 
     Examples
     --------
@@ -314,4 +320,4 @@ def compile_tree(model: TreeModel, **sizes) -> TreeKernel:
     >>> compile_tree(trees.nary_tree_lstm(2), D=4, H=8).shapes["U_f1_2"]
     (8, 8)
     """
-    return TreeKernel(model, **sizes)
+    return TreeKernel(model, dtype=dtype, **sizes)
