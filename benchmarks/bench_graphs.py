@@ -9,10 +9,13 @@ Memory: each (implementation, layer, size) runs in its own process; after a
 small warm-up (lazy imports, thread pools) the peak RSS is reset
 (``/proc/self/clear_refs``) and one forward+backward is measured as peak RSS
 minus the RSS before it (``MALLOC_MMAP_THRESHOLD_`` is fixed so large buffers
-go back to the OS on both sides).  Time: both implementations in one process,
-runs interleaved (so a change in machine load hits both), median of
-``--repeat``; both redo their graph normalisation every call (PyG's default
-``cached=False``; our per-graph operator cache is cleared).
+go back to the OS on both sides).  Time: each implementation in its own
+process (PyTorch's OpenMP threads spin after each op and would slow whatever
+runs next in the same process), processes alternating for ``--rounds`` rounds so
+a change in machine load hits both; median of all runs.  Both redo their graph
+normalisation every call (PyG's default ``cached=False``; our per-graph
+operator cache is cleared).  Our sparse products use ``SYMRNN_THREADS`` threads
+(default: the CPU count), PyTorch its default thread count.
 
 Run: ``python benchmarks/bench_graphs.py [--nodes 10000 100000] [--repeat 5] [--json FILE]``
 """
@@ -118,19 +121,20 @@ def memory_worker(impl: str, layer: str, n: int) -> dict:
     return {"impl": impl, "peak_bytes": _rss("VmHWM") - base if ok else -1, "edges": E}
 
 
-def time_worker(layer: str, n: int, repeat: int) -> dict:
-    """Median seconds of both implementations, runs interleaved so load changes hit both alike."""
-    steps = {impl: _setup(impl, layer, n, np.random.default_rng(1))[0] for impl in ("ours", "pyg")}
-    times = {impl: [] for impl in steps}
+def time_worker(impl: str, layer: str, n: int, repeat: int) -> dict:
+    """Seconds of ``repeat`` forward+backward runs of one implementation (own process)."""
+    step, _ = _setup(impl, layer, n, np.random.default_rng(1))
+    times = []
     for _ in range(repeat):
-        for impl, step in steps.items():
-            t = time.perf_counter()
-            step()
-            times[impl].append(time.perf_counter() - t)
-    import torch
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    threads = None
+    if impl == "pyg":
+        import torch
 
-    return {"ours": statistics.median(times["ours"]), "pyg": statistics.median(times["pyg"]),
-            "torch_threads": torch.get_num_threads()}
+        threads = torch.get_num_threads()
+    return {"times": times, "torch_threads": threads}
 
 
 def _sub(args, env=None) -> dict:
@@ -139,12 +143,19 @@ def _sub(args, env=None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_one(layer, n, repeat) -> dict:
+def run_one(layer, n, repeat, rounds) -> dict:
     mem = {impl: _sub(["--memory", impl, layer, n], {"MALLOC_MMAP_THRESHOLD_": "131072"}) for impl in ("ours", "pyg")}
-    t = _sub(["--time", layer, n, "--repeat", repeat])
-    return {"layer": layer, "nodes": n, "edges": mem["ours"]["edges"], "ours_seconds": t["ours"],
-            "pyg_seconds": t["pyg"], "ours_peak_bytes": mem["ours"]["peak_bytes"],
-            "pyg_peak_bytes": mem["pyg"]["peak_bytes"], "torch_threads": t["torch_threads"]}
+    times = {"ours": [], "pyg": []}
+    threads = None
+    for _ in range(rounds):  # alternate processes so a change in machine load hits both alike
+        for impl in ("ours", "pyg"):
+            t = _sub(["--time", impl, layer, n, "--repeat", repeat])
+            times[impl] += t["times"]
+            threads = t["torch_threads"] or threads
+    return {"layer": layer, "nodes": n, "edges": mem["ours"]["edges"],
+            "ours_seconds": statistics.median(times["ours"]), "pyg_seconds": statistics.median(times["pyg"]),
+            "ours_peak_bytes": mem["ours"]["peak_bytes"], "pyg_peak_bytes": mem["pyg"]["peak_bytes"],
+            "torch_threads": threads}
 
 
 def main(argv=None) -> int:
@@ -154,14 +165,15 @@ def main(argv=None) -> int:
     ap.add_argument("--layers", nargs="+", default=["gcn", "gat"])
     ap.add_argument("--json")
     ap.add_argument("--memory", nargs=3, metavar=("IMPL", "LAYER", "N"), help=argparse.SUPPRESS)
-    ap.add_argument("--time", nargs=2, metavar=("LAYER", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--time", nargs=3, metavar=("IMPL", "LAYER", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory:
         impl, layer, n = args.memory
         print(json.dumps(memory_worker(impl, layer, int(n))))
         return 0
     if args.time:
-        print(json.dumps(time_worker(args.time[0], int(args.time[1]), args.repeat)))
+        print(json.dumps(time_worker(args.time[0], args.time[1], int(args.time[2]), args.repeat)))
         return 0
     try:
         import torch_geometric  # noqa: F401
@@ -173,14 +185,14 @@ def main(argv=None) -> int:
           f"{'ours MB':>8} {'PyG MB':>8} {'mem ×':>6} {'ours B/edge':>11}")
     for layer in args.layers:
         for n in args.nodes:
-            r = run_one(layer, n, args.repeat)
+            r = run_one(layer, n, args.repeat, args.rounds)
             rows.append(r)
             print(f"{layer:5} {n:7d} {r['edges']:8d} {r['ours_seconds']:8.3f} {r['pyg_seconds']:8.3f} "
                   f"{r['ours_seconds'] / r['pyg_seconds']:7.2f} {r['ours_peak_bytes'] / 2**20:8.1f} "
                   f"{r['pyg_peak_bytes'] / 2**20:8.1f} {r['ours_peak_bytes'] / max(r['pyg_peak_bytes'], 1):6.2f} "
                   f"{r['ours_peak_bytes'] / r['edges']:11.1f}", flush=True)
     print(f"(torch threads: {rows[0]['torch_threads']}; float64; forward+backward incl. normalisation; "
-          "time = median of interleaved runs in one process)")
+          f"time = median over {args.rounds} alternating processes × {args.repeat} runs)")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .graph import Graph, as_graph, check_features, check_param
-from .normalize import gcn_adjacency
+from .normalize import gcn_operator
 
 __all__ = ["GCNTape", "gcn", "gcn_forward", "gcn_backward"]
 
@@ -33,7 +33,7 @@ class GCNTape:
     """What :func:`gcn_backward` needs from the forward pass."""
 
     graph: Graph
-    operator: object  # Â, csr
+    operator: object  # Â (GCNOperator) or A (csr)
     X: np.ndarray
     W: np.ndarray
     has_bias: bool
@@ -72,7 +72,7 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     X = check_features(g, X)
     W = check_param(W, (X.shape[1], None), "W")
     bias = None if b is None else check_param(b, (W.shape[1],), "b")
-    A = gcn_adjacency(g, add_self_loops=add_self_loops, improved=improved) if normalize else g.adjacency
+    A = gcn_operator(g, add_self_loops=add_self_loops, improved=improved) if normalize else g.adjacency
     Y = A @ (X @ W) if W.shape[1] <= W.shape[0] else (A @ X) @ W
     if bias is not None:
         Y += bias

@@ -33,14 +33,16 @@ Spectral Filtering", NeurIPS 2016.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sps
 
 from ..errors import InputError
+from ._sparse import matmul, row_blocks
 from .graph import as_graph
 
-__all__ = ["gcn_adjacency", "laplacian", "scaled_laplacian", "inv_sqrt_degree", "NORMALIZATIONS"]
+__all__ = ["gcn_adjacency", "gcn_operator", "GCNOperator", "laplacian", "scaled_laplacian", "inv_sqrt_degree", "NORMALIZATIONS"]
 
 
 def inv_sqrt_degree(adjacency) -> np.ndarray:
@@ -65,6 +67,69 @@ def _scale(adj: sps.csr_array, left: np.ndarray, right: np.ndarray) -> sps.csr_a
     rows = np.repeat(np.arange(adj.shape[0]), np.diff(adj.indptr))
     out.data = left[rows] * adj.data * right[adj.indices]
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class GCNOperator:
+    """Â = D̃^{-1/2} (A + diag(s)) D̃^{-1/2} kept in factors: the raw adjacency, D̃^{-1/2} and the added loops.
+
+    ``Â @ M`` costs one sparse product with A and two row scalings — no new sparse
+    matrix is built per graph, which is most of a normalisation's cost.
+    Symmetric, so ``.T`` is itself.  :meth:`tocsr` materialises Â.
+    """
+
+    adjacency: sps.csr_array
+    dinv: np.ndarray  # D̃^{-1/2}
+    loops: np.ndarray  # weight of the added self-loop per node (0 where one exists or none is added)
+    blocks: tuple = ()  # row blocks of the adjacency for threaded products (see _sparse)
+
+    @property
+    def shape(self):
+        return self.adjacency.shape
+
+    @property
+    def T(self) -> "GCNOperator":
+        return self
+
+    def __matmul__(self, M):
+        d = self.dinv[:, None]
+        S = d * M
+        out = matmul(self.adjacency, self.blocks or ((0, self.shape[0], self.adjacency),), S)
+        out *= d
+        out += (self.loops * self.dinv)[:, None] * S  # loops·d̃⁻¹ M = loops·d̃^{-1/2} S
+        return out
+
+    def tocsr(self) -> sps.csr_array:
+        adj = (self.adjacency + sps.diags_array(self.loops, format="csr")).tocsr()
+        adj.sort_indices()
+        return _scale(adj, self.dinv, self.dinv)
+
+
+def gcn_operator(graph, *, add_self_loops: bool = True, improved: bool = False) -> GCNOperator:
+    """Â of :func:`gcn_adjacency` as a :class:`GCNOperator` (what the GCN kernel multiplies by).
+
+    Examples
+    --------
+    >>> import networkx as nx, numpy as np
+    >>> np.round(gcn_operator(nx.path_graph(2)) @ np.eye(2), 12).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
+    g = as_graph(graph).require_undirected("gcn")
+
+    def build():
+        adj = g.adjacency
+        loops = np.zeros(g.num_nodes)
+        if add_self_loops:
+            rows = np.repeat(np.arange(g.num_nodes), np.diff(adj.indptr))
+            has_loop = np.zeros(g.num_nodes, dtype=bool)
+            has_loop[rows[adj.indices == rows]] = True
+            loops[~has_loop] = 2.0 if improved else 1.0
+        deg = np.asarray(adj.sum(axis=1)).ravel() + loops
+        dinv = np.zeros_like(deg)
+        dinv[deg > 0] = deg[deg > 0] ** -0.5
+        return GCNOperator(adj, dinv, loops, row_blocks(adj))
+
+    return g.cached(("gcn_operator", add_self_loops, improved), build)
 
 
 def gcn_adjacency(graph, *, add_self_loops: bool = True, improved: bool = False) -> sps.csr_array:
@@ -92,21 +157,8 @@ def gcn_adjacency(graph, *, add_self_loops: bool = True, improved: bool = False)
            [0.5, 0.5]])
     """
     g = as_graph(graph).require_undirected("gcn_adjacency")
-
-    def build():
-        adj = g.adjacency
-        if add_self_loops:
-            fill = 2.0 if improved else 1.0
-            has_loop = np.zeros(g.num_nodes, dtype=bool)
-            coo = adj.tocoo()
-            has_loop[coo.row[coo.row == coo.col]] = True
-            diag = np.where(has_loop, 0.0, fill)
-            adj = (adj + sps.diags_array(diag, format="csr")).tocsr()
-            adj.sort_indices()
-        d = inv_sqrt_degree(adj)
-        return _scale(adj, d, d)
-
-    return g.cached(("gcn", add_self_loops, improved), build)
+    op = gcn_operator(g, add_self_loops=add_self_loops, improved=improved)
+    return g.cached(("gcn", add_self_loops, improved), op.tocsr)
 
 
 NORMALIZATIONS = ("sym", "rw", None)
