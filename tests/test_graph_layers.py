@@ -189,3 +189,16 @@ def test_edge_index_interop_validates_without_torch():
         pyg.edge_index_to_networkx(np.array([[0], [1]]), directed=False)
     ei, w, nodes = pyg.networkx_to_edge_index(nx.Graph([("a", "b")]), as_tensor=False)
     assert ei.tolist() == [[0, 1], [1, 0]] and nodes == ("a", "b")
+
+
+def test_threaded_sparse_product_equals_scipy(rng):
+    import scipy.sparse as sps
+
+    from symrnn.graphs import _sparse
+
+    A = sps.random_array((3000, 3000), density=0.01, format="csr", rng=1)
+    M = rng.normal(size=(3000, 40))
+    assert A.nnz * 40 >= _sparse._MIN_WORK  # the threaded path runs
+    blocks = _sparse.row_blocks(A, 3)
+    assert len(blocks) == 3 and blocks[0][0] == 0 and blocks[-1][1] == 3000
+    np.testing.assert_allclose(_sparse.matmul(A, blocks, M), A @ M, rtol=0, atol=1e-12)
