@@ -3,7 +3,9 @@
 Layout: ``X`` is (N, F), ``W`` is (F, F') as in the paper (PyG's
 ``GCNConv.lin.weight`` is ``W.T``), ``b`` is (F',).  Â is
 :func:`~symrnn.graphs.normalize.gcn_adjacency` (PyG ``gcn_norm``; an existing
-self-loop keeps its weight).  An isolated node's output is ``x_i W + b`` with
+self-loop keeps its weight), applied in factors by
+:func:`~symrnn.graphs.normalize.gcn_operator` (D̃^{-1/2}·A·D̃^{-1/2} plus the
+added loops, the sparse product split across threads).  An isolated node's output is ``x_i W + b`` with
 self-loops and ``b`` without.
 
 The backward pass uses Â = Âᵀ (the graph is undirected): with P = Â·∂L/∂Y,
