@@ -130,7 +130,8 @@ class ComparisonResult:
                 status = "inconclusive"
             found = (f"{perf.split(' of')[0].replace('within two standard errors', 'as good as')} the LSTM in loss; "
                      + ("not comparable in speed (a model never reached the threshold)" if faster_s is None else
-                        f"{'faster' if faster_s else 'slower'} in wall time, {'faster' if faster_steps else 'slower'} in steps"))
+                        f"{'faster' if faster_s else 'slower'} in wall time, {'faster' if faster_steps else 'slower'} in steps")
+                     + f"; a step costs {'less' if r['ms_per_step'] < ref['ms_per_step'] else 'more'} than the LSTM's")
             out.append(ClaimVerdict(f"{name}: performs like the LSTM with fewer parameters, so converges faster.",
                                     status, found, tuple(ev)))
         return out
