@@ -13,7 +13,6 @@ pre-activation buffer — and pointwise stages and their partials
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from ..codegen.printer import to_source
 from ..codegen.runtime import RUNTIME
@@ -26,14 +25,10 @@ STATIC = "x"
 """The node feature: its linear terms are computed for all nodes in one GEMM."""
 
 
-NAMESPACE = dict(RUNTIME, _sigmoid=expit)
-"""The codegen runtime, with SciPy's ``expit`` for σ: one pass instead of four, stable for every finite input."""
-
-
 def _compile(expr, what):
     names = {s.name: f"V[{s.name!r}]" for s in expr.free_symbols}
     src = to_source(expr, names)
-    return eval(compile(f"lambda V: {src}", f"<{what}>", "eval"), NAMESPACE)  # noqa: S307 - our own printer's output
+    return eval(compile(f"lambda V: {src}", f"<{what}>", "eval"), dict(RUNTIME))  # noqa: S307 - our own printer's output
 
 
 class Stage:
@@ -135,7 +130,8 @@ class Stage:
                 lo, hi = self.slot[t]
                 for c, m, v in self.late.get(t, ()):
                     A[:, lo:hi] += c * (V[v] @ params[m].T if m else V[v])
-                V[t] = A[:, lo:hi]
+                # a contiguous copy: σ and tanh run 2-3x faster on it than on the strided slot
+                V[t] = np.ascontiguousarray(A[:, lo:hi])
             else:
                 r = step[2](V)
                 V[t] = r if getattr(r, "shape", None) == (B, self.n[t]) else np.broadcast_to(r, (B, self.n[t])).copy()
