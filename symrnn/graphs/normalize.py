@@ -96,7 +96,8 @@ class GCNOperator:
         S = d * M
         out = matmul(self.adjacency, self.blocks or ((0, self.shape[0], self.adjacency),), S)
         out *= d
-        out += (self.loops * self.dinv)[:, None] * S  # loops·d̃⁻¹ M = loops·d̃^{-1/2} S
+        S *= (self.loops * self.dinv)[:, None]  # loops·d̃⁻¹ M = loops·d̃^{-1/2} S, in place
+        out += S
         return out
 
     def tocsr(self) -> sps.csr_array:
