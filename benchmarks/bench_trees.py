@@ -148,8 +148,13 @@ def main(argv=None) -> int:
                       f"per-node {r['per_node_recursion_s']:.3f}s  speed-up {r['speedup_forward']:.1f}x  "
                       f"err {r['max_abs_error']:.1e}", flush=True)
             if len(block) > 1:
-                g = {k: growth(block, k) for k in ("forward_s", "forward_backward_s", "per_node_recursion_s", "layout_s")}
-                print(f"  growth exponents (time ~ n^a): " + ", ".join(f"{k} {v:.2f}" for k, v in g.items()))
+                keys = ("forward_s", "forward_backward_s", "per_node_recursion_s", "layout_s")
+                g = {k: growth(block, k) for k in keys}
+                top = {k: growth(block[-2:], k) for k in keys}
+                print("  growth exponents (time ~ n^a), all sizes: " + ", ".join(f"{k} {v:.2f}" for k, v in g.items()))
+                print("                   largest two sizes: " + ", ".join(f"{k} {v:.2f}" for k, v in top.items()))
+                print("  kernel forward per node: " + ", ".join(
+                    f"{r['nodes']}: {1e6 * r['forward_s'] / r['nodes']:.2f} us" for r in block))
                 for r in block:
                     r["growth"] = g
             rows.extend(block)
