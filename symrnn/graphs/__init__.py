@@ -29,13 +29,13 @@ from .describe_gat import GATDescription, describe_gat
 from .gat import GATTape, attention_pattern, closed_neighbourhoods, gat, gat_backward, gat_forward
 from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
-from .normalize import gcn_adjacency, laplacian, scaled_laplacian
+from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
 from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
                        spectral_forward, spectrum)
 
 __all__ = [
     "Graph", "as_graph", "from_edges", "check_features",
-    "gcn_adjacency", "laplacian", "scaled_laplacian",
+    "gcn_adjacency", "gcn_operator", "GCNOperator", "laplacian", "scaled_laplacian", "NORMALIZATIONS",
     "gcn", "gcn_forward", "gcn_backward", "GCNTape",
     "cheb", "cheb_forward", "cheb_backward", "chebyshev_terms", "ChebTape",
     "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "attention_pattern", "GATTape",
