@@ -30,6 +30,9 @@ from .gat import GATTape, attention_pattern, closed_neighbourhoods, gat, gat_bac
 from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
+from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
+                          inner_product_decoder, kl_loss, negative_edges, recon_loss)
+from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
 from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
                        spectral_forward, spectrum)
 
@@ -41,4 +44,6 @@ __all__ = [
     "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "attention_pattern", "GATTape",
     "spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter", "polynomial_filter_backward",
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
+    "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
+    "recon_loss", "kl_loss", "negative_edges", "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
 ]
