@@ -92,3 +92,24 @@ def test_bad_flags_exit_2_with_one_line(argv, capsys):
 def test_unwritable_plot_fails_before_training(tmp_path, capsys):
     assert main(["experiment", "gates", "--plot", str(tmp_path / "missing" / "x.png")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_printed_command_reproduces_the_numbers(capsys):
+    """The command line printed above a table, run again, gives the same losses (seeded data and weights)."""
+    assert main(["experiment", "gates", *TINY, "--variants", "lstm,lstm_coupled", "--forget-bias", "1"]) == 0
+    first = capsys.readouterr().out
+    argv = first.splitlines()[0].split()[2:]
+    assert "--forget-bias" in argv
+    assert main([*argv, "--variants", "lstm,lstm_coupled"]) == 0
+    second = capsys.readouterr().out
+    strip = lambda out: [line.rsplit("|", 2)[0] for line in out.splitlines() if line.startswith("| `")]  # noqa: E731
+    assert strip(first) == strip(second)
+
+
+def test_forget_bias_changes_only_cells_with_a_forget_gate(capsys):
+    rows = {}
+    for bias in ("0", "1"):
+        assert main(["experiment", "gates", *TINY, "--variants", "lstm,lstm_coupled", "--json", "--forget-bias", bias]) == 0
+        rows[bias] = {r["variant"]: r["finals"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows["0"]["lstm_coupled"] == rows["1"]["lstm_coupled"]  # no b_f: untouched
+    assert rows["0"]["lstm"] != rows["1"]["lstm"]

@@ -11,7 +11,7 @@ from ..errors import InputError
 from .tasks import task as make_task
 from .train import History, Model, train
 
-__all__ = ["Settings", "run_grid", "mean_std", "smooth", "pm", "pyplot", "significant"]
+__all__ = ["Settings", "run_grid", "mean_std", "smooth", "pm", "pyplot", "significant", "save_png"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class Settings:
     ``forget_bias`` is added to the initial forget-gate bias ``b_f`` of the
     cells that have one (0: PyTorch's initialisation; 1: the remedy of
     Gers et al. 2000 and Jozefowicz et al. 2015).
+
+    Examples
+    --------
+    >>> Settings(steps=1000, seeds=5).command_flags()
+    '--task adding --length 30 --hidden 16 --batch-size 32 --steps 1000 --seeds 5 --lr 0.01'
     """
 
     task: str = "adding"
@@ -119,3 +124,15 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save_png(fig, path) -> None:
+    """Write ``fig`` as a PNG to ``path``: checked first, then written atomically."""
+    import io
+
+    from .._io import atomic_write, check_writable
+
+    check_writable(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    atomic_write(path, buf.getvalue())

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..errors import InputError
-from ._common import Settings, mean_std, pm, pyplot, run_grid, significant, smooth
+from ._common import Settings, mean_std, pm, pyplot, run_grid, save_png, significant, smooth
 
 __all__ = ["VARIANTS", "GATES", "gate_ablation", "AblationResult", "ClaimVerdict"]
 
@@ -118,6 +118,9 @@ class AblationResult:
             raise InputError(f"the ordering needs the variants {missing} as well")
         delta = self.contributions()
         found = "contribution " + " > ".join(sorted(delta, key=delta.get, reverse=True)) + " (by mean Δ)"
+        helped = [g for g in GATES if delta[g] < 0]
+        if helped:
+            found += f"; removing the {', '.join(helped)} gate{'s' if len(helped) > 1 else ''} lowered the mean loss"
         evidence = [f"Δ_{g} = {delta[g]:+.4g} (loss without the {g} gate − loss of the LSTM)" for g in GATES]
         order = list(GATES)
         steps_ok, reversed_ = [], []
@@ -165,19 +168,8 @@ class AblationResult:
         ax2.legend(fontsize=8)
         fig.tight_layout()
         if path is not None:
-            _save(fig, path)
+            save_png(fig, path)
         return fig
-
-
-def _save(fig, path):
-    import io
-
-    from .._io import atomic_write, check_writable
-
-    check_writable(path)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    atomic_write(path, buf.getvalue())
 
 
 def gate_ablation(variants=VARIANTS, settings: Settings | None = None, *, progress=None, **overrides) -> AblationResult:

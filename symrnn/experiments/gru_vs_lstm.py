@@ -30,8 +30,8 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InputError
-from ._common import Settings, mean_std, pm, pyplot, run_grid, significant, smooth
-from .gates import ClaimVerdict, _save
+from ._common import Settings, mean_std, pm, pyplot, run_grid, save_png, significant, smooth
+from .gates import ClaimVerdict
 
 __all__ = ["MODELS", "gru_vs_lstm", "ComparisonResult"]
 
@@ -162,7 +162,7 @@ class ComparisonResult:
         ax2.legend(fontsize=8)
         fig.tight_layout()
         if path is not None:
-            _save(fig, path)
+            save_png(fig, path)
         return fig
 
 
