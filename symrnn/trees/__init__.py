@@ -51,8 +51,9 @@ from . import reference
 from .derivatives import child_jacobian
 from .document import tree_document
 from .kernel import TreeKernel, TreeRun, compile_tree
-from .models import (Gather, TreeModel, child_sum_recursive_nn, child_sum_tree_lstm, expand, model, names,
-                     nary_tree_lstm, one_child, recursive_nn)
+from .expand import expand, one_child
+from .models import (Gather, TreeModel, child_sum_recursive_nn, child_sum_tree_lstm, model, names, nary_tree_lstm,
+                     recursive_nn)
 from .tree import POSITION, Forest, RootedTree, TreeError, forest, rooted_tree
 
 __all__ = [

@@ -24,7 +24,8 @@ import sympy as sp
 from ..derive import jacobian
 from ..errors import InputError
 from ..spec.latex import document, tex_escape
-from .models import TreeModel, expand
+from .expand import expand
+from .models import TreeModel
 
 __all__ = ["tree_document"]
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..prove import Result, equivalent
 from ..prove.normal_form import AtomTable, NormalForm, is_zero
-from .models import TreeModel, expand, one_child
+from .expand import expand, one_child
+from .models import TreeModel
 
 __all__ = ["chain_equivalence", "order_invariance", "PATH_INDUCTION"]
 
