@@ -26,11 +26,14 @@ combined with ``flatmap`` as in hypothesis.extra.numpy.  The proof engine's
 numeric fallback (:mod:`symrnn.prove.numeric`) draws its examples with these
 same strategies.  Graph strategies (random networkx graphs with weights and
 node features, node permutations) live in :mod:`symrnn.testing.graphs` and
-are re-exported here; tree strategies join later.
+are re-exported here, and so are the tree strategies of
+:mod:`symrnn.testing.trees` (random rooted trees and forests with features).
 """
 
 from ._strategies import Example, examples, initial_states, params_for, sequences, sizes
 from .graphs import GraphExample, graph_examples, networkx_graphs, node_permutations
+from .trees import TreeExample, forests, rooted_trees, tree_examples
 
 __all__ = ["sizes", "params_for", "sequences", "initial_states", "examples", "Example",
-           "networkx_graphs", "graph_examples", "node_permutations", "GraphExample"]
+           "networkx_graphs", "graph_examples", "node_permutations", "GraphExample",
+           "rooted_trees", "forests", "tree_examples", "TreeExample"]
