@@ -33,6 +33,8 @@ from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator,
 from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
                           inner_product_decoder, kl_loss, negative_edges, recon_loss)
 from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
+from .temporal import (GraphFilter, GraphGRUTape, cheb_filter, dcgru_forward, diffusion_conv, diffusion_filter,
+                       diffusion_supports, gconv_gru_forward, graph_gru_backward, graph_gru_forward, graph_gru_params)
 from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
                        spectral_forward, spectrum)
 
@@ -46,4 +48,6 @@ __all__ = [
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
     "recon_loss", "kl_loss", "negative_edges", "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
+    "GraphFilter", "GraphGRUTape", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
+    "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
 ]
