@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import torch
+from test_graph_layers import _fd
 
 import symrnn
 from symrnn.errors import InputError
@@ -141,17 +142,8 @@ def test_finite_differences(kind):
     hs, tape = tp.graph_gru_forward(f, xs, p, initial=h0)
     got = tp.graph_gru_backward(tape, w, d_final=wf)
     arrays = dict(p, x=xs, h=h0)
-    eps = 1e-6
     for name, arr in arrays.items():
-        fd = np.zeros_like(arr)
-        for idx in np.ndindex(arr.shape):
-            old = arr[idx]
-            arr[idx] = old + eps
-            up = loss()
-            arr[idx] = old - eps
-            down = loss()
-            arr[idx] = old
-            fd[idx] = (up - down) / (2 * eps)
+        fd = _fd(loss, arr)
         np.testing.assert_allclose(got[name], fd, atol=1e-7, err_msg=name)
 
 
