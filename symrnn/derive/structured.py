@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import ShapeError
+from ..spec.parse import as_sympy
 
 __all__ = ["Diag", "Mat", "StructuredMatrix", "diag", "identity", "matrix", "zero"]
 
@@ -216,7 +217,7 @@ class StructuredMatrix:
         True
         """
         d = self.diagonal()
-        return d is not None and sp.simplify(d - sp.sympify(expr)) == 0
+        return d is not None and sp.simplify(d - as_sympy(expr, argument="expr")) == 0
 
     # ------------------------------------------------------------- display
     def __repr__(self):

@@ -37,6 +37,7 @@ from ..errors import SpecError
 from ..numeric import init_params, step
 from ..numeric.params import vector_sizes
 from ..spec.cell import PREV
+from ..spec.parse import as_expr
 from ..spec.symbols import FUNCTIONS
 from .normal_form import NormalForm, as_cell
 from .verdict import Result
@@ -44,8 +45,8 @@ from .verdict import Result
 __all__ = ["inequality", "nonnegative_on_box"]
 
 
-def _parse(cell, text) -> sp.Expr:
-    e = sp.sympify(text) if isinstance(text, str) else sp.sympify(text)
+def _parse(cell, text, argument: str = "expression") -> sp.Expr:
+    e = as_expr(text, argument=argument)
     for s in e.free_symbols:
         cell.unit(s.name)  # UnknownNameError lists the names
     return e.xreplace({s: sp.Symbol(s.name, real=True) for s in e.free_symbols})
@@ -204,7 +205,7 @@ def inequality(cell, lhs, rhs, *, strict: bool = False, assume: Mapping | None =
             raise SpecError(f"inequality: assume names inputs or previous states, {k!r} is a {role}")
         if not lo <= hi:
             raise SpecError(f"inequality: assumed range of {k!r} is empty: {(lo, hi)}")
-    L, R = _parse(cell, lhs), _parse(cell, rhs)
+    L, R = _parse(cell, lhs, "lhs"), _parse(cell, rhs, "rhs")
     nf = NormalForm(cell)
     flat = lambda e: e.xreplace({s: nf.of(s.name) for s in e.free_symbols})  # noqa: E731
     rel = "<" if strict else "≤"

@@ -11,15 +11,16 @@ from ..errors import SpecError
 from ..numeric import init_params, step
 from ..numeric.params import vector_sizes
 from ..spec.cell import PREV
+from ..spec.parse import as_expr
 from .normal_form import NormalForm, as_cell, is_zero
 from .verdict import Result
 
 __all__ = ["identity", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian"]
 
 
-def _parse(cell, expr) -> sp.Expr:
+def _parse(cell, expr, argument: str = "expression") -> sp.Expr:
     """A per-unit expression over the cell's names, as real symbols."""
-    e = sp.sympify(expr)
+    e = as_expr(expr, argument=argument)
     for s in e.free_symbols:
         cell.unit(s.name)  # raises UnknownNameError listing the names
     return e.xreplace({s: sp.Symbol(s.name, real=True) for s in e.free_symbols})
@@ -43,7 +44,7 @@ def identity(lhs, rhs, *, search: int = 4) -> Result:
     >>> identity(2 * symrnn.cell("rnn").parameter_count(), symrnn.cell("lstm").parameter_count()).counterexample
     {'D': 1, 'H': 1, 'lhs': 6, 'rhs': 12}
     """
-    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    lhs, rhs = as_expr(lhs, argument="lhs"), as_expr(rhs, argument="rhs")
     steps = [f"lhs = {sp.expand(lhs)}", f"rhs = {sp.expand(rhs)}"]
     diff = sp.simplify(lhs - rhs)
     if diff == 0:
@@ -86,7 +87,7 @@ def state_identity(cell, target: str, rhs, *, examples: int = 20) -> Result:
     cell = as_cell(cell)
     if target not in cell.state_names:
         raise SpecError(f"state_identity: {target!r} is not a state of {cell.name!r}; states: {list(cell.state_names)}")
-    expected = _parse(cell, rhs)
+    expected = _parse(cell, rhs, "rhs")
     nf = NormalForm(cell)
     got = nf.of(target)
     want = expected.xreplace({s: nf.of(s.name) for s in expected.free_symbols})
@@ -151,7 +152,7 @@ def independent_of(cell, target: str, names, *, given=None, examples: int = 20) 
 
         values = {}
         for k, v in given.items():
-            v = sp.sympify(v)
+            v = as_expr(v, argument=f"given[{k!r}]")
             values[k] = v.xreplace({u: cell.unit(u.name) for u in v.free_symbols})
         cell = substitute(cell, values, name=f"{cell.name}_given")
         bad = [n for n in bad if n in cell.declared]
@@ -214,7 +215,7 @@ def diagonal_jacobian(cell, of: str, wrt: str, diag, *, examples: int = 5) -> Re
     'refuted'
     """
     cell = as_cell(cell)
-    expected = _parse(cell, diag)
+    expected = _parse(cell, diag, "diag")
     if cell.equation(of).is_linear:
         raise SpecError(f"diagonal_jacobian: {of!r} is a linear stage; its Jacobian is a matrix, not a diagonal")
     steps = [f"{of}_t = {cell.equation(of).expr}"]
@@ -223,7 +224,7 @@ def diagonal_jacobian(cell, of: str, wrt: str, diag, *, examples: int = 5) -> Re
         steps.append("It is not a single diagonal matrix.")
         return _jacobian_numeric(cell, of, wrt, expected, steps, examples)
     nf = NormalForm(cell)
-    flat = lambda e: sp.sympify(e).xreplace({s: nf.of(s.name) for s in sp.sympify(e).free_symbols})  # noqa: E731
+    flat = lambda e: e.xreplace({s: nf.of(s.name) for s in e.free_symbols})  # noqa: E731
     if is_zero(flat(got) - flat(expected)) is True:
         steps.append(f"Diag({got}) = Diag({expected}): the per-unit entries agree (normal forms), for every size.")
         return Result("proved", "structured Jacobian (Diag/matrix products) + per-unit comparison", steps)

@@ -15,6 +15,7 @@ from typing import Mapping
 import sympy as sp
 
 from ..errors import ShapeError, SpecError, UnknownNameError
+from ..spec.parse import as_expr, parse_expr
 from .normal_form import AtomTable, NormalForm, as_cell, is_zero
 from .numeric import PairDraw, search_pair
 from .verdict import Result
@@ -36,7 +37,7 @@ def _size_map(a, b, sizes: Mapping | None) -> dict:
         k = getattr(k, "name", k)
         if k not in {s.name for s in a.sizes}:
             raise UnknownNameError(f"sizes: {k!r} is not a size of {a.name!r}; its sizes are {sorted(s.name for s in a.sizes)}")
-        e = sp.sympify(str(v))
+        e = as_expr(v, argument=f"sizes[{k!r}]")
         extra = {s.name for s in e.free_symbols} - b_sizes
         if extra:
             raise UnknownNameError(f"sizes: {k}={v} uses {sorted(extra)}, not sizes of {b.name!r} ({sorted(b_sizes)})")
@@ -47,9 +48,9 @@ def _size_map(a, b, sizes: Mapping | None) -> dict:
 def _shape(shape, size_map):
     repl = {}
     for d in shape:
-        for s in sp.sympify(d).free_symbols:
+        for s in as_expr(d, argument="shape").free_symbols:
             repl[s] = sp.Symbol(size_map.get(s.name, s.name))
-    return tuple(sp.sympify(str(sp.sympify(d).xreplace(repl))) for d in shape)
+    return tuple(parse_expr(str(as_expr(d, argument="shape").xreplace(repl)), argument="shape") for d in shape)
 
 
 def check_correspondence(nf: NormalForm, b, size_map: dict) -> list[str]:
@@ -91,7 +92,7 @@ def check_correspondence(nf: NormalForm, b, size_map: dict) -> list[str]:
                 if target == d.name and d in a.params:
                     continue  # a parameter only `a` has: it must not matter, the normal form decides
                 raise UnknownNameError(f"{d.name!r} of {a.name!r} is mapped to {n!r}, which {b.name!r} does not declare")
-            got = tuple(sp.sympify(str(s)) for s in b_decl[n].shape)
+            got = tuple(parse_expr(str(s), argument="shape") for s in b_decl[n].shape)
             if len(got) != len(want) or any(sp.simplify(g - w) != 0 for g, w in zip(got, want)):
                 raise ShapeError(f"shape mismatch: {d.name!r} of {a.name!r} has shape {want} (after size mapping) "
                                  f"but {n!r} of {b.name!r} has shape {got}")

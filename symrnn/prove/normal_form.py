@@ -27,6 +27,7 @@ import sympy as sp
 
 from ..errors import ShapeError, SpecError, UnknownNameError
 from ..spec.cell import PREV, Cell
+from ..spec.parse import as_expr
 
 __all__ = ["AtomTable", "NormalForm", "as_cell", "is_zero"]
 
@@ -156,7 +157,7 @@ class NormalForm:
         for name, value in dict(given or {}).items():  # fixed per-unit values of intermediates
             if self.cell.role(name) != "intermediate" or self.cell.equation(name).is_linear:
                 raise SpecError(f"given: {name!r} must be a pointwise intermediate (a gate) of {self.cell.name!r}")
-            value = sp.sympify(value)
+            value = as_expr(value, argument=f"given[{name!r}]")
             self._memo[name] = value.xreplace({s: self.of(s.name) for s in value.free_symbols})
 
     def _check_rename(self, rename: dict) -> dict:
@@ -177,7 +178,7 @@ class NormalForm:
                 if role == "state":
                     out.setdefault(key + PREV, out[key] + PREV)
             else:
-                expr = sp.sympify(value)
+                expr = as_expr(value, argument=f"rename[{key!r}]")
                 expr = expr.xreplace({s: _symbol(s.name) for s in expr.free_symbols})
                 linear = expr.free_symbols and expr.xreplace({s: 0 for s in expr.free_symbols}) == 0 and all(
                     sp.diff(expr, s).is_number and sp.diff(expr, s) != 0 for s in expr.free_symbols)

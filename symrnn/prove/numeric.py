@@ -19,6 +19,7 @@ import sympy as sp
 
 from ..numeric import run
 from ..numeric.params import param_shapes, vector_sizes
+from ..spec.parse import as_expr
 from .normal_form import NormalForm
 
 __all__ = ["PairDraw", "search_pair", "find_counterexample", "zero_out"]
@@ -123,7 +124,7 @@ class PairDraw:
         out = {}
         for s in self.a.sizes:
             if s.name in self.size_map:
-                e = sp.sympify(self.size_map[s.name])
+                e = as_expr(self.size_map[s.name], argument=f"sizes[{s.name!r}]")
                 out[s.name] = int(e.xreplace({f: b_sizes[f.name] for f in e.free_symbols}))
             elif s.name in b_sizes:
                 out[s.name] = b_sizes[s.name]

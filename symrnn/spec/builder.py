@@ -12,16 +12,10 @@ from sympy.matrices.expressions import MatrixExpr
 
 from ..errors import SpecError
 from .cell import PREV, Cell, Decl, Equation
+from .parse import as_sympy
 from .symbols import Vec, check_name, sizes as _sizes
 
 __all__ = ["CellBuilder"]
-
-
-def _no_text(value, what: str):
-    """Refuse strings: text is never parsed (``sympify`` would evaluate it)."""
-    if isinstance(value, str):
-        raise SpecError(f"{what}: got the string {value!r}; pass SymPy objects (sizes from b.sizes(), vectors from b.input()/b.state()/b.param())")
-    return value
 
 
 class CellBuilder:
@@ -79,12 +73,12 @@ class CellBuilder:
 
     def input(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare an input vector x_t; returns its unit symbol."""
-        self._inputs.append(Decl(self._claim(name, "input"), (sp.sympify(_no_text(size, f"input {name!r} size")),), latex))
+        self._inputs.append(Decl(self._claim(name, "input"), (as_sympy(size, argument=f"input {name!r} size"),), latex))
         return Vec(name, size)
 
     def state(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
-        self._states.append(Decl(self._claim(name, "state"), (sp.sympify(_no_text(size, f"state {name!r} size")),), latex))
+        self._states.append(Decl(self._claim(name, "state"), (as_sympy(size, argument=f"state {name!r} size"),), latex))
         self._claim(name + PREV, "state")
         return Vec(name + PREV, size)
 
@@ -96,7 +90,7 @@ class CellBuilder:
         """
         if len(shape) not in (1, 2):
             raise SpecError(f"param {name!r}: shape must be (n,) or (rows, cols), got {shape}")
-        shape = tuple(sp.sympify(_no_text(s, f"param {name!r} shape")) for s in shape)
+        shape = tuple(as_sympy(s, argument=f"param {name!r} shape") for s in shape)
         self._params.append(Decl(self._claim(name, "parameter"), shape, latex))
         return sp.MatrixSymbol(name, *shape) if len(shape) == 2 else Vec(name, shape[0])
 
@@ -120,7 +114,7 @@ class CellBuilder:
     def _size_of(self, expr, name):
         if isinstance(expr, MatrixExpr):
             return expr.shape[0]
-        units = [s for s in sp.sympify(expr).free_symbols if isinstance(s, Vec)]
+        units = [s for s in as_sympy(expr, argument=f"equation {name!r}").free_symbols if isinstance(s, Vec)]
         if not units:
             raise SpecError(f"equation {name!r}: cannot infer a size from {expr}; it names no vector")
         return units[0].size
@@ -144,7 +138,7 @@ class CellBuilder:
         """Define an intermediate vector (a gate, a candidate); returns its unit symbol."""
         self._claim(name, "intermediate")
         if not isinstance(expr, MatrixExpr):
-            expr = self._lift(sp.sympify(_no_text(expr, f"let {name!r}")), name)
+            expr = self._lift(as_sympy(expr, argument=f"let {name!r}"), name)
         size = self._size_of(expr, name)
         self._equations.append(Equation(name, expr, size, latex=latex))
         return Vec(name, size)
@@ -155,7 +149,7 @@ class CellBuilder:
         if decl is None:
             raise SpecError(f"update: {state!r} is not a declared state of {self.name!r}")
         if not isinstance(expr, MatrixExpr):
-            expr = self._lift(sp.sympify(_no_text(expr, f"update {state!r}")), state)
+            expr = self._lift(as_sympy(expr, argument=f"update {state!r}"), state)
         self._equations.append(Equation(state, expr, decl.size))
         return Vec(state, decl.size)
 

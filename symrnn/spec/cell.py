@@ -30,6 +30,7 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from ..errors import CyclicDefinitionError, ShapeError, SpecError, UndeclaredError, UnknownNameError
 from .linear import LinearTerm, linear_terms
+from .parse import as_sympy
 from .symbols import Vec, check_name
 
 __all__ = ["Decl", "Equation", "Cell", "PREV"]
@@ -370,7 +371,7 @@ def _validate(cell: Cell) -> tuple:
         if len(d.shape) not in (1, 2):
             raise ShapeError(f"cell {cell.name!r}: {what} {d.name!r} has shape {d.shape}; expected (n,) or (rows, cols)")
         for s in d.shape:
-            s = sp.sympify(s)
+            s = as_sympy(s, argument=f"cell {cell.name!r}: {what} {d.name!r} shape")
             extra = s.free_symbols - size_syms
             if extra or (s.is_number and not (s.is_integer and s.is_positive)):
                 raise ShapeError(

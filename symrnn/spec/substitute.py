@@ -15,6 +15,7 @@ from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
 from ..errors import SpecError
 from .cell import Cell, Equation
+from .parse import as_expr
 from .symbols import check_name
 
 __all__ = ["substitute", "replace_function", "simplify_cell"]
@@ -34,7 +35,7 @@ def _value(cell: Cell, name: str, value):
         raise SpecError(f"substitute: {name!r} is a state's new value; substitute the gates or parameters it depends on")
     if isinstance(value, str) or not isinstance(value, (int, float, sp.Basic)):
         raise SpecError(f"substitute: value for {name!r} must be a number or a SymPy expression, got {value!r}")
-    value = sp.sympify(value)
+    value = as_expr(value, argument=f"substitute[{name!r}]")
     if isinstance(value, MatrixExpr):
         if not decl.is_matrix and value.shape[1] != 1:
             raise SpecError(f"substitute: {name!r} is a vector; got matrix {value}")
