@@ -32,6 +32,9 @@ from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
 from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
                           inner_product_decoder, kl_loss, negative_edges, recon_loss)
+from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs, degree_distance, degree_histogram,
+                         encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, level_bound, sample_graphs,
+                         train_graphrnn)
 from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
 from .temporal import (GraphFilter, GraphGRUTape, cheb_filter, dcgru_forward, diffusion_conv, diffusion_filter,
                        diffusion_supports, gconv_gru_forward, graph_gru_backward, graph_gru_forward, graph_gru_params)
@@ -50,4 +53,6 @@ __all__ = [
     "recon_loss", "kl_loss", "negative_edges", "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
     "GraphFilter", "GraphGRUTape", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
     "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
+    "bfs_order", "bfs_levels", "bandwidth", "level_bound", "encode_bfs", "decode_bfs", "GraphRNN", "graph_rnn",
+    "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance", "erdos_renyi_like",
 ]
