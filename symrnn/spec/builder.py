@@ -73,12 +73,16 @@ class CellBuilder:
 
     def input(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare an input vector x_t; returns its unit symbol."""
-        self._inputs.append(Decl(self._claim(name, "input"), (as_sympy(size, argument=f"input {name!r} size"),), latex))
+        size = as_sympy(size, argument=f"input {check_name(name, 'input')!r} size")  # check all, then claim
+        self._inputs.append(Decl(self._claim(name, "input"), (size,), latex))
         return Vec(name, size)
 
     def state(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
-        self._states.append(Decl(self._claim(name, "state"), (as_sympy(size, argument=f"state {name!r} size"),), latex))
+        size = as_sympy(size, argument=f"state {check_name(name, 'state')!r} size")  # check all, then claim
+        if name + PREV in self._names:
+            raise SpecError(f"cell {self.name!r}: name {name + PREV!r} (the previous value of state {name!r}) is already used")
+        self._states.append(Decl(self._claim(name, "state"), (size,), latex))
         self._claim(name + PREV, "state")
         return Vec(name + PREV, size)
 
@@ -88,6 +92,7 @@ class CellBuilder:
         Returns a ``MatrixSymbol`` for a matrix and a :class:`Vec` for a vector
         (usable as a bias in a linear stage or per unit, e.g. a peephole).
         """
+        check_name(name, "parameter")
         if len(shape) not in (1, 2):
             raise SpecError(f"param {name!r}: shape must be (n,) or (rows, cols), got {shape}")
         shape = tuple(as_sympy(s, argument=f"param {name!r} shape") for s in shape)
