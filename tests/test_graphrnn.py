@@ -73,3 +73,10 @@ def test_training_beats_erdos_renyi_on_ladders():
     ours = gen.degree_distance(samples, train)
     baseline = gen.degree_distance(gen.erdos_renyi_like(train, 60, rng=1), train)
     assert ours < 0.5 * baseline
+
+
+def test_given_order_and_its_errors():
+    S, order = gen.encode_bfs(nx.path_graph(3), order=[0, 2, 1])
+    assert order == [0, 2, 1] and S.tolist() == [[0, 0], [1, 1]]
+    with pytest.raises(InputError, match="order must list every node"):
+        gen.encode_bfs(nx.path_graph(3), order=[0, 1])

@@ -117,7 +117,7 @@ def level_bound(graph, order) -> int:
     return max(a + b for a, b in zip(L[:-1], L[1:])) - 1
 
 
-def encode_bfs(graph, M: int | None = None, *, start=None, rng=None):
+def encode_bfs(graph, M: int | None = None, *, start=None, rng=None, order=None):
     """The BFS adjacency sequence ``S`` (N − 1, M) of a connected graph, and the order π used.
 
     Parameters
@@ -126,6 +126,9 @@ def encode_bfs(graph, M: int | None = None, *, start=None, rng=None):
     M : int, optional
         Bandwidth (default: the one this order needs, at least 1).
     start, rng : as in :func:`bfs_order`
+    order : sequence of nodes, optional
+        Use this node order instead of a BFS (any permutation of the nodes; the
+        bandwidth bound of :func:`level_bound` holds for BFS orders only).
 
     Raises
     ------
@@ -139,7 +142,13 @@ def encode_bfs(graph, M: int | None = None, *, start=None, rng=None):
     >>> S.tolist(), order
     ([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0, 1, 3, 2])
     """
-    order = bfs_order(graph, start=start, rng=rng)
+    if order is None:
+        order = bfs_order(graph, start=start, rng=rng)
+    else:
+        _connected_graph(graph)
+        order = list(order)
+        if len(order) != len(graph) or set(order) != set(graph.nodes):
+            raise InputError(f"order must list every node of the graph once, got {order!r}")
     need = max(1, bandwidth(graph, order))
     if M is None:
         M = need
