@@ -8,8 +8,6 @@ graph on few nodes (``proved_for_dims``) completed by numeric searches on random
 from __future__ import annotations
 
 import itertools
-from collections import deque
-
 import networkx as nx
 import numpy as np
 import sympy as sp
@@ -86,24 +84,11 @@ def _decoder_rotation() -> Result:
 
 
 # ----------------------------------------------------------------------------- GraphRNN BFS
-def _bfs(G, start, rank):
-    order, seen, queue = [], {start}, deque([start])
-    while queue:
-        u = queue.popleft()
-        order.append(u)
-        for v in sorted(G.neighbors(u), key=rank.__getitem__):
-            if v not in seen:
-                seen.add(v)
-                queue.append(v)
-    return order
-
-
 def _all_bfs_orders(G):
     """Every BFS order of G: any order is reproduced by ranking the neighbours by it."""
-    out = set()
-    for perm in itertools.permutations(G.nodes):
-        out.add(tuple(_bfs(G, perm[0], {u: i for i, u in enumerate(perm)})))
-    return out
+    from symrnn.graphs.generation import bfs_order
+
+    return {tuple(bfs_order(G, start=p[0], rank={u: i for i, u in enumerate(p)})) for p in itertools.permutations(G)}
 
 
 def _small_connected(max_nodes):

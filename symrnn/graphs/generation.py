@@ -51,11 +51,13 @@ def _connected_graph(graph, arg="graph") -> nx.Graph:
     return graph
 
 
-def bfs_order(graph, *, start=None, rng=None) -> list:
+def bfs_order(graph, *, start=None, rng=None, rank=None) -> list:
     """A BFS order of a connected graph: from ``start`` (default: the first node), neighbours in graph order.
 
     With ``rng`` (seed or Generator) and no ``start``, the start node and every
-    neighbour order are random (GraphRNN's training-time ordering).
+    neighbour order are random (GraphRNN's training-time ordering).  ``rank``
+    (node → number) fixes the neighbour order instead: ranking the nodes by any
+    BFS order reproduces it, so ranks and starts enumerate every BFS order.
 
     Examples
     --------
@@ -69,7 +71,8 @@ def bfs_order(graph, *, start=None, rng=None) -> list:
         start = nodes[int(gen.integers(len(nodes)))] if gen is not None else nodes[0]
     elif start not in G:
         raise InputError(f"start: {start!r} is not a node of the graph")
-    rank = {u: i for i, u in enumerate(nodes if gen is None else [nodes[i] for i in gen.permutation(len(nodes))])}
+    if rank is None:
+        rank = {u: i for i, u in enumerate(nodes if gen is None else [nodes[i] for i in gen.permutation(len(nodes))])}
     order, seen, queue = [], {start}, deque([start])
     while queue:
         u = queue.popleft()

@@ -38,7 +38,7 @@ import scipy.sparse as sps
 
 from ..errors import InputError
 from .cheb import chebyshev_terms
-from .graph import Graph, as_graph
+from .graph import as_graph
 from .normalize import scaled_laplacian
 
 __all__ = ["GraphFilter", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
