@@ -60,19 +60,22 @@ def run_grid(names, settings: Settings, *, hidden_of=None, progress=None) -> dic
     """Train every catalogue cell in ``names`` once per seed; ``{name: [History per seed]}``.
 
     Seed ``s`` fixes both the initial parameters and the data stream, so at a
-    given seed every cell sees the same batches.  Each cell is compiled once.
+    given seed every cell sees the same batches.  Each cell is compiled once;
+    the runs are interleaved (seed by seed, every cell) so that wall-clock
+    times on a shared machine are comparable across cells.
     """
     from .. import cell, compile as compile_kernel
 
     t = make_task(settings.task, length=settings.length)
-    out = {}
+    descs, kernels, hidden = {}, {}, {}
     for name in names:
-        desc = cell(name)
-        hidden = settings.hidden if hidden_of is None else hidden_of(name)
-        kernel = compile_kernel(desc, input_size=t.input_size, hidden_size=hidden)
-        out[name] = []
-        for seed in range(settings.seeds):
-            model = Model(desc, t, hidden=hidden, seed=seed, kernel=kernel)
+        descs[name] = cell(name)
+        hidden[name] = settings.hidden if hidden_of is None else hidden_of(name)
+        kernels[name] = compile_kernel(descs[name], input_size=t.input_size, hidden_size=hidden[name])
+    out = {name: [] for name in names}
+    for seed in range(settings.seeds):  # seeds outside: a change of machine load hits every model alike
+        for name in names:
+            model = Model(descs[name], t, hidden=hidden[name], seed=seed, kernel=kernels[name])
             if settings.forget_bias and "b_f" in model.params:
                 model.params["b_f"] += settings.forget_bias
             out[name].append(train(model, steps=settings.steps, batch_size=settings.batch_size,
