@@ -1,4 +1,11 @@
-"""Atomic file output: a failure leaves the old file or none, never half a file."""
+"""Atomic file output: a failure leaves the old file or none, never half a file.
+
+The overwrite rule, the same for every command and function that writes: an
+existing output *file* is replaced atomically (temporary file in the same
+directory, then ``os.replace``); a directory, a missing directory or an
+unwritable path is refused with an :class:`~symrnn.errors.InputError` before
+any work is done.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +33,12 @@ def check_writable(path, *, overwrite: bool = True) -> Path:
         raise InputError(f"output path {str(p)!r}: directory {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"output path {str(p)!r}: directory {str(parent)!r} is not writable")
+    try:  # os.access says yes to root everywhere; a real probe catches /proc, read-only mounts, full quotas
+        fd, probe = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        raise InputError(f"output path {str(p)!r}: cannot create a file in {str(parent)!r} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
     return p
 
 
@@ -40,8 +53,13 @@ def atomic_write(path, data, *, overwrite: bool = True) -> Path:
     'hello'
     """
     p = check_writable(path, overwrite=overwrite)
+    if not isinstance(data, (str, bytes)):
+        raise InputError(f"atomic_write: data must be str or bytes, got {type(data).__name__}")
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    except OSError as exc:
+        raise InputError(f"output path {str(p)!r}: cannot create a file in {str(p.parent)!r} ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
             fh.write(data)
@@ -49,8 +67,10 @@ def atomic_write(path, data, *, overwrite: bool = True) -> Path:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # disk full, file system gone read-only, rename refused...
+            raise InputError(f"output path {str(p)!r}: write failed ({exc.strerror or exc}); the old file, if any, is unchanged") from None
         raise
     return p

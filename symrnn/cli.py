@@ -14,10 +14,20 @@ import sys
 
 from .errors import SymrnnError
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["main", "COMMANDS", "EPILOG"]
 
 COMMANDS = ("list", "show", "derive", "prove", "bench", "experiment")
 """Subcommand module names under :mod:`symrnn.commands` (missing ones are skipped)."""
+
+
+EPILOG = (
+    "Output files (derive -o, prove --report, experiment --plot): an existing file is replaced atomically "
+    "(written to a temporary file, then renamed), so a failure leaves the old file or none; a directory, "
+    "a missing directory or an unwritable path is refused before any work. "
+    "Errors and bad flags exit with code 2 and one line on stderr. "
+    "`prove --from FILE.py` imports FILE.py: it runs your own Python code, like pytest."
+)
+"""The ``symrnn --help`` epilog: the overwrite rule and the exit code of errors."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +37,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="symrnn", description="Derive and verify the mathematics of recurrent and graph neural networks.")
+    parser = _Parser(prog="symrnn", description="Derive and verify the mathematics of recurrent and graph neural networks.",
+                     epilog=EPILOG)
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"symrnn {__version__}")
@@ -66,6 +77,9 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        sys.stderr.write("symrnn: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

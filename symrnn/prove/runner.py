@@ -25,8 +25,26 @@ def collect(module) -> list[Theorem]:
     return [v for v in vars(module).values() if isinstance(v, Theorem)]
 
 
+def _where(exc: BaseException, filename) -> str:
+    """``Type: message (file, line n)`` of an exception raised by a user's module."""
+    import traceback
+
+    import os
+
+    if isinstance(exc, SyntaxError) or filename is None:
+        return f"{type(exc).__name__}: {exc}"
+    here = os.path.abspath(filename)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if os.path.abspath(f.filename) == here]
+    return f"{type(exc).__name__}: {exc}" + (f" (line {frames[-1].lineno})" if frames else "")
+
+
 def load(source: str) -> list[Theorem]:
     """Theorems of a user's module: a file ``path/to/my_proofs.py`` or an importable name.
+
+    Loading **imports the module, i.e. runs the user's own Python code** (as
+    pytest does with a test file): pass only files you trust.  An exception
+    raised while importing becomes a :class:`~symrnn.errors.SpecError` naming
+    the file and line.
 
     Examples
     --------
@@ -49,12 +67,19 @@ def load(source: str) -> list[Theorem]:
             raise UnknownNameError(f"theorem file {str(path)!r} does not exist")
         spec = importlib.util.spec_from_file_location(f"symrnn_user_proofs_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        try:  # runs the user's own code, by design (like pytest importing a test file)
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise SpecError(f"theorem file {str(path)!r} failed to import: {_where(exc, str(path))}") from exc
     else:
+        if not isinstance(source, str) or not all(p.isidentifier() for p in source.split(".")):
+            raise UnknownNameError(f"theorem module {source!r}: expected a file ending in .py or a dotted module name")
         try:
             module = importlib.import_module(source)
         except ModuleNotFoundError as exc:
             raise UnknownNameError(f"cannot import theorem module {source!r}: {exc}") from None
+        except Exception as exc:
+            raise SpecError(f"theorem module {source!r} failed to import: {_where(exc, None)}") from exc
     found = collect(module)
     if not found:
         raise SpecError(f"{source!r} defines no Theorem at its top level")
