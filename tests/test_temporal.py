@@ -186,7 +186,7 @@ def test_bad_input():
         tp.gconv_gru_forward(G, np.ones((2, 4, 2)), p)
     with pytest.raises(InputError, match="W_r has shape"):
         tp.gconv_gru_forward(G, np.ones((2, 3, 5)), p)
-    with pytest.raises(InputError, match="initial has shape"):
+    with pytest.raises(InputError, match="initial state 'h' has shape"):
         tp.gconv_gru_forward(G, np.ones((2, 3, 2)), p, initial=np.ones((2, 2)))
     with pytest.raises(InputError, match="needs an undirected graph"):
         tp.gconv_gru_forward(nx.DiGraph([(0, 1), (1, 2)]), np.ones((2, 3, 2)), p)

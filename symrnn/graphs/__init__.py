@@ -37,7 +37,9 @@ from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs,
                          train_graphrnn)
 from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
 from .temporal import (GraphFilter, GraphGRUTape, cheb_filter, dcgru_forward, diffusion_conv, diffusion_filter,
-                       diffusion_supports, gconv_gru_forward, graph_gru_backward, graph_gru_forward, graph_gru_params)
+                       diffusion_supports, gconv_gru_forward, gconv_lstm_forward, graph_cell_params,
+                       graph_gru_backward, graph_gru_forward, graph_gru_params, graph_recurrent_backward,
+                       graph_recurrent_forward)
 from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
                        spectral_forward, spectrum)
 
@@ -53,6 +55,7 @@ __all__ = [
     "recon_loss", "kl_loss", "negative_edges", "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
     "GraphFilter", "GraphGRUTape", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
     "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
+    "graph_cell_params", "graph_recurrent_forward", "graph_recurrent_backward", "gconv_lstm_forward",
     "bfs_order", "bfs_levels", "bandwidth", "level_bound", "encode_bfs", "decode_bfs", "GraphRNN", "graph_rnn",
     "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance", "erdos_renyi_like",
 ]
