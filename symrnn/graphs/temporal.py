@@ -17,7 +17,12 @@ GConvGRU and DCGRU are ``symrnn.cell("gru_reset_before")`` so::
 * DCGRU (Li et al. 2018, eq. 2): S = (I, P_O, …, P_O^{K-1}, I, P_I, …, P_I^{K-1}) with
   P_O = D_O^{-1} W and P_I = D_I^{-1} Wᵀ, W[i, j] the weight of the edge i → j — the
   paper's sum, with both k = 0 terms kept (so ``W_r`` has 2K slices).  A node without
-  out- (in-) edges gets a zero row of P_O (P_I).
+  out- (in-) edges gets a zero row of P_O (P_I).  PyTorch Geometric Temporal's ``DConv``
+  (read for comparison, version of 2024) is not this formula: for k ≥ 2 it uses a
+  Chebyshev-style recurrence 2·P·T_{k-1} − T_{k-2} instead of the powers P^k, its messages
+  are not multiplied by the edge weights (these enter only the degrees), and each message
+  is divided by the degree of its source node; so it is tested against nothing here, the
+  oracle being a dense reference of eq. 2 (``tests/test_temporal.py``).
 
 Layout: sequences ``(T, N, F)`` (nodes play the batch of the symrnn RNN kernels);
 ``W_g`` is (M, F, H), ``U_g`` is (M, H, H), ``b_g`` is (H,); outputs ``(T, N, H)``.
