@@ -152,3 +152,26 @@ def test_bad_input():
     with pytest.raises(InputError, match="noise has shape"):
         ae.gae_forward(G, np.ones((3, 2)), ae.gae_params(2, 2, 2, variational=True), neg_edges=[[0], [2]],
                        noise=np.ones((2, 2)))
+
+
+def _brute_scores(pos, neg):
+    auc = np.mean([1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg])
+    scores, labels = np.concatenate([pos, neg]), np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    ap, last_recall = 0.0, 0.0
+    for t in sorted(set(scores), reverse=True):
+        chosen = scores >= t
+        recall = labels[chosen].sum() / len(pos)
+        ap += (recall - last_recall) * labels[chosen].mean()
+        last_recall = recall
+    return auc, ap
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_link_prediction_scores_against_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    Z = np.round(rng.normal(size=(8, 2)), 1)  # rounding makes ties
+    pos, neg = rng.integers(0, 8, (2, 9)), rng.integers(0, 8, (2, 7))
+    auc, ap = ae.link_prediction_scores(Z, pos, neg)
+    want = _brute_scores(ae.edge_probabilities(Z, pos), ae.edge_probabilities(Z, neg))
+    assert abs(auc - want[0]) < 1e-12 and abs(ap - want[1]) < 1e-12
+    assert ae.link_prediction_scores(np.zeros((3, 1)), [[0], [1]], [[1], [2]]) == (0.5, 0.5)

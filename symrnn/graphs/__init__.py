@@ -31,7 +31,7 @@ from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
 from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
-                          inner_product_decoder, kl_loss, negative_edges, recon_loss)
+                          inner_product_decoder, kl_loss, link_prediction_scores, negative_edges, recon_loss)
 from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs, degree_distance, degree_histogram,
                          encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, level_bound, sample_graphs,
                          train_graphrnn)
@@ -52,7 +52,8 @@ __all__ = [
     "spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter", "polynomial_filter_backward",
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
-    "recon_loss", "kl_loss", "negative_edges", "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
+    "recon_loss", "kl_loss", "negative_edges", "link_prediction_scores",
+    "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
     "GraphFilter", "GraphGRUTape", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
     "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
     "graph_cell_params", "graph_recurrent_forward", "graph_recurrent_backward", "gconv_lstm_forward",

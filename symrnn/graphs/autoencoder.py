@@ -41,7 +41,8 @@ from .graph import as_graph, check_features
 from .kl import kl_divergence, kl_gradient
 
 __all__ = ["EPS", "MAX_LOGSTD", "CONVENTIONS", "gae_params", "inner_product_decoder", "edge_probabilities",
-           "recon_loss", "kl_loss", "gae_forward", "gae_backward", "GAETape", "negative_edges"]
+           "recon_loss", "kl_loss", "gae_forward", "gae_backward", "GAETape", "negative_edges",
+           "link_prediction_scores"]
 
 EPS = 1e-15
 MAX_LOGSTD = 10.0
@@ -305,3 +306,34 @@ def _head(grads, key, t, dY):
     g = gcn_backward(t, dY)
     grads[f"W{key}"], grads[f"b{key}"] = g["W"], g["b"]
     return g["X"]
+
+
+def link_prediction_scores(Z, pos_edges, neg_edges) -> tuple[float, float]:
+    """(AUC, AP) of σ(z_u · z_v) separating positive from negative edges (PyG ``GAE.test``).
+
+    AUC counts ties as ½ (the Mann–Whitney statistic); AP is Σ_k (R_k − R_{k−1}) P_k over
+    the distinct score thresholds, highest first (scikit-learn's ``average_precision_score``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[2.0], [1.0], [-1.0]])
+    >>> link_prediction_scores(Z, [[0], [1]], [[0], [2]])
+    (1.0, 1.0)
+    """
+    Z = _latent(Z)
+    pos, neg = edge_probabilities(Z, pos_edges), edge_probabilities(Z, neg_edges)
+    if len(pos) == 0 or len(neg) == 0:
+        raise InputError("pos_edges and neg_edges must each hold at least one edge")
+    scores = np.concatenate([pos, neg])
+    labels = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)  # average ranks: ties count ½
+    auc = (ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+    thresholds = np.unique(scores)[::-1]
+    tp = np.array([labels[scores >= t].sum() for t in thresholds])
+    predicted = np.array([(scores >= t).sum() for t in thresholds])
+    recall = np.concatenate([[0.0], tp / len(pos)])
+    ap = float(np.sum(np.diff(recall) * tp / predicted))
+    return float(auc), ap
