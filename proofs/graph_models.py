@@ -128,7 +128,8 @@ def _roundtrip(G, order):
     S, _ = encode_bfs(G, order=order)
     H = decode_bfs(S)
     relabelled = nx.relabel_nodes(G, dict(zip(order, range(len(order)))))
-    return len(H) == len(G) and set(map(frozenset, relabelled.edges)) == set(map(frozenset, H.edges))
+    same = len(H) == len(G) and set(map(frozenset, relabelled.edges)) == set(map(frozenset, H.edges))
+    return same and nx.is_isomorphic(G, H)
 
 
 def _bandwidth_bound(G, order):

@@ -80,3 +80,11 @@ def test_given_order_and_its_errors():
     assert order == [0, 2, 1] and S.tolist() == [[0, 0], [1, 1]]
     with pytest.raises(InputError, match="order must list every node"):
         gen.encode_bfs(nx.path_graph(3), order=[0, 1])
+
+
+def test_bfs_theorem_check_can_refute():
+    import symrnn.proofs.graph_models as gm
+
+    r = gm._bfs_claim(lambda G, order: gen.bandwidth(G, order) <= 1, max_nodes=3, examples=5, label="planted")
+    assert r.status == "refuted" and len(r.counterexample["edges"]) >= 2
+    assert gm._bfs_claim(gm._roundtrip, max_nodes=3, examples=5, label="round trip").status == "proved_for_dims"

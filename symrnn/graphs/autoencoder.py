@@ -196,12 +196,14 @@ def recon_loss(Z, pos_edges=None, neg_edges=None, *, convention: str = "pyg", gr
 def kl_loss(mu, logstd) -> float:
     """PyG's ``kl_loss``: the derived KL summed over latent dimensions, averaged over nodes.
 
+    ``logstd`` is clamped at :data:`MAX_LOGSTD` = 10 first, as PyG does.
+
     Examples
     --------
     >>> float(kl_loss([[1.0, 0.0]], [[0.0, 0.0]]))
     0.5
     """
-    return float(kl_divergence(mu, logstd).sum(axis=-1).mean())
+    return float(kl_divergence(mu, np.minimum(np.asarray(logstd, dtype=np.float64), MAX_LOGSTD)).sum(axis=-1).mean())
 
 
 @dataclass(frozen=True, eq=False)
