@@ -88,3 +88,13 @@ def test_bfs_theorem_check_can_refute():
     r = gm._bfs_claim(lambda G, order: gen.bandwidth(G, order) <= 1, max_nodes=3, examples=5, label="planted")
     assert r.status == "refuted" and len(r.counterexample["edges"]) >= 2
     assert gm._bfs_claim(gm._roundtrip, max_nodes=3, examples=5, label="round trip").status == "proved_for_dims"
+
+
+def test_sampling_bad_input():
+    model = gen.graph_rnn(2, 3)
+    with pytest.raises(InputError, match="count must be an integer >= 1"):
+        gen.sample_graphs(model, 0)
+    with pytest.raises(InputError, match="max_nodes must be an integer >= 2"):
+        gen.sample_graphs(model, 2, max_nodes=1)
+    with pytest.raises(InputError, match=r"graphs\[1\]: has 2 connected components"):
+        gen.train_graphrnn([nx.path_graph(3), nx.empty_graph(2)], epochs=1)

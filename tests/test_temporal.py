@@ -35,15 +35,16 @@ def _cheb(Theta, b):
 def _gconv_gru_torch(G, xs, p, h0):
     """PyG-temporal GConvGRU: six ChebConvs, each with its own bias (x-bias + h-bias = b_g)."""
     ei = torch.tensor([(u, v) for u, v in G.edges] + [(v, u) for u, v in G.edges], dtype=torch.long).T
+    ew = torch.tensor([G[u][v].get("weight", 1.0) for u, v in G.edges] * 2)
     H = p["b_r"].shape[0]
     conv = {g: (_cheb(p[f"W_{g}"], p[f"b_{g}"] - 0.25), _cheb(p[f"U_{g}"], np.full(H, 0.25))) for g in "rzn"}
     X = torch.tensor(xs, requires_grad=True)
     h = torch.tensor(h0, requires_grad=True)
     h_start, outs = h, []
     for t in range(X.shape[0]):
-        z = torch.sigmoid(conv["z"][0](X[t], ei) + conv["z"][1](h, ei))
-        r = torch.sigmoid(conv["r"][0](X[t], ei) + conv["r"][1](h, ei))
-        n = torch.tanh(conv["n"][0](X[t], ei) + conv["n"][1](h * r, ei))
+        z = torch.sigmoid(conv["z"][0](X[t], ei, ew) + conv["z"][1](h, ei, ew))
+        r = torch.sigmoid(conv["r"][0](X[t], ei, ew) + conv["r"][1](h, ei, ew))
+        n = torch.tanh(conv["n"][0](X[t], ei, ew) + conv["n"][1](h * r, ei, ew))
         h = z * h + (1 - z) * n
         outs.append(h)
     hs = torch.stack(outs)
@@ -58,16 +59,20 @@ def _gconv_gru_torch(G, xs, p, h0):
     return hs.detach().numpy(), w.numpy(), grads
 
 
-def _connected(seed, n=6):
+def _connected(seed, n=6, weighted=False):
     G = nx.gnp_random_graph(n, 0.4, seed=seed)
     G.add_edges_from((i, i + 1) for i in range(n - 1))
+    if weighted:  # ChebConv's edge_weight; the sym Laplacian uses the weighted degrees
+        rng = np.random.default_rng(seed + 100)
+        for u, v in G.edges:
+            G[u][v]["weight"] = rng.uniform(0.3, 2.0)
     return G
 
 
 @pytest.mark.parametrize("K", [1, 2, 3])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gconv_gru_matches_pyg_chebconv(K, seed):
-    G = _connected(seed)
+    G = _connected(seed, weighted=seed == 1)
     rng = np.random.default_rng(seed)
     xs, h0 = rng.normal(size=(4, 6, 3)), rng.normal(size=(6, 2))
     p = _params(3, 2, K, seed)

@@ -300,6 +300,9 @@ def sample_graphs(model: GraphRNN, count: int, *, max_nodes: int = 50, rng=0) ->
     >>> all(nx.is_connected(G) for G in sample_graphs(graph_rnn(2, 3), 3, max_nodes=5))
     True
     """
+    for arg, value, low in (("count", count, 1), ("max_nodes", max_nodes, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise InputError(f"{arg} must be an integer >= {low}, got {value!r}")
     gen = np.random.default_rng(rng)
     M, V, c = model.M, model.params["V"], model.params["c"]
     x = np.ones((1, count, M))
