@@ -30,18 +30,19 @@ from .gat import GATTape, attention_pattern, closed_neighbourhoods, gat, gat_bac
 from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
+from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
+                       spectral_forward, spectrum)
+
 from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
                           inner_product_decoder, kl_loss, link_prediction_scores, negative_edges, recon_loss)
 from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs, degree_distance, degree_histogram,
                          encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, level_bound, sample_graphs,
                          train_graphrnn)
 from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
-from .temporal import (GraphFilter, GraphGRUTape, cheb_filter, dcgru_forward, diffusion_conv, diffusion_filter,
-                       diffusion_supports, gconv_gru_forward, gconv_lstm_forward, graph_cell_params,
+from .temporal import (GraphFilter, GraphGRUTape, GraphRecurrentTape, cheb_filter, dcgru_forward, diffusion_conv,
+                       diffusion_filter, diffusion_supports, gconv_gru_forward, gconv_lstm_forward, graph_cell_params,
                        graph_gru_backward, graph_gru_forward, graph_gru_params, graph_recurrent_backward,
                        graph_recurrent_forward)
-from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
-                       spectral_forward, spectrum)
 
 __all__ = [
     "Graph", "as_graph", "from_edges", "check_features",
@@ -54,7 +55,8 @@ __all__ = [
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
     "recon_loss", "kl_loss", "negative_edges", "link_prediction_scores",
     "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
-    "GraphFilter", "GraphGRUTape", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
+    "GraphFilter", "GraphGRUTape", "GraphRecurrentTape", "cheb_filter", "diffusion_filter", "diffusion_supports",
+    "diffusion_conv",
     "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
     "graph_cell_params", "graph_recurrent_forward", "graph_recurrent_backward", "gconv_lstm_forward",
     "bfs_order", "bfs_levels", "bandwidth", "level_bound", "encode_bfs", "decode_bfs", "GraphRNN", "graph_rnn",

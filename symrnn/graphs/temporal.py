@@ -56,7 +56,7 @@ from .normalize import scaled_laplacian
 __all__ = ["GraphFilter", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
            "graph_cell_params", "graph_gru_params", "graph_recurrent_forward", "graph_recurrent_backward",
            "gconv_gru_forward", "gconv_lstm_forward", "dcgru_forward", "graph_gru_forward", "graph_gru_backward",
-           "GraphGRUTape"]
+           "GraphRecurrentTape", "GraphGRUTape"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,7 +211,7 @@ def graph_gru_params(in_features: int, hidden: int, supports: int, *, rng=0) -> 
 
 
 @dataclass(frozen=True, eq=False)
-class GraphGRUTape:
+class GraphRecurrentTape:
     """Forward values read by :func:`graph_recurrent_backward` (one dict of (N, n) arrays per step)."""
 
     cell: object
@@ -296,7 +296,7 @@ def graph_recurrent_forward(cell, f: GraphFilter, xs, params, *, initial=None):
     Returns
     -------
     outputs : ndarray (T, N, H), the cell's output state at every step
-    tape : GraphGRUTape
+    tape : GraphRecurrentTape
 
     Examples
     --------
@@ -333,10 +333,10 @@ def graph_recurrent_forward(cell, f: GraphFilter, xs, params, *, initial=None):
                 values[eq.target] = evaluate_pointwise(eq.expr, values, like)
         state = {s: values[s] for s in state}
         steps.append(values)
-    return np.stack([v[cell.output] for v in steps]), GraphGRUTape(cell, f, P, xs, steps)
+    return np.stack([v[cell.output] for v in steps]), GraphRecurrentTape(cell, f, P, xs, steps)
 
 
-def graph_recurrent_backward(tape: GraphGRUTape, d_outputs, d_final=None) -> dict:
+def graph_recurrent_backward(tape: GraphRecurrentTape, d_outputs, d_final=None) -> dict:
     """Gradients of every parameter, the input (by the cell's input name) and each initial state (by state name).
 
     Pointwise stages go back through :func:`symrnn.spec.partials.pointwise_partials`; linear
@@ -432,6 +432,7 @@ def graph_gru_forward(f: GraphFilter, xs, params, *, initial=None):
 
 
 graph_gru_backward = graph_recurrent_backward
+GraphGRUTape = GraphRecurrentTape
 
 
 def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.0,
@@ -449,7 +450,7 @@ def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.
     Returns
     -------
     hs : ndarray, shape (T, N, H)
-    tape : GraphGRUTape, for :func:`graph_gru_backward`
+    tape : GraphRecurrentTape, for :func:`graph_gru_backward`
 
     Examples
     --------
