@@ -79,7 +79,7 @@ def test_matches_pyg_and_autograd(variational, convention, seed):
     p = ae.gae_params(4, 5, 3, variational=variational, rng=seed)
     for k in p:
         p[k] = p[k] + 0.3 * rng.normal(size=p[k].shape)
-    pos = np.array(_edge_index(G))
+    pos = _edge_index(G).numpy()
     neg = ae.negative_edges(G, 6, rng=seed)
     noise = rng.normal(size=(7, 3)) if variational else None
     loss, Z, tape = ae.gae_forward(G, X, p, pos_edges=pos, neg_edges=neg, noise=noise, convention=convention)
