@@ -163,7 +163,7 @@ def recon_loss(Z, pos_edges=None, neg_edges=None, *, convention: str = "pyg", gr
         if pos.shape[1] == 0 or neg.shape[1] == 0:
             raise InputError("pos_edges and neg_edges must each hold at least one edge")
         sp_, sn = edge_probabilities(Z, pos), edge_probabilities(Z, neg)
-        loss = -np.log(sp_ + EPS).mean() - np.log(1 - sn + EPS).mean()
+        loss = float(-np.log(sp_ + EPS).mean() - np.log(1 - sn + EPS).mean())
         if not return_grad:
             return loss
         gp = -sp_ * (1 - sp_) / (sp_ + EPS) / pos.shape[1]
@@ -184,7 +184,7 @@ def recon_loss(Z, pos_edges=None, neg_edges=None, *, convention: str = "pyg", gr
         Y = A + np.eye(n)
         logits = Z @ Z.T
         # softplus(-x) = -log σ(x), softplus(x) = -log(1 - σ(x)), both stable
-        loss = norm * np.mean(pos_weight * Y * np.logaddexp(0, -logits) + (1 - Y) * np.logaddexp(0, logits))
+        loss = float(norm * np.mean(pos_weight * Y * np.logaddexp(0, -logits) + (1 - Y) * np.logaddexp(0, logits)))
         if not return_grad:
             return loss
         s = expit(logits)
