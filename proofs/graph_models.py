@@ -161,17 +161,22 @@ def _per_node_filter(coefficients, label) -> tuple[bool, list]:
     return ok, [f"{label}: supports {[str(c) + '·I' for c in coefficients]}, Σ_k S_k X Θ_k = {rhs} (symbolic N, F, H)"]
 
 
-def _gconv_kernel_holds(K, edgeless):
+def _kernel_holds(K, mode):
+    """GConvGRU (mode "one_term"/"edgeless") or DCGRU ("diffusion", K = 1) against the generated GRU kernel."""
     import symrnn
-    from symrnn.graphs.temporal import gconv_gru_forward, graph_gru_params
+    from symrnn.graphs.temporal import dcgru_forward, gconv_gru_forward, graph_gru_params
 
     def holds(ex, seed):
         rng = np.random.default_rng(seed)
-        G = nx.empty_graph(len(ex.graph)) if edgeless else nx.Graph(ex.graph)
+        G = nx.empty_graph(len(ex.graph)) if mode == "edgeless" else ex.graph
         xs, h0 = rng.normal(size=(3, len(G), 2)), rng.normal(size=(len(G), 3))
-        p = graph_gru_params(2, 3, K, rng=seed)
-        hs, _ = gconv_gru_forward(G, xs, p, initial=h0)
-        c = [float(sp.chebyshevt(k, 0)) for k in range(K)] if edgeless else [1.0]
+        if mode == "diffusion":
+            p = graph_gru_params(2, 3, 2, rng=seed)
+            hs, c = dcgru_forward(nx.DiGraph(G), xs, p, initial=h0)[0], [1.0, 1.0]  # supports (P_O⁰, P_I⁰) = (I, I)
+        else:
+            p = graph_gru_params(2, 3, K, rng=seed)
+            hs = gconv_gru_forward(nx.Graph(G), xs, p, initial=h0)[0]
+            c = [float(sp.chebyshevt(k, 0)) for k in range(K)] if mode == "edgeless" else [1.0]
         kern = symrnn.compile(symrnn.cell("gru_reset_before"), input_size=2, hidden_size=3)
         for g in "rzn":
             for pre in "WU":
@@ -199,7 +204,8 @@ def _gconv_per_node(*, max_terms: int = 5, examples: int = 10) -> Result:
     if not ok:
         return Result("refuted", "SymPy matrix algebra", steps)
     for K, edgeless in ((1, False), (4, True)):
-        num = search(_gconv_kernel_holds(K, edgeless), examples=examples, method="kernel", steps=[])
+        num = search(_kernel_holds(K, "edgeless" if edgeless else "one_term"), examples=examples, method="kernel",
+                     steps=[])
         if num.status == "refuted":
             return num
         steps.append(f"kernels: gconv_gru_forward = generated symrnn gru_reset_before kernel "
@@ -230,8 +236,14 @@ def _diffusion_one_step(*, examples: int = 20) -> Result:
     num = search(holds, examples=examples, method="kernel", steps=[], graph_kw={"directed": True})
     if num.status == "refuted":
         return num
+    gru = search(_kernel_holds(1, "diffusion"), examples=max(1, examples // 2), method="kernel", steps=[],
+                 graph_kw={"directed": True})
+    if gru.status == "refuted":
+        return gru
     return Result("proved", "SymPy matrix algebra (every N, F, H); kernel cross-check",
-                  steps + [f"kernel diffusion_conv(K = 1) on random directed graphs: {num.steps[-1]}"])
+                  steps + ["so a DCGRU with K = 1 is a reset-before GRU per node with W_g = (Θ_g[0] + Θ_g[1])ᵀ",
+                           f"kernel diffusion_conv(K = 1) on random directed graphs: {num.steps[-1]}",
+                           f"kernel dcgru_forward(K = 1) = generated gru_reset_before kernel: {gru.steps[-1]}"])
 
 
 def _diffusion_two_steps_local_overstatement(*, examples: int = 20) -> Result:
@@ -296,7 +308,8 @@ gconv_gru_per_node_gru = Theorem(
 
 diffusion_one_step_per_node_linear = Theorem(
     "diffusion_one_step_per_node_linear",
-    "A one-term (K = 1) diffusion convolution is the per-node linear map X (Θ_01 + Θ_02).",
+    "A one-term (K = 1) diffusion convolution is the per-node linear map X (Θ_01 + Θ_02), so a one-term DCGRU "
+    "is a reset-before GRU per node.",
     _diffusion_one_step, references=(LI,), timeout=30,
 )
 
