@@ -17,6 +17,8 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# tests/fuzz reads HYPOTHESIS_PROFILE itself (quick unless "fuzz-long"); registered here so this loader accepts it
+settings.register_profile("fuzz-long", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -15,7 +15,11 @@ import sympy as sp
 
 from ..errors import InputError
 
-__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes"]
+__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng"]
+
+
+MAX_SIZE = 1 << 20
+"""Largest size accepted for one dimension (a 2**20 × 2**20 matrix already needs 8 TiB)."""
 
 
 def resolve_sizes(desc, sizes: Mapping[str, int]) -> dict[sp.Symbol, int]:
@@ -27,6 +31,8 @@ def resolve_sizes(desc, sizes: Mapping[str, int]) -> dict[sp.Symbol, int]:
     >>> resolve_sizes(symrnn.cell("rnn"), {"D": 3, "H": 4})
     {D: 3, H: 4}
     """
+    if not isinstance(sizes, Mapping):
+        raise InputError(f"sizes must be a mapping such as {{'D': 3, 'H': 4}}, got {type(sizes).__name__} {sizes!r}")
     out = {}
     known = {s.name: s for s in desc.sizes}
     for name, value in sizes.items():
@@ -34,6 +40,8 @@ def resolve_sizes(desc, sizes: Mapping[str, int]) -> dict[sp.Symbol, int]:
             raise InputError(f"size {name!r} is not a size of {desc.name!r}; its sizes are {sorted(known)}")
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise InputError(f"size {name}={value!r} must be a positive integer")
+        if value > MAX_SIZE:
+            raise InputError(f"size {name}={value!r} is larger than {MAX_SIZE} (arrays of that size do not fit in memory)")
         out[known[name]] = int(value)
     missing = sorted(set(known) - set(sizes))
     if missing:
@@ -48,13 +56,36 @@ def _evaluate(expr, sizes) -> int:
 def param_shapes(cell, sizes: Mapping[str, int]) -> dict[str, tuple[int, ...]]:
     """Concrete shape of every parameter, in declaration order."""
     s = resolve_sizes(cell, sizes)
-    return {p.name: tuple(_evaluate(d, s) for d in p.shape) for p in cell.params}
+    out = {p.name: tuple(_evaluate(d, s) for d in p.shape) for p in cell.params}
+    total = sum(int(np.prod(shape)) for shape in out.values())
+    if total > MAX_ELEMENTS:
+        raise InputError(f"sizes {sizes}: the parameters of {cell.name!r} would have {total} entries, more than {MAX_ELEMENTS}")
+    return out
+
+
+MAX_ELEMENTS = 1 << 31
+"""Most parameter entries accepted (16 GiB in float64)."""
 
 
 def vector_sizes(cell, sizes: Mapping[str, int]) -> dict[str, int]:
     """Concrete length of every vector the cell declares or defines."""
     s = resolve_sizes(cell, sizes)
     return {n: _evaluate(d.size, s) for n, (role, d) in cell.declared.items() if not d.is_matrix}
+
+
+def as_rng(rng, arg: str = "rng") -> np.random.Generator:
+    """``rng`` (None, a non-negative int seed or a Generator) as a Generator; anything else is an InputError.
+
+    Examples
+    --------
+    >>> as_rng(0).integers(10) == as_rng(0).integers(10)
+    True
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise InputError(f"{arg} must be None, a non-negative int seed or a numpy Generator, got {type(rng).__name__} {rng!r}")
 
 
 def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None = None,
@@ -77,7 +108,12 @@ def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None
     >>> {k: v.shape for k, v in p.items()}
     {'W': (3, 2), 'U': (3, 3), 'b': (3,)}
     """
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
+    if scale is not None and not (isinstance(scale, (int, float, np.floating, np.integer)) and not isinstance(scale, bool)
+                                  and np.isfinite(scale) and scale > 0):
+        raise InputError(f"scale must be a finite number > 0, got {scale!r}")
+    if not isinstance(dtype, (type, np.dtype, str)) or np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
     out = {}
     for name, shape in param_shapes(cell, sizes).items():
         k = scale if scale is not None else 1.0 / np.sqrt(shape[0])

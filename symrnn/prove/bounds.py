@@ -235,7 +235,10 @@ def _induction(L, R, strict, assume):
 
 def _search(cell, L, R, strict, assume, steps, examples) -> Result:
     names = sorted(L.free_symbols | R.free_symbols, key=str)
-    fl, fr = (sp.lambdify(names, e, "numpy") for e in (L, R))
+    from ..numeric import stable_sigmoid
+
+    table = {"sigmoid": stable_sigmoid, "relu": lambda a: np.maximum(a, 0.0), "Heaviside": lambda a, h0=0.0: np.heaviside(a, h0)}
+    fl, fr = (sp.lambdify(names, e, [table, "numpy"]) for e in (L, R))
     rng = np.random.default_rng(0)
     for k in range(examples):
         sizes = {s.name: 2 for s in cell.sizes}
@@ -249,7 +252,12 @@ def _search(cell, L, R, strict, assume, steps, examples) -> Result:
             lo, hi = assume.get(d.name + PREV, (-3, 3))
             prev[d.name] = rng.uniform(float(lo), float(hi), (1, n[d.name]))
         vals = step(cell, params, inputs, prev)
-        left, right = fl(*(vals[s.name] for s in names)), fr(*(vals[s.name] for s in names))
+        missing = [s.name for s in names if s.name not in vals]
+        if missing:
+            raise SpecError(f"inequality: {missing} are not vectors of one step of {cell.name!r} "
+                            f"(use inputs, states, previous states and gates: {sorted(vals)})")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            left, right = fl(*(vals[s.name] for s in names)), fr(*(vals[s.name] for s in names))
         bad = (left >= right) if strict else (left > right + 1e-12)
         if np.any(bad):
             ce = {"sizes": sizes, "example": k, "params": params, "inputs": inputs, "previous": prev,

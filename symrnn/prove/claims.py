@@ -54,7 +54,7 @@ def identity(lhs, rhs, *, search: int = 4) -> Result:
     steps.append(f"lhs − rhs = {diff} ≠ 0")
     syms = sorted(diff.free_symbols, key=lambda s: s.name)
     for values in itertools.product(range(1, search + 1), repeat=len(syms)):
-        point = dict(zip(syms, values))
+        point = {s: sp.Integer(v) for s, v in zip(syms, values)}  # xreplace of a bare symbol by an int returns an int
         if diff.xreplace(point) != 0:
             ce = {s.name: v for s, v in point.items()}
             ce.update(lhs=int(lhs.xreplace(point)) if lhs.xreplace(point).is_Integer else str(lhs.xreplace(point)),

@@ -431,7 +431,22 @@ def _check_equation(cname: str, eq: Equation, shapes: dict) -> None:
                 raise ShapeError(f"{where}: {m.name!r} is used with shape {m.shape} but declared {want}")
         if not (_same(eq.expr.shape[0], eq.size) and eq.expr.shape[1] == 1):
             raise ShapeError(f"{where}: the affine map has shape {eq.expr.shape}, expected ({eq.size}, 1)")
-        linear_terms(eq.expr, where)
+        for term in linear_terms(eq.expr, where):  # SymPy's MatAdd does not check symbolic shapes: (H,1) + (D,1) passes
+            vec = shapes.get(term.vector)
+            if vec is None:
+                raise UndeclaredError(f"{where}: {term.vector!r} is not declared")
+            vec_rows = vec[0] if len(vec) == 1 else None
+            if term.matrix is None:
+                if vec_rows is None or not _same(vec_rows, eq.size):
+                    raise ShapeError(f"{where}: the term {term.vector!r} has size {vec_rows if vec_rows is not None else vec}, "
+                                     f"expected {eq.size}")
+                continue
+            rows, cols = shapes[term.matrix]
+            if vec_rows is None or not _same(cols, vec_rows):
+                raise ShapeError(f"{where}: {term.matrix!r} @ {term.vector!r}: {term.matrix!r} has {cols} columns "
+                                 f"but {term.vector!r} has size {vec_rows if vec_rows is not None else vec}")
+            if not _same(rows, eq.size):
+                raise ShapeError(f"{where}: the term {term.matrix!r} @ {term.vector!r} has {rows} rows, expected {eq.size}")
         return
     if not isinstance(eq.expr, sp.Expr):
         raise SpecError(f"{where}: expression {eq.expr!r} is neither a scalar nor a matrix SymPy expression")
