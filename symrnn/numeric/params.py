@@ -78,7 +78,7 @@ def as_rng(rng, arg: str = "rng") -> np.random.Generator:
 
     Examples
     --------
-    >>> as_rng(0).integers(10) == as_rng(0).integers(10)
+    >>> bool(as_rng(0).integers(10) == as_rng(0).integers(10))
     True
     """
     if rng is None or isinstance(rng, np.random.Generator):
