@@ -72,7 +72,12 @@ def spectral_filter(graph, X, g, *, max_nodes: int = 4000) -> np.ndarray:
     gr = as_graph(graph)
     X = check_features(gr, X)
     lam, U = spectrum(gr, max_nodes=max_nodes)
-    resp = np.asarray(g(lam), dtype=np.float64)
+    if not callable(g):
+        raise InputError(f"g must be a callable response g(lam) -> array, got {type(g).__name__} {g!r}")
+    try:
+        resp = np.asarray(g(lam), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"g(lam) must return numbers, one per eigenvalue; it raised {type(exc).__name__}: {exc}") from None
     if resp.shape != lam.shape or not np.all(np.isfinite(resp)):
         raise InputError(f"g must map the {lam.shape[0]} eigenvalues to as many finite numbers, got {resp.shape}")
     return U @ (resp[:, None] * (U.T @ X))
