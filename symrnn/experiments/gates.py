@@ -120,7 +120,7 @@ class AblationResult:
         found = "contribution " + " > ".join(sorted(delta, key=delta.get, reverse=True)) + " (by mean Δ)"
         helped = [g for g in GATES if delta[g] < 0]
         if helped:
-            found += f"; removing the {', '.join(helped)} gate{'s' if len(helped) > 1 else ''} lowered the mean loss"
+            found += f"; removing the {' and '.join(helped)} gate{'s' if len(helped) > 1 else ''} lowered the mean loss"
         evidence = [f"Δ_{g} = {delta[g]:+.4g} (loss without the {g} gate − loss of the LSTM)" for g in GATES]
         order = list(GATES)
         steps_ok, reversed_ = [], []
