@@ -35,10 +35,9 @@ def test_loss_gradient_equals_finite_differences(rng, cell, name, length):
     _fd_check(model, xs, targets, rng)
 
 
-torch = pytest.importorskip("torch")
-
-
 def _torch_model(kind, model):
+    import torch
+
     from symrnn.interop.torch import to_torch
 
     D, H = model.task.input_size, model.kernel.output_size
@@ -57,6 +56,8 @@ def _torch_model(kind, model):
 
 
 def _torch_loss(t, rnn, lin, xs, targets):
+    import torch
+
     out, _ = rnn(torch.from_numpy(xs))
     if t.readout == "last":
         out = out[-1]
@@ -71,6 +72,7 @@ def _torch_loss(t, rnn, lin, xs, targets):
 @pytest.mark.parametrize("name,length", [("adding", 7), ("copy", 13)])
 def test_adam_training_follows_pytorch(rng, kind, cell, name, length):
     """Loss, gradients and eight clipped Adam steps agree with nn.LSTM/nn.GRU + nn.Linear + torch.optim.Adam."""
+    torch = pytest.importorskip("torch")
     from symrnn.interop.torch import torch_arrays
 
     t = task(name, length=length)
