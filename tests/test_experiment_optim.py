@@ -8,11 +8,10 @@ import pytest
 from symrnn.errors import InputError
 from symrnn.experiments import Adam, clip_by_global_norm
 
-torch = pytest.importorskip("torch")
-
 
 @pytest.mark.parametrize("lr,betas,eps", [(1e-3, (0.9, 0.999), 1e-8), (0.3, (0.5, 0.9), 1e-3), (0.05, (0.0, 0.0), 0.0)])
 def test_adam_equals_torch(rng, lr, betas, eps):
+    torch = pytest.importorskip("torch")
     shapes = {"W": (3, 4), "b": (3,), "s": (1,)}
     ours = {k: rng.standard_normal(s) for k, s in shapes.items()}
     theirs = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in ours.items()}
@@ -43,6 +42,7 @@ def test_adam_updates_in_place_and_checks_grads():
 
 
 def test_clipping_equals_torch(rng):
+    torch = pytest.importorskip("torch")
     grads = {"a": rng.standard_normal((3, 2)) * 5, "b": rng.standard_normal(4)}
     tensors = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads.values()]
     for t, g in zip(tensors, grads.values()):
