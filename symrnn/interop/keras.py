@@ -47,7 +47,7 @@ def params_from_keras(weights, kind: str, *, reset_after: bool = True, dtype=np.
     """
     from .. import cells
 
-    if kind not in _ORDER:
+    if not isinstance(kind, str) or kind not in _ORDER:
         raise InputError(f"kind must be 'lstm' or 'gru', got {kind!r}")
     if not isinstance(weights, (list, tuple)) or len(weights) not in (2, 3):
         raise InputError(f"weights must be [kernel, recurrent_kernel] or [kernel, recurrent_kernel, bias], got {weights!r:.80}")
@@ -89,7 +89,7 @@ def from_keras(layer, dtype=np.float64):
     from ..codegen import Kernel
 
     kind = type(layer).__name__.lower()
-    if kind not in _ORDER:
+    if not isinstance(kind, str) or kind not in _ORDER:
         raise InputError(f"expected a Keras LSTM or GRU layer, got {type(layer).__name__}")
     act = getattr(layer.activation, "__name__", str(layer.activation))
     rec = getattr(layer.recurrent_activation, "__name__", str(layer.recurrent_activation))

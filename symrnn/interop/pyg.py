@@ -30,9 +30,12 @@ def _numpy(value, arg):
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
     try:
-        return np.asarray(value)
+        out = np.asarray(value)
     except Exception:
         raise InputError(f"{arg} must be a tensor or array, got {type(value).__name__}") from None
+    if out.dtype.kind not in "biuf":
+        raise InputError(f"{arg} must hold real numbers, got an array of dtype {out.dtype} ({type(value).__name__} {value!r:.60})")
+    return out
 
 
 def _edges(edge_index, edge_weight, num_nodes):
@@ -44,6 +47,8 @@ def _edges(edge_index, edge_weight, num_nodes):
             raise InputError("num_nodes is required when edge_index has no edges")
         num_nodes = int(ei.max()) + 1
     w = None if edge_weight is None else _numpy(edge_weight, "edge_weight").astype(np.float64)
+    if w is not None and w.shape != (ei.shape[1],):
+        raise InputError(f"edge_weight must have shape ({ei.shape[1]},), one weight per edge, got {w.shape}")
     return ei, w, num_nodes
 
 

@@ -258,7 +258,8 @@ def _search(cell, L, R, strict, assume, steps, examples) -> Result:
                             f"(use inputs, states, previous states and gates: {sorted(vals)})")
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             left, right = fl(*(vals[s.name] for s in names)), fr(*(vals[s.name] for s in names))
-        bad = (left >= right) if strict else (left > right + 1e-12)
+        left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)  # constants come back as floats
+        bad = np.asarray((left >= right) if strict else (left > right + 1e-12))
         if np.any(bad):
             ce = {"sizes": sizes, "example": k, "params": params, "inputs": inputs, "previous": prev,
                   "lhs": np.broadcast_to(left, bad.shape), "rhs": np.broadcast_to(right, bad.shape)}

@@ -361,6 +361,8 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
     """
     if isinstance(trees, (nx.Graph, RootedTree)):
         trees = [trees]
+    if isinstance(trees, (str, bytes, dict)) or not hasattr(trees, "__iter__"):
+        raise TreeError(f"trees must be a networkx tree, a RootedTree or a sequence of them, got {type(trees).__name__} {trees!r}")
     trees = list(trees)
     if not trees:
         raise TreeError("a forest needs at least one tree")
