@@ -210,6 +210,10 @@ def check_features(graph: Graph, X, arg: str = "X", *, columns: int | None = Non
     return arr
 
 
+MAX_NODES = 1 << 28
+"""Most nodes :func:`from_edges` accepts (index arrays of 2 GiB)."""
+
+
 def from_edges(sources, targets, num_nodes: int, weights=None) -> Graph:
     """A :class:`Graph` from edge arrays (the PyG ``edge_index`` rows), nodes ``0..N-1``.
 
@@ -230,6 +234,8 @@ def from_edges(sources, targets, num_nodes: int, weights=None) -> Graph:
     """
     if isinstance(num_nodes, bool) or not isinstance(num_nodes, (int, np.integer)) or num_nodes < 1:
         raise InputError(f"num_nodes must be an integer >= 1, got {num_nodes!r}")
+    if num_nodes > MAX_NODES:
+        raise InputError(f"num_nodes={num_nodes} is larger than {MAX_NODES} (the sparse index arrays would not fit in memory)")
     src = np.asarray(sources)
     dst = np.asarray(targets)
     if src.ndim != 1 or dst.shape != src.shape or (src.size and not np.issubdtype(src.dtype, np.integer)) \

@@ -112,7 +112,11 @@ def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None
     if scale is not None and not (isinstance(scale, (int, float, np.floating, np.integer)) and not isinstance(scale, bool)
                                   and np.isfinite(scale) and scale > 0):
         raise InputError(f"scale must be a finite number > 0, got {scale!r}")
-    if not isinstance(dtype, (type, np.dtype, str)) or np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+    try:
+        dt = np.dtype(dtype) if isinstance(dtype, (type, np.dtype, str)) else None
+    except (TypeError, ValueError, SyntaxError):  # numpy parses dtype strings; "08" raises SyntaxError
+        dt = None
+    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):  # np.dtype(x) == None is float64's test
         raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
     out = {}
     for name, shape in param_shapes(cell, sizes).items():

@@ -47,6 +47,8 @@ __all__ = ["inequality", "nonnegative_on_box"]
 
 def _parse(cell, text, argument: str = "expression") -> sp.Expr:
     e = as_expr(text, argument=argument)
+    if e.has(sp.I) or e.has(sp.zoo) or e.has(sp.nan) or e.has(sp.oo):
+        raise SpecError(f"{argument}: {text!r} is not a real expression; inequalities compare real numbers")
     for s in e.free_symbols:
         cell.unit(s.name)  # UnknownNameError lists the names
     return e.xreplace({s: sp.Symbol(s.name, real=True) for s in e.free_symbols})

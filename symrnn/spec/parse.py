@@ -164,7 +164,7 @@ def as_expr(value, *, argument: str = "expression", symbol=sp.Symbol) -> sp.Expr
         return parse_expr(value, argument=argument, symbol=symbol)
     if isinstance(value, sp.Basic):
         return value
-    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         try:
             out = sp.sympify(value, strict=True)
         except (sp.SympifyError, TypeError, ValueError):

@@ -96,7 +96,7 @@ def build_cell(recipe, data):
         b.update("h", "tanh(h_prev)")
     new_h = data.draw(_combination(leaves, 3))
     if fault == "undeclared":
-        new_h = new_h + leaves[-1]
+        new_h = new_h + relu(leaves[-1])  # relu never appears in combinations, so nothing cancels it
     if fault == "matrix_in_pointwise":
         new_h = new_h * sp.MatrixSymbol("M", 2, 2)
     if fault != "no_update":

@@ -121,3 +121,32 @@ def test_keras_kind_must_be_a_known_name(kind):
 def test_unknown_names_in_prover_text_list_the_names():
     with pytest.raises(UnknownNameError, match="known names"):
         inequality(symrnn.cell("lstm"), "Abs(nope)", "1")
+
+
+def test_a_node_count_that_cannot_fit_in_memory_is_refused():
+    """edge_index_to_graph(..., num_nodes=10**12) raised MemoryError."""
+    with pytest.raises(InputError, match="larger than"):
+        edge_index_to_graph(np.zeros((2, 0), dtype=int), 10**12)
+
+
+@pytest.mark.parametrize("dtype", [1 + 2j, sp.I])
+def test_inequality_refuses_complex_sides(dtype):
+    """Complex numbers reached a real comparison: TypeError."""
+    with pytest.raises(SpecError):
+        inequality(symrnn.cell("lstm"), "Abs(h)", dtype)
+
+
+@pytest.mark.parametrize("dtype", ["0:", "08", "", "float"])
+def test_init_params_refuses_dtype_text_numpy_cannot_read(dtype):
+    with pytest.raises(InputError, match="dtype"):
+        init_params(symrnn.cell("rnn"), {"D": 2, "H": 2}, dtype=dtype if dtype != "float" else "float16")
+
+
+@pytest.mark.xfail(strict=True, reason="codegen.kernel.check_dtype catches only TypeError from np.dtype() "
+                                       "(np.dtype('0:') raises ValueError, np.dtype('08') SyntaxError), and after a TypeError "
+                                       "its test `None not in DTYPES` is False because dtype('float64') == None; codegen is not ours to edit")
+@pytest.mark.parametrize("dtype", ["0:", "08"])
+def test_compile_refuses_unparseable_dtype_text(dtype):
+    """Today "0:" and "08" escape as ValueError/SyntaxError; "" reaches init_params as None (refused there)."""
+    with pytest.raises(InputError):
+        symrnn.compile(symrnn.cell("rnn"), D=2, H=2, dtype=dtype)
