@@ -21,7 +21,7 @@ import numpy as np
 from ..spec.cell import PREV, Cell
 from .gradients import Adjoint, ParameterGradient, adjoint, parameter_gradient
 from .jacobian import as_cell, jacobian, local_partials
-from .numeric import forward_values, size_map
+from .numeric import check_sequence, forward_values
 
 __all__ = ["BPTT", "bptt", "backprop"]
 
@@ -119,10 +119,8 @@ def backprop(desc, params: Mapping, xs: Mapping, loss_grads: Mapping, initial: M
     >>> g["params"]["U"].shape
     (3, 3)
     """
-    cell = as_cell(desc)
+    cell, params, xs, initial, loss_grads, sizes, T = check_sequence(desc, params, xs, initial, loss_grads)
     b = bptt(cell)
-    T = len(next(iter(xs.values())))
-    sizes = size_map(cell, params)
     n = {s: int(cell.declared[s][1].size.xreplace(sizes)) for s in cell.state_names}
     state = {s: np.asarray(initial[s], float) if initial and s in initial else np.zeros(n[s]) for s in cell.state_names}
     steps = []

@@ -22,7 +22,7 @@ from ..spec.cell import PREV
 from ..spec.symbols import FUNCTIONS
 from .jacobian import as_cell, jacobian
 from .latexing import partial_latex, unit_latex
-from .numeric import forward_values, size_map
+from .numeric import check_sequence, forward_values, size_map
 from .structured import Diag, Mat
 
 __all__ = ["Bound", "jacobian_bound", "state_jacobian", "gradient_norms", "vanishing_gradient_figure", "CURVES"]
@@ -187,11 +187,9 @@ def gradient_norms(desc, params: Mapping, xs: Mapping, initial: Mapping | None =
     >>> bool(norms[-1] < norms[0])
     True
     """
-    cell = as_cell(desc)
-    sizes = size_map(cell, params)
+    cell, params, xs, initial, _, sizes, T = check_sequence(desc, params, xs, initial)
     n = {s: int(cell.declared[s][1].size.xreplace(sizes)) for s in cell.state_names}
-    state = {s: np.asarray(initial[s], float) if initial and s in initial else np.zeros(n[s]) for s in cell.state_names}
-    T = len(next(iter(xs.values())))
+    state = {s: initial[s] if s in initial else np.zeros(n[s]) for s in cell.state_names}
     blocks = []
     for t in range(T):
         v = forward_values(cell, params, {k: x[t] for k, x in xs.items()}, state)

@@ -150,3 +150,28 @@ def test_compile_refuses_unparseable_dtype_text(dtype):
     """Today "0:" and "08" escape as ValueError/SyntaxError; "" reaches init_params as None (refused there)."""
     with pytest.raises(InputError):
         symrnn.compile(symrnn.cell("rnn"), D=2, H=2, dtype=dtype)
+
+
+def _bptt_args():
+    cell = symrnn.cell("rnn")
+    return cell, init_params(cell, {"D": 2, "H": 2}, rng=0), {"x": np.zeros((3, 2))}
+
+
+@pytest.mark.parametrize("bad", [
+    dict(xs={"x": np.zeros((3, 5))}), dict(xs={"x": [[1, 2], [3]]}), dict(xs={"x": np.zeros((0, 2))}),
+    dict(xs={"y": np.zeros((3, 2))}), dict(xs=None), dict(params=None), dict(params={"W": 1}),
+    dict(loss_grads={"h": np.ones((2, 2))}), dict(loss_grads={"nope": 1}), dict(loss_grads={"h": np.full((3, 2), np.nan)}),
+    dict(initial={"h": "zero"}),
+])
+def test_derive_backprop_and_gradient_norms_check_their_arrays(bad):
+    """Audit: derive.backprop / gradient_norms let ValueError, AttributeError and matmul errors through."""
+    from symrnn.derive import backprop, gradient_norms
+    from symrnn.errors import SymrnnError
+
+    cell, params, xs = _bptt_args()
+    args = dict(params=params, xs=xs, loss_grads={"h": np.ones((3, 2))}, initial=None) | bad
+    with pytest.raises(SymrnnError):
+        backprop(cell, args["params"], args["xs"], args["loss_grads"], args["initial"])
+    if "loss_grads" not in bad:
+        with pytest.raises(SymrnnError):
+            gradient_norms(cell, args["params"], args["xs"], args["initial"])
