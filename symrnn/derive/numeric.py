@@ -89,18 +89,6 @@ def evaluate_jacobian(desc, of: str, wrt: str, values: Mapping[str, np.ndarray])
     return jacobian(desc, of, wrt).evaluate(values, size_map(desc, values))
 
 
-def _array(value, what: str, shape: tuple) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be an array of real numbers, got {type(value).__name__} {value!r:.60}") from None
-    if arr.shape != shape:
-        raise InputError(f"{what} has shape {arr.shape}, expected {shape}")
-    if not np.isfinite(arr).all():
-        raise InputError(f"{what} contains NaN or infinite values")
-    return arr
-
-
 def check_sequence(desc, params, xs, initial=None, loss_grads=None):
     """Validate the arguments of the numeric BPTT evaluators (one sequence, no batch).
 
@@ -121,7 +109,7 @@ def check_sequence(desc, params, xs, initial=None, loss_grads=None):
     symrnn.errors.InputError: xs['x'] has shape (4, 3), expected (4, 2)
     """
     from ..errors import UnknownNameError
-    from ..numeric.params import param_shapes
+    from ..numeric.params import param_shapes, real_array
 
     cell = as_cell(desc)
     for arg, value, optional in (("params", params, False), ("xs", xs, False), ("initial", initial, True),
@@ -138,7 +126,7 @@ def check_sequence(desc, params, xs, initial=None, loss_grads=None):
             raise InputError(f"params[{k!r}] is a ragged sequence, not an array") from None
     sizes = size_map(cell, params)
     shapes = param_shapes(cell, {s.name: n for s, n in sizes.items()})
-    params = {k: _array(params[k], f"params[{k!r}]", shapes[k]) for k in shapes}
+    params = {k: real_array(params[k], f"params[{k!r}]", shapes[k]) for k in shapes}
     names = [d.name for d in cell.inputs]
     if sorted(xs) != sorted(names):
         raise UnknownNameError(f"xs has keys {sorted(map(str, xs))}; {cell.name!r} has inputs {names}")
@@ -149,12 +137,12 @@ def check_sequence(desc, params, xs, initial=None, loss_grads=None):
         raise InputError(f"xs[{names[0]!r}] is a ragged sequence, not a (T, {n[names[0]]}) array") from None
     if T < 1:
         raise InputError(f"xs[{names[0]!r}] must be a (T, {n[names[0]]}) array with T >= 1, got shape {np.shape(xs[names[0]])}")
-    xs = {k: _array(xs[k], f"xs[{k!r}]", (T, n[k])) for k in names}
+    xs = {k: real_array(xs[k], f"xs[{k!r}]", (T, n[k])) for k in names}
     out = []
     for arg, value, shape in (("initial", initial, lambda s: (n[s],)), ("loss_grads", loss_grads, lambda s: (T, n[s]))):
         value = dict(value or {})
         unknown = [k for k in value if k not in cell.state_names]
         if unknown:
             raise UnknownNameError(f"{arg} has keys {unknown} that are not states of {cell.name!r} ({list(cell.state_names)})")
-        out.append({k: _array(v, f"{arg}[{k!r}]", shape(k)) for k, v in value.items()})
+        out.append({k: real_array(v, f"{arg}[{k!r}]", shape(k)) for k, v in value.items()})
     return cell, params, xs, out[0], out[1], sizes, T

@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..errors import InputError
 
-__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng"]
+__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng", "real_array"]
 
 
 MAX_SIZE = 1 << 20
@@ -123,3 +123,28 @@ def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None
         k = scale if scale is not None else 1.0 / np.sqrt(shape[0])
         out[name] = rng.uniform(-k, k, size=shape).astype(dtype)
     return out
+
+
+def real_array(value, what: str, shape: tuple | None = None, dtype=np.float64) -> np.ndarray:
+    """``value`` as a finite real array of ``shape`` (None: any), else an :class:`InputError` naming ``what``.
+
+    Examples
+    --------
+    >>> real_array([[1, 2]], "xs['x']", (1, 2)).dtype
+    dtype('float64')
+    >>> real_array([1, float("nan")], "b")
+    Traceback (most recent call last):
+    ...
+    symrnn.errors.InputError: b contains NaN or infinite values
+    """
+    if isinstance(value, (str, bytes)) or (isinstance(value, np.ndarray) and value.dtype.kind not in "biuf"):
+        raise InputError(f"{what} must be an array of real numbers, got {type(value).__name__} {value!r:.60}")
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be an array of real numbers, got {type(value).__name__} {value!r:.60}") from None
+    if shape is not None and arr.shape != tuple(shape):
+        raise InputError(f"{what} has shape {arr.shape}, expected {tuple(shape)}")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{what} contains NaN or infinite values")
+    return arr

@@ -109,8 +109,7 @@ def run(cell, params: Mapping[str, np.ndarray], xs: Mapping[str, np.ndarray] | n
     ``xs`` maps input names to (T, B, n) arrays (a bare array is the single
     input); missing initial states start at zero.
     """
-    if not isinstance(xs, Mapping):
-        xs = {cell.inputs[0].name: np.asarray(xs)}
+    params, xs, initial = _check_run(cell, params, xs, initial)
     T, B = next(iter(xs.values())).shape[:2]
     dtype = next(iter(xs.values())).dtype
     state = {}
@@ -127,6 +126,61 @@ def run(cell, params: Mapping[str, np.ndarray], xs: Mapping[str, np.ndarray] | n
         outputs.append(vals[cell.output])
         trace.append(vals)
     return np.stack(outputs), state, trace
+
+
+def _check_run(cell, params, xs, initial):
+    """The boundary of :func:`run`: names, (T, B, n) shapes, finite reals; sizes read off the arrays."""
+    from ..errors import UnknownNameError, SpecError
+    from ..spec.cell import Cell
+    from .params import param_shapes, real_array, resolve_sizes
+
+    if not isinstance(cell, Cell):
+        raise SpecError(f"cell must be a symrnn Cell, got {type(cell).__name__}")
+    if not isinstance(params, Mapping):
+        raise InputError(f"params must be a dict of arrays, got {type(params).__name__} {params!r:.60}")
+    if not isinstance(xs, Mapping):
+        xs = {cell.inputs[0].name: xs}
+    names = [d.name for d in cell.inputs]
+    if sorted(map(str, xs)) != sorted(names):
+        raise UnknownNameError(f"xs has keys {sorted(map(str, xs))}; {cell.name!r} has inputs {names}")
+    xs = {k: real_array(v, f"xs[{k!r}]", None, _float_dtype(v)) for k, v in xs.items()}
+    T_B = {v.shape[:2] for v in xs.values()}
+    if any(v.ndim != 3 for v in xs.values()) or len(T_B) != 1 or min(next(iter(T_B))) < 1:
+        raise InputError(f"xs must be (T, B, n) arrays with one T >= 1 and B >= 1, got shapes {[v.shape for v in xs.values()]}")
+    missing = [p.name for p in cell.params if p.name not in params]
+    if missing:
+        raise InputError(f"params: missing {missing} of {cell.name!r}")
+    params = {p.name: real_array(params[p.name], f"params[{p.name!r}]", None, _float_dtype(params[p.name])) for p in cell.params}
+    sizes = {}
+    for name, arr in list(params.items()) + [(k, v[0, 0]) for k, v in xs.items()]:
+        decl = cell.declared[name][1]
+        if len(decl.shape) != arr.ndim:
+            raise InputError(f"{name!r} has shape {arr.shape}; {cell.name!r} declares {decl.shape}")
+        for sym, n in zip(decl.shape, arr.shape):
+            if sym.is_Symbol and sizes.setdefault(sym.name, n) != n:
+                raise InputError(f"{name!r} has shape {arr.shape}, inconsistent with {sym} = {sizes[sym.name]}")
+    if set(sizes) == {s.name for s in cell.sizes}:
+        resolve_sizes(cell, sizes)
+        for name, shape in param_shapes(cell, sizes).items():
+            if params[name].shape != shape:
+                raise InputError(f"params[{name!r}] has shape {params[name].shape}, expected {shape} (sizes {sizes})")
+    initial = dict(initial or {}) if initial is None or isinstance(initial, Mapping) else None
+    if initial is None:
+        raise InputError("initial must be a dict state -> (B, n) array, or None")
+    unknown = [k for k in initial if k not in cell.state_names]
+    if unknown:
+        raise UnknownNameError(f"initial has keys {unknown} that are not states of {cell.name!r} ({list(cell.state_names)})")
+    B = next(iter(T_B))[1]
+    initial = {k: real_array(v, f"initial[{k!r}]") for k, v in initial.items()}
+    for k, v in initial.items():
+        if v.ndim != 2 or v.shape[0] != B:
+            raise InputError(f"initial[{k!r}] has shape {v.shape}, expected (B={B}, n)")
+    return params, xs, initial
+
+
+def _float_dtype(value):
+    dt = getattr(value, "dtype", None)
+    return dt if dt is not None and dt in (np.float32, np.float64) else np.float64
 
 
 def _state_size(cell, name, params, xs):

@@ -114,3 +114,46 @@ def test_random_numeric_params(name, sizes, rng):
     p = call(numeric.init_params, _cell(name), sizes, rng=rng)
     if p is not None:
         assert all(np.isfinite(v).all() for v in p.values())
+
+
+@st.composite
+def _maybe_bad_array(draw, shape):
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    kind = draw(st.sampled_from(["ok"] * 4 + ["shape", "nan", "junk", "list", "ragged", "big"]))
+    a = rng.uniform(-2, 2, size=shape)
+    if kind == "shape":
+        return np.zeros(tuple(s + 1 for s in shape))
+    if kind == "nan":
+        a.flat[0] = np.nan
+    if kind == "junk":
+        return draw(junk)
+    if kind == "list":
+        return a.tolist()
+    if kind == "ragged":
+        return [[1.0, 2.0], [3.0]]
+    if kind == "big":
+        return a * 1e4
+    return a
+
+
+@fuzz(1.0)
+@given(name=st.sampled_from(["rnn", "lstm", "gru_reset_after"]), T=st.integers(1, 3), data=st.data())
+def test_random_bptt_and_reference_inputs(name, T, data):
+    from symrnn.derive import backprop, gradient_norms
+
+    TALLY["cases"] += 1
+    cell = _cell(name)
+    params = numeric.init_params(cell, {"D": 2, "H": 2}, rng=0)
+    if data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(params)))
+        params = dict(params, **{key: data.draw(_maybe_bad_array(params[key].shape))})
+    xs = {"x": data.draw(_maybe_bad_array((T, 2)))}
+    grads = {s: data.draw(_maybe_bad_array((T, 2))) for s in cell.state_names}
+    out = call(backprop, cell, params, xs, grads)
+    if out is not None:
+        assert all(np.isfinite(g).all() for part in out.values() for g in part.values())
+    norms = call(gradient_norms, cell, params, xs)
+    if norms is not None:
+        assert np.isfinite(norms).all()
+    batched = data.draw(_maybe_bad_array((T, 1, 2)))
+    call(numeric.run, cell, params, batched)

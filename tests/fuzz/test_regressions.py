@@ -175,3 +175,26 @@ def test_derive_backprop_and_gradient_norms_check_their_arrays(bad):
     if "loss_grads" not in bad:
         with pytest.raises(SymrnnError):
             gradient_norms(cell, args["params"], args["xs"], args["initial"])
+
+
+@pytest.mark.parametrize("xs", [None, [[1.0, 2.0], [3.0]], np.zeros((3, 1, 5)), np.zeros((3, 2)), np.zeros((0, 1, 2)),
+                                np.full((2, 1, 2), np.nan), "abc", {"y": np.zeros((2, 1, 2))}])
+def test_the_reference_loop_checks_its_inputs(xs):
+    """Fuzz: numeric.run let AttributeError, matmul ValueError and unpacking errors through."""
+    cell = symrnn.cell("rnn")
+    with pytest.raises(InputError if not isinstance(xs, dict) else UnknownNameError):
+        symrnn.numeric.run(cell, init_params(cell, {"D": 2, "H": 2}, rng=0), xs)
+
+
+def test_the_reference_loop_checks_params_and_initial():
+    cell = symrnn.cell("rnn")
+    p = init_params(cell, {"D": 2, "H": 2}, rng=0)
+    xs = np.zeros((2, 1, 2))
+    with pytest.raises(InputError, match="missing"):
+        symrnn.numeric.run(cell, {"W": p["W"]}, xs)
+    with pytest.raises(InputError, match="shape"):
+        symrnn.numeric.run(cell, dict(p, U=np.zeros((2, 3))), xs)
+    with pytest.raises(InputError, match="initial"):
+        symrnn.numeric.run(cell, p, xs, initial={"h": np.zeros((3, 2))})
+    with pytest.raises(UnknownNameError):
+        symrnn.numeric.run(cell, p, xs, initial={"c": np.zeros((1, 2))})
