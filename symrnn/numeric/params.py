@@ -15,7 +15,7 @@ import sympy as sp
 
 from ..errors import InputError
 
-__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng", "real_array"]
+__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng", "real_array", "float_dtype"]
 
 
 MAX_SIZE = 1 << 20
@@ -112,17 +112,29 @@ def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None
     if scale is not None and not (isinstance(scale, (int, float, np.floating, np.integer)) and not isinstance(scale, bool)
                                   and np.isfinite(scale) and scale > 0):
         raise InputError(f"scale must be a finite number > 0, got {scale!r}")
-    try:
-        dt = np.dtype(dtype) if isinstance(dtype, (type, np.dtype, str)) else None
-    except (TypeError, ValueError, SyntaxError):  # numpy parses dtype strings; "08" raises SyntaxError
-        dt = None
-    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):  # np.dtype(x) == None is float64's test
-        raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
+    float_dtype(dtype)
     out = {}
     for name, shape in param_shapes(cell, sizes).items():
         k = scale if scale is not None else 1.0 / np.sqrt(shape[0])
         out[name] = rng.uniform(-k, k, size=shape).astype(dtype)
     return out
+
+
+def float_dtype(dtype, arg: str = "dtype") -> np.dtype:
+    """``dtype`` as ``np.dtype(float32)`` or ``np.dtype(float64)``; anything else is an InputError.
+
+    Examples
+    --------
+    >>> float_dtype("float32")
+    dtype('float32')
+    """
+    try:
+        dt = np.dtype(dtype) if isinstance(dtype, (type, np.dtype, str)) else None
+    except (TypeError, ValueError, SyntaxError):  # numpy parses dtype strings; "08" raises SyntaxError
+        dt = None
+    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):  # np.dtype(x) == None is float64's test
+        raise InputError(f"{arg} must be float32 or float64, got {dtype!r}")
+    return dt
 
 
 def real_array(value, what: str, shape: tuple | None = None, dtype=np.float64) -> np.ndarray:

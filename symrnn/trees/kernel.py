@@ -85,9 +85,9 @@ class TreeKernel:
     def __init__(self, model: TreeModel, *, dtype=np.float64, **sizes):
         if not isinstance(model, TreeModel):
             raise InputError(f"model must be a symrnn.trees TreeModel, got {type(model).__name__}")
-        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise InputError(f"dtype must be float32 or float64, got {dtype!r}")
-        self.dtype = np.dtype(dtype)
+        from ..numeric.params import float_dtype
+
+        self.dtype = float_dtype(dtype)
         resolve_sizes(model.node, sizes)
         self.model = model
         self.sizes = dict(sizes)

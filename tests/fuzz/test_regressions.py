@@ -198,3 +198,10 @@ def test_the_reference_loop_checks_params_and_initial():
         symrnn.numeric.run(cell, p, xs, initial={"h": np.zeros((3, 2))})
     with pytest.raises(UnknownNameError):
         symrnn.numeric.run(cell, p, xs, initial={"c": np.zeros((1, 2))})
+
+
+@pytest.mark.parametrize("dtype", [-1, 1.5, "x", "x); import os #", True, "08", None, np.int32])
+def test_compile_tree_refuses_a_bad_dtype(dtype):
+    """Audit: compile_tree(dtype="x") raised numpy's TypeError."""
+    with pytest.raises(InputError, match="dtype"):
+        trees.compile_tree(trees.child_sum_tree_lstm(), D=2, H=2, dtype=dtype)
