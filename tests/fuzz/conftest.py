@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from symrnn.errors import SymrnnError
 
 LONG = 1200
-QUICK = 12
+QUICK = 20
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 TALLY = collections.Counter()
