@@ -27,7 +27,8 @@ def add_arguments(parser):
     parser.add_argument("--report", metavar="FILE", help="write a report: FILE.md, FILE.tex or FILE.pdf")
     parser.add_argument("--from", dest="sources", action="append", metavar="MODULE",
                         help="check the theorems of your own module (a .py file or an importable name) "
-                             "instead of the catalogue; repeatable")
+                             "instead of the catalogue; repeatable. The module is imported, i.e. your own "
+                             "Python code runs, as pytest runs a test file")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
                         help="time limit per theorem in seconds (default: each theorem's own, 10 s)")
 
