@@ -36,10 +36,12 @@ def compile_tex(source: str, *, timeout: float = 120.0) -> bytes:
     with tempfile.TemporaryDirectory(prefix="symrnn-tex-") as tmp:
         tex = Path(tmp) / "doc.tex"
         tex.write_text(source, encoding="utf-8")
+        # no shell escape: user-supplied LaTeX (a vector's latex=) reaches these documents
         if Path(engine).name == "latexmk":
-            cmd = [engine, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet", tex.name]
+            cmd = [engine, "-pdf", "-pdflatex=pdflatex -no-shell-escape %O %S", "-interaction=nonstopmode",
+                   "-halt-on-error", "-quiet", tex.name]
         else:
-            cmd = [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name]
+            cmd = [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", tex.name]
         try:
             proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

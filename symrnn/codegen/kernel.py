@@ -7,7 +7,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import InputError
-from ..numeric.params import resolve_sizes
+from ..numeric.params import float_dtype, resolve_sizes
 from .backward import backward_source
 from .forward import forward_source
 from .plan import make_plan
@@ -19,13 +19,8 @@ DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in DTYPES:
-        raise InputError(f"dtype={dtype!r} is not supported; use numpy.float32 or numpy.float64")
-    return dt
+    """The kernel's dtype: float32 or float64 (one check shared with :mod:`symrnn.numeric`)."""
+    return float_dtype(dtype)
 
 
 def check_array(value, what: str, shape: tuple, dtype: np.dtype) -> np.ndarray:

@@ -142,12 +142,9 @@ def test_init_params_refuses_dtype_text_numpy_cannot_read(dtype):
         init_params(symrnn.cell("rnn"), {"D": 2, "H": 2}, dtype=dtype if dtype != "float" else "float16")
 
 
-@pytest.mark.xfail(strict=True, reason="codegen.kernel.check_dtype catches only TypeError from np.dtype() "
-                                       "(np.dtype('0:') raises ValueError, np.dtype('08') SyntaxError), and after a TypeError "
-                                       "its test `None not in DTYPES` is False because dtype('float64') == None; codegen is not ours to edit")
 @pytest.mark.parametrize("dtype", ["0:", "08"])
 def test_compile_refuses_unparseable_dtype_text(dtype):
-    """Today "0:" and "08" escape as ValueError/SyntaxError; "" reaches init_params as None (refused there)."""
+    """np.dtype("0:") raises ValueError and np.dtype("08") SyntaxError: both become InputError."""
     with pytest.raises(InputError):
         symrnn.compile(symrnn.cell("rnn"), D=2, H=2, dtype=dtype)
 
