@@ -1,4 +1,10 @@
-"""Graph neural networks on networkx graphs and scipy.sparse: GCN, ChebNet, spectral filters, GAT.
+"""Graph neural networks on networkx graphs and scipy.sparse.
+
+Layers: GCN, ChebNet, spectral filters, GAT; models built on them: graph
+autoencoders (GAE/VGAE with a SymPy-derived KL, :mod:`.autoencoder`,
+:mod:`.kl`), GraphRNN-style generation (:mod:`.generation`) and
+spatial-temporal recurrent networks (GConvGRU, GConvLSTM, DCGRU,
+:mod:`.temporal`).
 
 Numeric layers come as ``*_forward(graph, X, params…) -> (Y, tape)`` and
 ``*_backward(tape, dY) -> {name: gradient}``, float64, matching PyTorch
