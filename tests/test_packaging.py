@@ -1,0 +1,33 @@
+"""Packaging: every subpackage ships in the wheel, and the proofs install as symrnn.proofs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+
+def _config():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_every_subpackage_is_listed_for_the_wheel():
+    listed = set(_config()["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "symrnn").rglob("__init__.py")}
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert "symrnn.proofs" in listed and _config()["tool"]["setuptools"]["package-dir"]["symrnn.proofs"] == "proofs"
+
+
+def test_oracles_are_never_runtime_dependencies():
+    deps = " ".join(_config()["project"]["dependencies"]).lower()
+    for oracle in ("torch", "keras", "torch_geometric", "tensorflow"):
+        assert oracle not in deps
+    assert "torch==2.13.0" in _config()["project"]["optional-dependencies"]["test"]
