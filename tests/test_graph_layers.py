@@ -9,6 +9,7 @@ import pytest
 from symrnn import graphs
 from symrnn.errors import InputError, SymrnnError
 from symrnn.graphs import spectral
+from finite_differences import central_gradient as _fd
 
 
 def _graph(seed=0, n=7):
@@ -18,20 +19,6 @@ def _graph(seed=0, n=7):
     for u, v in G.edges():
         G[u][v]["weight"] = float(rng.uniform(0.3, 2.0))
     return G
-
-
-def _fd(f, arr, eps=1e-6):
-    """Central finite-difference gradient of the scalar f() w.r.t. arr (modified in place)."""
-    out = np.zeros_like(arr)
-    for idx in np.ndindex(arr.shape):
-        old = arr[idx]
-        arr[idx] = old + eps
-        up = f()
-        arr[idx] = old - eps
-        down = f()
-        arr[idx] = old
-        out[idx] = (up - down) / (2 * eps)
-    return out
 
 
 def _check_fd(forward, backward, arrays, rng):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_graph_layers import _fd
+from finite_differences import central_gradient as _fd
 
 from symrnn.errors import InputError
 from symrnn.graphs import generation as gen

@@ -9,6 +9,7 @@ import pytest
 import symrnn
 from symrnn.cells import names
 from symrnn.numeric import init_params, run
+from finite_differences import central_partial as _fd
 
 SINGLE = [n for n in names() if isinstance(symrnn.cell(n), symrnn.Cell)]
 
@@ -37,16 +38,6 @@ def _case(cell, seed, D=3, H=4, T=5, B=2):
 def _loss(cell, params, xs, init, d_out, d_fin):
     out, fin, _ = run(cell, params, xs, init)
     return float((out * d_out).sum() + sum((fin[s] * d_fin[s]).sum() for s in d_fin))
-
-
-def _fd(f, array, idx, eps=1e-6):
-    old = array[idx]
-    array[idx] = old + eps
-    up = f()
-    array[idx] = old - eps
-    down = f()
-    array[idx] = old
-    return (up - down) / (2 * eps)
 
 
 @pytest.mark.parametrize("name", SINGLE + ["user"])

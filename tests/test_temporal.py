@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import torch
-from test_graph_layers import _fd
+from finite_differences import central_gradient as _fd
 
 import symrnn
 from symrnn.errors import InputError

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import symrnn
 import torch
-from test_graph_layers import _fd
+from finite_differences import central_gradient as _fd
 from test_temporal import _cheb
 
 from symrnn.graphs import temporal as tp
