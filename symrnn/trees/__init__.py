@@ -54,7 +54,8 @@ from .kernel import TreeKernel, TreeRun, compile_tree
 from .expand import expand, one_child
 from .models import (Gather, TreeModel, child_sum_recursive_nn, child_sum_tree_lstm, model, names, nary_tree_lstm,
                      recursive_nn)
-from .tree import POSITION, Forest, RootedTree, TreeError, forest, rooted_tree
+from .forest import Forest, forest
+from .tree import POSITION, RootedTree, TreeError, rooted_tree
 
 __all__ = [
     "TreeModel", "Gather", "recursive_nn", "child_sum_recursive_nn", "child_sum_tree_lstm", "nary_tree_lstm",

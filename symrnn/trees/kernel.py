@@ -1,6 +1,6 @@
 """Level-batched forward and backward passes of a tree model over a forest.
 
-Schedule (see :class:`~symrnn.trees.tree.Forest`): rows are sorted by level
+Schedule (see :class:`~symrnn.trees.forest.Forest`): rows are sorted by level
 (height; leaves first).  Forward runs level 0, 1, …: for the edges whose
 parent is in the level it gathers the children's states (``X[rows]``), runs
 the edge cell on all of them at once, reduces them per parent (Child-Sum: a
@@ -30,7 +30,8 @@ from ..errors import InputError
 from ..numeric.params import param_shapes, resolve_sizes
 from .models import TreeModel
 from .stage import STATIC, Stage
-from .tree import Forest, TreeError, forest as make_forest
+from .forest import Forest, forest as make_forest
+from .tree import TreeError
 
 __all__ = ["TreeKernel", "TreeRun", "compile_tree"]
 

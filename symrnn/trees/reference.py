@@ -17,7 +17,8 @@ import numpy as np
 from ..errors import InputError
 from ..numeric.reference import stable_sigmoid as _sig
 from .models import TreeModel
-from .tree import Forest, RootedTree, forest as make_forest
+from .forest import Forest, forest as make_forest
+from .tree import RootedTree
 
 __all__ = ["node_step", "run_tree", "run_forest"]
 

@@ -25,14 +25,14 @@ one level are contiguous, which is what lets a kernel run one GEMM per level.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable, Sequence
+from typing import Hashable
 
 import networkx as nx
 import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["TreeError", "RootedTree", "rooted_tree", "Forest", "forest", "POSITION"]
+__all__ = ["TreeError", "RootedTree", "rooted_tree", "POSITION"]
 
 POSITION = "position"
 """Edge attribute giving a child's 0-based slot in an N-ary model."""
@@ -276,131 +276,3 @@ def rooted_tree(G: nx.Graph, *, root: Hashable | None = None, feature: str = "x"
         _unreached(G, root, set(order), _tree)
     return RootedTree(G, root, children, feats, tuple(order))
 
-
-@dataclass(frozen=True)
-class Forest:
-    """Many trees laid out level by level (leaves first) for batched kernels.
-
-    Rows ``offsets[l]:offsets[l+1]`` are the nodes of level ``l``; ``X`` is
-    (N, D).  ``nodes[r] = (tree, node)`` names row ``r``; ``row`` is its
-    inverse; ``roots`` are the root rows, one per tree.  For each edge
-    ``child_rows[e]`` is the child's row, ``parent_rows[e]`` its parent's and
-    ``slot[e]`` its 0-based position among the parent's children (the
-    ``position`` attribute when given); edges are sorted by parent row.
-    """
-
-    trees: tuple
-    X: np.ndarray
-    offsets: np.ndarray
-    nodes: tuple
-    row: dict
-    roots: np.ndarray
-    child_rows: np.ndarray
-    parent_rows: np.ndarray
-    slot: np.ndarray
-    n_children: np.ndarray
-
-    @property
-    def size(self) -> int:
-        return self.X.shape[0]
-
-    @property
-    def levels(self) -> int:
-        return len(self.offsets) - 1
-
-    def values(self, array: np.ndarray, tree: int = 0) -> dict:
-        """Rows of a per-node array (N, ...) as ``{node: row}`` for one tree."""
-        return {v: array[r] for (t, v), r in self.row.items() if t == tree}
-
-
-def _levels(t: RootedTree) -> dict:
-    height = {}
-    for v in t.order:  # children come first
-        height[v] = 1 + max((height[c] for c, _ in t.children[v]), default=-1)
-    return height
-
-
-def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: str = "parent_to_child") -> Forest:
-    """Validate trees and lay them out level by level as one :class:`Forest`.
-
-    Parameters
-    ----------
-    trees : networkx graph, RootedTree, or a sequence of them
-        Each a tree as accepted by :func:`rooted_tree`.
-    feature : str
-        Node attribute with the features; every tree must have the same D.
-    roots : sequence, optional
-        Roots of undirected trees (``None`` entries: found or read from the graph).
-    edges : {"parent_to_child", "child_to_parent"}
-        Direction of the DiGraphs' edges.
-
-    Returns
-    -------
-    Forest
-
-    Raises
-    ------
-    TreeError
-        As :func:`rooted_tree`, with the tree's index in the message.
-
-    Notes
-    -----
-    The levels are ``nx.topological_generations`` of the child → parent
-    graph (a node's level is its height), computed per tree by one post-order
-    pass and merged across trees, so level ``l`` of every tree shares the
-    same rows block.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> a = nx.DiGraph([(0, 1), (0, 2)]); b = nx.path_graph(3, create_using=nx.DiGraph)
-    >>> for G in (a, b): nx.set_node_attributes(G, {v: [float(v)] for v in G}, "x")
-    >>> f = forest([a, b])
-    >>> f.offsets.tolist(), [f.nodes[r] for r in f.roots]
-    ([0, 3, 5, 6], [(0, 0), (1, 0)])
-    """
-    if isinstance(trees, (nx.Graph, RootedTree)):
-        trees = [trees]
-    if isinstance(trees, (str, bytes, dict)) or not hasattr(trees, "__iter__"):
-        raise TreeError(f"trees must be a networkx tree, a RootedTree or a sequence of them, got {type(trees).__name__} {trees!r}")
-    trees = list(trees)
-    if not trees:
-        raise TreeError("a forest needs at least one tree")
-    if roots is not None and len(roots) != len(trees):
-        raise TreeError(f"roots has {len(roots)} entries for {len(trees)} trees")
-    rooted, dim = [], None
-    for k, G in enumerate(trees):
-        if isinstance(G, RootedTree):
-            t = G
-            if dim is not None and next(iter(t.features.values())).shape[0] != dim:
-                v = next(iter(t.features))
-                raise TreeError(f"node {_name(v)}: feature has shape {t.features[v].shape}, expected ({dim},)",
-                                node=v, tree=k)
-        else:
-            t = rooted_tree(G, root=None if roots is None else roots[k], feature=feature, dim=dim, edges=edges,
-                            _tree=k)
-        dim = next(iter(t.features.values())).shape[0]
-        rooted.append(t)
-    keyed = []
-    for k, t in enumerate(rooted):
-        h = _levels(t)
-        keyed.extend((h[v], k, i, v) for i, v in enumerate(t.order))
-    keyed.sort(key=lambda e: (e[0], e[1], e[2]))
-    nodes = tuple((k, v) for _, k, _, v in keyed)
-    row = {kv: r for r, kv in enumerate(nodes)}
-    heights = np.array([e[0] for e in keyed], dtype=np.int64)
-    offsets = np.searchsorted(heights, np.arange(heights[-1] + 2))
-    X = np.stack([rooted[k].features[v] for k, v in nodes])
-    child, parent, slot = [], [], []
-    n_children = np.zeros(len(nodes), dtype=np.int64)
-    for r, (k, v) in enumerate(nodes):
-        kids = rooted[k].children[v]
-        n_children[r] = len(kids)
-        for s, (c, p) in enumerate(kids):
-            child.append(row[(k, c)])
-            parent.append(r)
-            slot.append(s if p is None else p)
-    roots_ = np.array([row[(k, t.root)] for k, t in enumerate(rooted)], dtype=np.int64)
-    as_int = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
-    return Forest(tuple(rooted), X, as_int(offsets), nodes, row, roots_, as_int(child), as_int(parent),
-                  as_int(slot), n_children)
