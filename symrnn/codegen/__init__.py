@@ -22,8 +22,10 @@ Design notes (why the generated code looks as it does)
   overflow warning, unlike 1/(1+e^{-a})), and a/2 comes straight out of the GEMM
   (the sigmoid gates' rows are pre-scaled by 0.5 when stacked), saving a pass.
   ``scipy.special.expit`` is stable too but measured ~8x slower than tanh here.
-* When the recurrent slots span the whole buffer, the recurrent GEMM
-  accumulates into it in place (BLAS ``gemm`` with beta = 1): no temporary.
+* Every product is NumPy's ``matmul`` (the recurrent one into a scratch
+  buffer added to ``_P[t]``), never SciPy's BLAS wrappers: the two wheels
+  bundle separate OpenBLAS thread pools whose spinning threads slowed each
+  other's GEMMs up to 2x here (figures in :mod:`symrnn.codegen.forward`).
 * Backward partials come from :func:`~symrnn.spec.partials.pointwise_partials`
   (σ' = y(1-y) reads the stored gate); function applications inside larger
   expressions (tanh(c) in h = o ⊙ tanh(c)) are computed once in the forward

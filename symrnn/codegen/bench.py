@@ -1,7 +1,8 @@
 """Benchmark: generated kernels vs hand-written NumPy vs PyTorch CPU, measured in one run.
 
 Ratios, not absolute times, are the result (this machine may be shared): each
-configuration times the three implementations back to back, ``repeats`` times;
+configuration times the three implementations back to back (order rotated, a
+short pause before each: see :func:`_times`), ``repeats`` times;
 a ratio is the median over repeats of the paired ratio (robust to load that
 drifts between repeats), and the best time of each is reported as well.  Also reported: the tape's bytes against the
 strict minimum the backward formulas read, the hand-written tape, the peak
@@ -26,13 +27,23 @@ CELLS = {"lstm": "lstm", "gru": "gru_reset_after", "rnn": "rnn"}
 _TORCH = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 
 
-def _times(fns: dict, repeats: int) -> dict:
-    """Per implementation, the list of its times (implementations run back to back each repeat)."""
-    times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():
+def _times(fns: dict, repeats: int, pause: float = 0.05) -> dict:
+    """Per implementation, the list of its times.
+
+    Each repeat runs every implementation once, in an order rotated by one
+    each repeat, after a ``pause`` (seconds).  NumPy's OpenBLAS and PyTorch's
+    OpenMP pools keep their threads spinning for a while after a call; on a
+    2-core machine whatever ran next was measured slowed by up to 2× by the
+    previous library's spinning threads.  The pause lets them park, and the
+    rotation spreads what remains evenly over the implementations.
+    """
+    names = list(fns)
+    times = {k: [] for k in names}
+    for r in range(repeats):
+        for k in names[r % len(names):] + names[: r % len(names)]:
+            time.sleep(pause)
             t0 = time.perf_counter()
-            f()
+            fns[k]()
             times[k].append(time.perf_counter() - t0)
     return times
 

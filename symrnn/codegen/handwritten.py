@@ -4,7 +4,10 @@ Not library code: ``symrnn bench`` times the generated kernels against these.
 They are written the way a careful NumPy programmer writes them — the input
 projection of all T steps in one GEMM, all gates of a step in one GEMM, gate
 rows reordered so that the sigmoid gates are contiguous (one call), in-place
-pointwise updates, one GEMM per weight matrix for the gradients — and they
+pointwise updates, one GEMM per weight matrix for the gradients, every
+product through NumPy's own BLAS (SciPy's ``gemm`` would accumulate in place,
+but its separate OpenBLAS thread pool competes with NumPy's: see
+:mod:`symrnn.codegen.forward`) — and they
 use the PyTorch parameter layout (LSTM rows i, f, g, o; GRU r, z, n with
 b_hn inside the reset product).
 
@@ -26,12 +29,6 @@ def _sig_half(half_a, out):
     out *= 0.5
     out += 0.5
     return out
-
-
-def _gemm(dtype):
-    from scipy.linalg import blas
-
-    return blas.get_blas_funcs("gemm", dtype=dtype)
 
 
 def _halved(m, rows):
@@ -62,10 +59,10 @@ def lstm_forward(x, p, h0, c0):
     G = (x.reshape(T * B, D) @ W.T + b).reshape(T, B, 4 * H)
     Hs, Cs, TC = np.empty((T + 1, B, H), x.dtype), np.empty((T + 1, B, H), x.dtype), np.empty((T, B, H), x.dtype)
     Hs[0], Cs[0] = h0, c0
-    UT, gemm = U.T, _gemm(x.dtype)
+    UT, R = U.T, np.empty((B, 4 * H), x.dtype)
     for t in range(T):
         g = G[t]
-        gemm(1.0, UT, Hs[t].T, beta=1.0, c=g.T, trans_a=1, overwrite_c=1)  # g += h @ U.T in place
+        g += np.matmul(Hs[t], UT, out=R)
         _sig_half(g[:, :3 * H], out=g[:, :3 * H])
         np.tanh(g[:, 3 * H:], out=g[:, 3 * H:])
         c = Cs[t + 1]
@@ -160,9 +157,9 @@ def rnn_forward(x, p, h0):
     A = (x.reshape(T * B, D) @ p["W"].T + p["b"]).reshape(T, B, H)
     Hs = np.empty((T + 1, B, H), x.dtype)
     Hs[0] = h0
-    UT, gemm = p["U"].T, _gemm(x.dtype)
+    UT, R = p["U"].T, np.empty((B, H), x.dtype)
     for t in range(T):
-        gemm(1.0, UT, Hs[t].T, beta=1.0, c=A[t].T, trans_a=1, overwrite_c=1)  # A[t] += h @ U.T in place
+        A[t] += np.matmul(Hs[t], UT, out=R)
         np.tanh(A[t], out=Hs[t + 1])
     return Hs[1:], {"x": x, "Hs": Hs}
 

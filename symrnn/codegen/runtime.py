@@ -51,17 +51,6 @@ def _stack_bias(width, blocks, dt):
     return out
 
 
-def _blas_gemm(dtype):
-    """BLAS ``gemm`` for ``dtype``: C = alpha op(A) op(B) + beta C, in place on an F-ordered C.
-
-    Generated code calls it on transposed views of C-ordered arrays, so that
-    ``_Pt += h @ M.T`` needs no temporary and no extra pass.
-    """
-    from scipy.linalg import blas
-
-    return blas.get_blas_funcs("gemm", dtype=np.dtype(dtype))
-
-
 def _acc(grads, name, value):
     """Add ``value`` to ``grads[name]`` (a parameter may appear in several blocks)."""
     if name in grads:
@@ -71,5 +60,5 @@ def _acc(grads, name, value):
 
 
 RUNTIME = {"np": np, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_heaviside": _heaviside,
-           "_stack": _stack, "_blas_gemm": _blas_gemm, "_stack_bias": _stack_bias, "_acc": _acc}
+           "_stack": _stack, "_stack_bias": _stack_bias, "_acc": _acc}
 """Names generated source may use."""
