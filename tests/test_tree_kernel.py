@@ -13,6 +13,7 @@ from hypothesis import given, settings
 import symrnn
 from symrnn import trees
 from symrnn.testing.trees import tree_examples
+from symrnn.trees.schedule import blocks
 
 TOL = 1e-10
 MODELS = {
@@ -101,12 +102,31 @@ def _torch_run(torch, model, params, forest):
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_kernel_matches_torch_autograd(name, rng):
-    torch = pytest.importorskip("torch")
     model = MODELS[name]()
     D, H = 3, 4
-    k = trees.compile_tree(model, D=D, H=H)
+    _check_against_torch(trees.compile_tree(model, D=D, H=H), trees.forest(_forest(model, D, rng)), rng)
+
+
+@pytest.mark.parametrize("name", ["child_sum_tree_lstm", "nary_tree_lstm2", "child_sum_recursive_nn"])
+@pytest.mark.parametrize("block_rows", [3, 4096])
+def test_blocks_and_runs_of_rows_match_torch_autograd(name, block_rows, rng):
+    """Many trees: levels cut into blocks of 3 rows, or whole levels whose children are long runs of rows."""
+    model = MODELS[name]()
+    N = model.arity or 4
+    ts = [_features(_random_tree(int(rng.integers(1, 16)), N, rng, model.arity is not None), 2, rng)
+          for _ in range(40)]
+    k = trees.compile_tree(model, D=2, H=3, block_rows=block_rows)
+    f = trees.forest(ts)
+    bs = blocks(f, block_rows)
+    assert sum(b.n for b in bs) == f.size and (block_rows > 3 or len(bs) > 2 * f.levels)
+    assert block_rows == 3 or any(b.runs for b in bs)  # the slice path is taken
+    _check_against_torch(k, f, rng)
+
+
+def _check_against_torch(k, f, rng):
+    torch = pytest.importorskip("torch")
+    model = k.model
     params = k.init_params(rng=rng, scale=0.9)
-    f = trees.forest(_forest(model, D, rng))
     run = k.forward(params, f)
     p, X, states = _torch_run(torch, model, params, f)
     weights = {s: rng.normal(size=run.states[s].shape) for s in model.states}
@@ -228,11 +248,34 @@ def test_levels_are_heights_and_rows_follow_them():
     G = nx.DiGraph([("r", "a"), ("r", "b"), ("a", "c"), ("c", "d")])
     nx.set_node_attributes(G, {v: [0.0] for v in G}, "x")
     f = trees.forest(G)
-    assert [f.nodes[r][1] for r in range(f.size)] == ["d", "b", "c", "a", "r"]  # by level, post-order within a level
+    assert [f.nodes[r][1] for r in range(f.size)] == ["d", "b", "c", "a", "r"]  # by level, then by parent row
     assert f.offsets.tolist() == [0, 2, 3, 4, 5]
     gens = list(nx.topological_generations(G.reverse()))
     assert [sorted(g) for g in gens] == [["b", "d"], ["c"], ["a"], ["r"]]
     assert f.roots.tolist() == [f.size - 1]
+
+
+def test_children_of_a_block_are_runs_of_rows(rng):
+    """In a level, rows follow their parent's row (roots last): a block's children are one run per lower level."""
+    ts = [_features(_random_tree(int(rng.integers(1, 30)), 3, rng, False), 1, rng) for _ in range(30)]
+    f = trees.forest(ts)
+    parent = np.full(f.size, f.size)  # roots: after every parent
+    parent[f.child_rows] = f.parent_rows
+    for lvl in range(f.levels):
+        assert np.all(np.diff(parent[f.offsets[lvl]:f.offsets[lvl + 1]]) >= 0)
+    A = rng.normal(size=(f.size, 2))
+    for b in blocks(f, 7) + blocks(f, 10_000):
+        assert np.array_equal(np.sort(b.children), np.sort(f.child_rows[np.isin(f.parent_rows, range(b.r0, b.r1))]))
+        assert np.array_equal(parent[b.children], b.r0 + b.parent)
+        if b.runs:
+            assert len(b.runs) <= f.levels
+        assert np.array_equal(b.gather(A), A[b.children])
+        B, C = A.copy(), A.copy()
+        b.scatter_add(B, A[b.children] + 1)
+        C[b.children] += A[b.children] + 1
+        assert np.array_equal(B, C)
+    with pytest.raises(symrnn.InputError, match="block_rows"):
+        trees.compile_tree(trees.child_sum_tree_lstm(), D=1, H=1, block_rows=0)
 
 
 @pytest.mark.parametrize("name", ["child_sum_tree_lstm", "nary_tree_lstm2"])

@@ -11,7 +11,8 @@
   :func:`~symrnn.trees.document.tree_document` typesets equations, counts,
   the chain cell and these Jacobians (LaTeX or Markdown);
 * :mod:`~symrnn.trees.kernel` — level-batched forward and backward passes
-  over a forest (one GEMM per level and source vector);
+  over a forest (one GEMM per block of a level and source vector);
+  :mod:`~symrnn.trees.schedule` cuts the levels into blocks;
 * :mod:`~symrnn.trees.reference` — plain per-node recursion (the oracle);
 * :mod:`~symrnn.trees.theorems` — the checks behind ``proofs/trees.py``.
 
@@ -24,9 +25,10 @@ gathers (sum over children, or N-ary slot ℓ).  So LaTeX, Jacobians and the
 prover's per-unit normal forms apply to the cells unchanged; :func:`expand`
 writes the node with K children as one plain cell (a sum over K, filled or
 empty slots), and :func:`one_child` is the chain cell used by the theorems.
-The kernel runs each cell once per level (networkx topological generations
-of the child → parent graph = node heights), one GEMM per source vector,
-segment sums as sparse 0/1 incidence products.
+The kernel runs each cell once per block of a level (networkx topological
+generations of the child → parent graph = node heights, cut into cache-sized
+blocks), one GEMM per source vector, segment sums as sparse 0/1 incidence
+products.
 
 Examples
 --------

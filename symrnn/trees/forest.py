@@ -6,7 +6,7 @@ one level of the whole forest is one contiguous block of rows and one GEMM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import networkx as nx
@@ -21,12 +21,15 @@ __all__ = ["Forest", "forest"]
 class Forest:
     """Many trees laid out level by level (leaves first) for batched kernels.
 
-    Rows ``offsets[l]:offsets[l+1]`` are the nodes of level ``l``; ``X`` is
+    Rows ``offsets[l]:offsets[l+1]`` are the nodes of level ``l`` (ordered
+    by their parent's row, see :func:`forest`); ``X`` is
     (N, D).  ``nodes[r] = (tree, node)`` names row ``r``; ``row`` is its
     inverse; ``roots`` are the root rows, one per tree.  For each edge
     ``child_rows[e]`` is the child's row, ``parent_rows[e]`` its parent's and
     ``slot[e]`` its 0-based position among the parent's children (the
     ``position`` attribute when given); edges are sorted by parent row.
+    ``cache`` holds what kernels derive from the layout once (the blocks of
+    :func:`~symrnn.trees.schedule.blocks`); the layout itself never changes.
     """
 
     trees: tuple
@@ -39,6 +42,7 @@ class Forest:
     parent_rows: np.ndarray
     slot: np.ndarray
     n_children: np.ndarray
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -58,6 +62,33 @@ def _levels(t: RootedTree) -> dict:
     for v in t.order:  # children come first
         height[v] = 1 + max((height[c] for c, _ in t.children[v]), default=-1)
     return height
+
+
+def _rows(rooted) -> tuple:
+    """Rows level by level (leaves first); in a level by parent row, then child order; roots last, by tree.
+
+    Placed top-down: a node's parent (one level up at least) has its row
+    before the node's level is sorted.
+    """
+    heights = [_levels(t) for t in rooted]
+    top = max(h[t.root] for h, t in zip(heights, rooted))
+    offsets = np.zeros(top + 2, dtype=np.int64)
+    for h in heights:
+        np.add.at(offsets, np.fromiter(h.values(), dtype=np.int64, count=len(h)) + 1, 1)
+    offsets = np.cumsum(offsets)
+    size = int(offsets[-1])
+    pending = [[] for _ in range(top + 1)]  # level -> [(sort key, tree, node)]
+    for k, (h, t) in enumerate(zip(heights, rooted)):
+        pending[h[t.root]].append(((size + k, 0), k, t.root))
+    nodes, row = [None] * size, {}
+    for lvl in range(top, -1, -1):
+        for r, (_, k, v) in enumerate(sorted(pending[lvl], key=lambda e: e[0]), start=int(offsets[lvl])):
+            nodes[r] = (k, v)
+            row[(k, v)] = r
+            h = heights[k]
+            for s, (c, _) in enumerate(rooted[k].children[v]):
+                pending[h[c]].append(((r, s), k, c))
+    return tuple(nodes), row, offsets
 
 
 def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: str = "parent_to_child") -> Forest:
@@ -88,7 +119,10 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
     The levels are ``nx.topological_generations`` of the child → parent
     graph (a node's level is its height), computed per tree by one post-order
     pass and merged across trees, so level ``l`` of every tree shares the
-    same rows block.
+    same rows block.  Within a level, rows follow their parent's row (then
+    the child order), and roots come last: the children of consecutive rows
+    are then consecutive rows of each lower level, which a kernel copies as a
+    few slices instead of gathering them row by row.
 
     Examples
     --------
@@ -121,15 +155,7 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
                             _tree=k)
         dim = next(iter(t.features.values())).shape[0]
         rooted.append(t)
-    keyed = []
-    for k, t in enumerate(rooted):
-        h = _levels(t)
-        keyed.extend((h[v], k, i, v) for i, v in enumerate(t.order))
-    keyed.sort(key=lambda e: (e[0], e[1], e[2]))
-    nodes = tuple((k, v) for _, k, _, v in keyed)
-    row = {kv: r for r, kv in enumerate(nodes)}
-    heights = np.array([e[0] for e in keyed], dtype=np.int64)
-    offsets = np.searchsorted(heights, np.arange(heights[-1] + 2))
+    nodes, row, offsets = _rows(rooted)
     X = np.stack([rooted[k].features[v] for k, v in nodes])
     child, parent, slot = [], [], []
     n_children = np.zeros(len(nodes), dtype=np.int64)

@@ -1,21 +1,30 @@
 """Level-batched forward and backward passes of a tree model over a forest.
 
-Schedule (see :class:`~symrnn.trees.forest.Forest`): rows are sorted by level
-(height; leaves first).  Forward runs level 0, 1, …: for the edges whose
-parent is in the level it gathers the children's states (``X[rows]``), runs
-the edge cell on all of them at once, reduces them per parent (Child-Sum: a
-sparse 0/1 incidence matrix times the children's rows — a segment sum; N-ary:
-a scatter into slot ℓ, zero when absent), then runs the node cell on the
-whole level.  So a level costs one GEMM per child vector, whatever the
-number of trees, and the features' terms of every node are one GEMM for the
-whole forest; inputs that are zero on a whole level (the leaves' children)
-skip their GEMM.  Backward runs
-the levels in reverse with the transposed gathers; the gradients of the x
-matrices and of x are one GEMM each over the whole forest.
+Schedule (see :class:`~symrnn.trees.forest.Forest` and
+:mod:`~symrnn.trees.schedule`): rows are sorted by level (height; leaves
+first) and each level is cut into blocks of at most ``block_rows`` rows
+(rows of one level are independent, so every block is a batch).  Forward
+runs the blocks level by level.  On a block it computes the x terms and
+biases of the node cell (one GEMM); copies the children's states, which the
+forest's row order keeps in a few runs of consecutive rows (``X[rows]`` as
+slices); runs the per-child cell on all the block's edges at once (its x
+terms once per parent, then repeated per edge); reduces per parent
+(Child-Sum: a 0/1 CSR matrix, built once per block, times the children's
+rows — a segment sum; N-ary: a scatter into slot ℓ, zero when absent); and
+runs the node cell on the block, writing the states straight into the
+forest's rows.  So a block costs one GEMM per source vector, whatever the
+number of trees; inputs that are zero on a whole block (the leaves'
+children) skip their GEMM; the tape keeps only the values the partials read.
+Backward runs the blocks in reverse with the transposed gathers (a child's
+adjoint is added to its rows as slices) and reduces the x matrices'
+gradients and ∂L/∂x block by block, one GEMM each.
 
-The cost is linear in the number of nodes (each node and edge is touched a
-constant number of times) plus a per-level overhead proportional to the
-height of the tallest tree.
+Blocks of a few thousand rows keep a block's temporaries in cache while each
+GEMM still multiplies thousands of rows; whole levels of a 1e5-node forest
+(tens of MB per vector) ran at memory speed.  The cost is linear in the
+number of nodes (each node and edge is touched a constant number of times)
+plus a per-block overhead: about ``N / block_rows`` blocks plus one per
+level of the tallest tree.
 """
 
 from __future__ import annotations
@@ -24,13 +33,13 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
-import scipy.sparse as sps
 
 from ..errors import InputError
 from ..numeric.params import param_shapes, resolve_sizes
 from .models import TreeModel
 from .stage import STATIC, Stage
 from .forest import Forest, forest as make_forest
+from .schedule import BLOCK_ROWS, blocks, check_rows
 from .tree import TreeError
 
 __all__ = ["TreeKernel", "TreeRun", "compile_tree"]
@@ -83,7 +92,7 @@ class TreeKernel:
     ((3, 2), (3, 2))
     """
 
-    def __init__(self, model: TreeModel, *, dtype=np.float64, **sizes):
+    def __init__(self, model: TreeModel, *, dtype=np.float64, block_rows: int = BLOCK_ROWS, **sizes):
         if not isinstance(model, TreeModel):
             raise InputError(f"model must be a symrnn.trees TreeModel, got {type(model).__name__}")
         from ..numeric.params import float_dtype
@@ -99,6 +108,11 @@ class TreeKernel:
             self.shapes.update(param_shapes(c, sizes))
         self.D = self.node.n[STATIC]
         self.H = {s: self.node.n[s] for s in model.states}
+        self.block_rows = check_rows(block_rows)
+        # child states gathered per edge: those the per-child cell reads, and those the gathers read
+        self._edge_kids = tuple(s for s in model.states if self.edge is not None and f"{s}_k" in self.edge.inputs)
+        self._kids = tuple(s for s in model.states
+                           if s in self._edge_kids or any(not g.edge and g.source == s for g in model.gathers))
 
     def init_params(self, *, rng=None, scale: float | None = None) -> dict:
         """Random parameters, uniform in (-1/sqrt(H), 1/sqrt(H)) (or ``scale``), in the kernel's dtype."""
@@ -167,55 +181,45 @@ class TreeKernel:
         """
         params = self._params(params)
         f = self._forest(trees)
-        X, N, dt = f.X.astype(self.dtype, copy=False), f.size, self.dtype
-        nW, nb = self.node.static_weights(params, self.D, X.dtype)
-        A_node = X @ nW.T  # x terms of every node: one GEMM for the forest, completed level by level in place
-        A_node += nb
-        nG = self.node.group_weights(params, X.dtype)
+        X, dt = f.X.astype(self.dtype, copy=False), self.dtype
+        nW, nb = self.node.static_weights(params, self.D, dt)
+        nG = self.node.group_weights(params, dt)
         if self.edge is not None:
-            eW, eb = self.edge.static_weights(params, self.D, X.dtype)
-            A_edge = X @ eW.T  # the parent's x terms of the per-child cell, gathered per edge
-            A_edge += eb
-            eG = self.edge.group_weights(params, X.dtype)
-        S = {s: np.zeros((N, n), dt) for s, n in self.H.items()}
+            eW, eb = self.edge.static_weights(params, self.D, dt)
+            eG = self.edge.group_weights(params, dt)
+        S = {s: np.empty((f.size, n), dt) for s, n in self.H.items()}  # every row is written by its block
         tape = []
-        e_lo = np.searchsorted(f.parent_rows, f.offsets)
-        for lvl in range(f.levels):
-            r0, r1 = f.offsets[lvl], f.offsets[lvl + 1]
-            e0, e1 = e_lo[lvl], e_lo[lvl + 1]
-            ch, par = f.child_rows[e0:e1], f.parent_rows[e0:e1] - r0
-            n, ne = r1 - r0, e1 - e0
-            inc = incidence(n, par, np.arange(ne), ne, dt)
-            edge_reads = [st for st in S if self.edge is not None and f"{st}_k" in self.edge.inputs]
-            kids = {st: S[st][ch] for st in edge_reads}  # the children's rows, gathered once
+        for blk in blocks(f, self.block_rows):
+            xb = X[blk.r0:blk.r1]
+            A = xb @ nW.T  # the node cell's x terms and biases, completed by the stage
+            A += nb
+            kids = {st: blk.gather(S[st]) for st in self._kids} if blk.edges else {}
             EV = None
-            if self.edge is not None and ne:
-                EV = self.edge.forward(params, A_edge[f.parent_rows[e0:e1]],
-                                       {f"{st}_k": kids[st] for st in edge_reads}, eG)
-            inputs, zero = {}, set()  # zero: inputs that are 0 in every row of the level (no GEMM)
-            for g in self.model.gathers:
-                width = self.node.n[g.target]
-                if ne == 0:
-                    inputs[g.target] = np.zeros((n, width), dt)
-                    zero.add(g.target)
-                    continue
-                if g.op == "sum":
-                    src = EV[g.source] if g.edge else kids.get(g.source)
-                    inputs[g.target] = np.asarray(inc @ src) if src is not None else \
-                        np.asarray(incidence(n, par, ch, N, dt) @ S[g.source])
-                    continue
-                out = np.zeros((n, width), dt)
-                sel = f.slot[e0:e1] == g.slot
-                if sel.any():
-                    out[par[sel]] = EV[g.source][sel] if g.edge else S[g.source][ch[sel]]
-                else:
-                    zero.add(g.target)
-                inputs[g.target] = out
-            V = self.node.forward(params, A_node[r0:r1], inputs, nG, frozenset(zero))
-            for s in S:
-                S[s][r0:r1] = V[s]
-            tape.append((V, EV, inc))
+            if self.edge is not None and blk.edges:
+                Ae = xb @ eW.T  # the per-child cell's terms in the parent's x, once per parent
+                Ae += eb
+                EV = self.edge.forward(params, blk.per_edge(Ae), {f"{st}_k": kids[st] for st in self._edge_kids}, eG)
+            inputs, zero = self._gather(blk, kids, EV)
+            V = self.node.forward(params, A, inputs, nG, zero, into={s: S[s][blk.r0:blk.r1] for s in S})
+            tape.append((blk, self.node.taped(V), None if EV is None else self.edge.taped(EV)))
         return TreeRun(f, S, tape, params)
+
+    def _gather(self, blk, kids, EV):
+        """The node cell's inputs on one block, and the names that are zero in every row (no GEMM)."""
+        inputs, zero = {}, set()
+        for g in self.model.gathers:
+            src = (EV if g.edge else kids).get(g.source) if blk.edges else None
+            if g.op == "sum" and src is not None:
+                inputs[g.target] = np.asarray(blk.sum_matrix(self.dtype) @ src)
+                continue
+            out = np.zeros((blk.n, self.node.n[g.target]), self.dtype)
+            e = blk.slots.get(g.slot) if g.op == "slot" and src is not None else None
+            if e is None:
+                zero.add(g.target)
+            else:
+                out[blk.parent[e]] = src[e]
+            inputs[g.target] = out
+        return inputs, frozenset(zero)
 
     # ------------------------------------------------------------ backward
     def backward(self, run: TreeRun, grads: Mapping) -> dict:
@@ -234,86 +238,85 @@ class TreeKernel:
         dict
             ∂L/∂(parameter) for every parameter, and ``"x"``: ∂L/∂x, (N, D).
         """
-        f, params = run.forest, run.params
+        f, params, dt, wn = run.forest, run.params, self.dtype, self.node.width
         N = f.size
         dS = {}
         for s, n in self.H.items():
             g = grads.get(s)
             if g is None:
-                dS[s] = np.zeros((N, n), self.dtype)
+                dS[s] = np.zeros((N, n), dt)
                 continue
-            g = np.asarray(g, dtype=self.dtype)
+            g = np.asarray(g, dtype=dt)
             if g.shape != (N, n):
                 raise InputError(f"grads[{s!r}] has shape {g.shape}, expected {(N, n)}")
             dS[s] = g.copy()
         unknown = [k for k in grads if k not in self.H]
         if unknown:
             raise InputError(f"grads: unknown states {unknown}; states are {list(self.H)}")
-        out: dict = {}
-        nG = self.node.group_weights(params, self.dtype)
-        dA_node = np.zeros((N, self.node.width), self.dtype)
-        ngw: dict = {}
+        out, ngw, egw = {}, {}, {}
+        X = f.X.astype(dt, copy=False)
+        nW, _ = self.node.static_weights(params, self.D, dt)
+        nG = self.node.group_weights(params, dt)
+        dW, db, dX = np.zeros_like(nW), np.zeros(nW.shape[0], dt), np.empty((N, self.D), dt)
         if self.edge is not None:
-            eG = self.edge.group_weights(params, self.dtype)
-            dA_edge = np.zeros((N, self.edge.width), self.dtype)
-            egw: dict = {}
-        e_lo = np.searchsorted(f.parent_rows, f.offsets)
-        for lvl in reversed(range(f.levels)):
-            r0, r1 = f.offsets[lvl], f.offsets[lvl + 1]
-            e0, e1 = e_lo[lvl], e_lo[lvl + 1]
-            ch, par = f.child_rows[e0:e1], f.parent_rows[e0:e1] - r0
-            V, EV, inc = run.tape[lvl]
-            adj_in, adj_static = self.node.backward(params, V, {s: dS[s][r0:r1] for s in dS}, nG, out, ngw)
-            dA_node[r0:r1] = adj_static
-            if e1 == e0:
+            eW, _ = self.edge.static_weights(params, self.D, dt)
+            eG = self.edge.group_weights(params, dt)
+            dWe, dbe = np.zeros_like(eW), np.zeros(eW.shape[0], dt)
+        for blk, V, EV in reversed(run.tape):
+            r0, r1 = blk.r0, blk.r1
+            xb = X[r0:r1]
+            dA = np.zeros((blk.n, self.node.width), dt)  # adjoint of the node cell's pre-activations
+            adj_in, _ = self.node.backward(params, V, {s: dS[s][r0:r1] for s in dS}, nG, out, ngw, dA)
+            dW += dA.T @ xb
+            db += dA.sum(0)
+            np.matmul(dA, nW, out=dX[r0:r1])
+            if not blk.edges:
                 continue
-            edge_adj = {}
-            for g in self.model.gathers:
-                a = adj_in.get(g.target)
-                if a is None:
-                    continue
-                if g.op == "sum":
-                    if g.edge:
-                        edge_adj[g.source] = edge_adj.get(g.source, 0) + a[par]
-                    else:
-                        dS[g.source][ch] += a[par]  # each child has one parent: no repeated rows
-                    continue
-                sel = f.slot[e0:e1] == g.slot
-                if g.edge:
-                    back = np.zeros((e1 - e0, a.shape[1]), self.dtype)
-                    back[sel] = a[par[sel]]
-                    edge_adj[g.source] = edge_adj.get(g.source, 0) + back
-                else:
-                    dS[g.source][ch[sel]] += a[par[sel]]
+            kid_adj, edge_adj = self._scatter(blk, adj_in)
             if self.edge is not None and edge_adj:
                 e_in, e_static = self.edge.backward(params, EV, edge_adj, eG, out, egw)
-                for s in dS:
+                for s in self._edge_kids:
                     if f"{s}_k" in e_in:
-                        dS[s][ch] += e_in[f"{s}_k"]
-                dA_edge[r0:r1] += np.asarray(inc @ e_static)
-        X = f.X.astype(self.dtype, copy=False)
-        nW, _ = self.node.static_weights(params, self.D, X.dtype)
-        self.node.split_static(dA_node.T @ X, dA_node.sum(0), out)
+                        kid_adj[s] = kid_adj[s] + e_in[f"{s}_k"] if s in kid_adj else e_in[f"{s}_k"]
+                dAe = np.asarray(blk.sum_matrix(dt) @ e_static)  # per parent: the x terms are the parent's
+                dWe += dAe.T @ xb
+                dbe += dAe.sum(0)
+                dX[r0:r1] += dAe @ eW
+            for s, a in kid_adj.items():
+                blk.scatter_add(dS[s], a)
+        self.node.split_static(dW, db, out)
         self.node.split_groups(ngw, out)
-        dX = dA_node @ nW
         if self.edge is not None:
-            eW, _ = self.edge.static_weights(params, self.D, X.dtype)
-            self.edge.split_static(dA_edge.T @ X, dA_edge.sum(0), out)
+            self.edge.split_static(dWe, dbe, out)
             self.edge.split_groups(egw, out)
-            dX += dA_edge @ eW
-        grads_out = {n: np.asarray(out.get(n, np.zeros(s)), dtype=self.dtype).reshape(s)
-                     for n, s in self.shapes.items()}
+        grads_out = {n: np.asarray(out.get(n, np.zeros(s)), dtype=dt).reshape(s) for n, s in self.shapes.items()}
         grads_out["x"] = dX
         return grads_out
 
+    def _scatter(self, blk, adj_in):
+        """Adjoints of the node inputs sent back along the gathers, per edge: ``(by child state, by edge value)``."""
+        kid_adj, edge_adj = {}, {}
+        for g in self.model.gathers:
+            a = adj_in.get(g.target)
+            if a is None:
+                continue
+            if g.op == "sum":
+                back = blk.per_edge(a)
+            else:
+                e = blk.slots.get(g.slot)
+                if e is None:
+                    continue
+                back = np.zeros((blk.edges, a.shape[1]), self.dtype)
+                back[e] = a[blk.parent[e]]
+            into = edge_adj if g.edge else kid_adj
+            into[g.source] = into[g.source] + back if g.source in into else back
+        return kid_adj, edge_adj
 
-def incidence(n: int, rows, cols, width: int, dtype=np.float64):
-    """The 0/1 matrix with a one at (rows[e], cols[e]): ``incidence @ V`` sums V's rows per parent."""
-    return sps.csr_matrix((np.ones(len(rows), dtype), (rows, cols)), shape=(n, width))
 
-
-def compile_tree(model: TreeModel, *, dtype=np.float64, **sizes) -> TreeKernel:
+def compile_tree(model: TreeModel, *, dtype=np.float64, block_rows: int = BLOCK_ROWS, **sizes) -> TreeKernel:
     """A :class:`TreeKernel` for ``model`` at sizes ``D=…, H=…`` (``dtype`` float64 or float32).
+
+    ``block_rows`` caps the rows run at once (see :mod:`symrnn.trees.schedule`).
 
     Examples
     --------
@@ -321,4 +324,4 @@ def compile_tree(model: TreeModel, *, dtype=np.float64, **sizes) -> TreeKernel:
     >>> compile_tree(trees.nary_tree_lstm(2), D=4, H=8).shapes["U_f1_2"]
     (8, 8)
     """
-    return TreeKernel(model, dtype=dtype, **sizes)
+    return TreeKernel(model, dtype=dtype, block_rows=block_rows, **sizes)

@@ -1,20 +1,26 @@
 """One cell run on a batch of rows, forward and backward, compiled from its description.
 
-The per-level engine of the tree kernel (:mod:`symrnn.trees.kernel`).  Built
+The per-block engine of the tree kernel (:mod:`symrnn.trees.kernel`).  Built
 from the same pieces as :mod:`symrnn.codegen`: linear terms
 (:meth:`symrnn.Cell.terms`) become fused GEMMs — all terms reading the
 feature ``x`` form one stacked matrix, all terms reading one child vector
-another, each applied to a whole level at once and written into one
-pre-activation buffer — and pointwise stages and their partials
+another, each applied to a whole block of a level at once and written into
+one pre-activation buffer — and pointwise stages and their partials
 (:func:`symrnn.spec.partials.pointwise_partials`) are printed to NumPy by
-:func:`symrnn.codegen.printer.to_source` and compiled once.
+:func:`symrnn.codegen.printer.to_source` and compiled once: the partials of
+one stage as one function with their common subexpressions computed once
+(``sympy.cse``), and each stage also as :func:`~symrnn.codegen.printer.emit_into`
+statements, so that states are written straight into caller-given rows.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import itertools
 
-from ..codegen.printer import to_source
+import numpy as np
+import sympy as sp
+
+from ..codegen.printer import emit_into, to_source
 from ..codegen.runtime import RUNTIME
 from ..numeric.params import param_shapes, vector_sizes
 from ..spec.partials import pointwise_partials
@@ -29,6 +35,36 @@ def _compile(expr, what):
     names = {s.name: f"V[{s.name!r}]" for s in expr.free_symbols}
     src = to_source(expr, names)
     return eval(compile(f"lambda V: {src}", f"<{what}>", "eval"), dict(RUNTIME))  # noqa: S307 - our own printer's output
+
+
+def _compile_into(expr, what):
+    """``into(V, out)``: ``expr`` written into the array ``out`` (its outermost operation with ``out=``)."""
+    names = {s.name: f"V[{s.name!r}]" for s in expr.free_symbols}
+    src = "def into(V, out):\n" + "".join(f"    {line}\n" for line in emit_into(expr, "out", names)) + "    return out\n"
+    return _define(src, "into", what)
+
+
+def _define(src, name, what):
+    scope = dict(RUNTIME)
+    exec(compile(src, f"<{what}>", "exec"), scope)  # noqa: S102 - our own printer's output
+    return scope[name]
+
+
+def _compile_all(exprs, what):
+    """One function returning every expression of ``exprs``, common subexpressions computed once.
+
+    The partials of ``h = o ⊙ tanh(c)`` both read tanh(c): one ``np.tanh`` call, not two.
+    """
+    temps = (sp.Symbol(f"_t{k}") for k in itertools.count())
+    repl, reduced = sp.cse(list(exprs), symbols=temps)
+    names = {s.name: f"V[{s.name!r}]" for e in exprs for s in e.free_symbols}
+    lines = []
+    for sym, e in repl:
+        lines.append(f"    {sym.name} = {to_source(e, names)}")
+        names[sym.name] = sym.name
+    src = "def partials(V):\n" + "".join(line + "\n" for line in lines)
+    src += f"    return ({''.join(to_source(e, names) + ', ' for e in reduced)})\n"
+    return _define(src, "partials", what)
 
 
 class Stage:
@@ -49,10 +85,11 @@ class Stage:
         self.groups = {}          # input vector -> [(target, lo, hi, matrix, coeff)]
         self.late = {}            # linear target -> [(coeff, matrix, vector)] for vectors computed in the cell
         self.slot = {}            # linear target -> (lo, hi) in the static buffer
-        self.steps = []           # ("linear", target) | ("pointwise", target, fn, [(dep, dfn)])
+        self.steps = []           # ("linear", target) | ("pointwise", target, fn(V), [dep], partials(V), into(V, out))
         self.inputs = [d.name for d in cell.inputs if d.name != STATIC]
         width = 0
         gwidth = {}
+        reads = set()
         for eq in cell.equations:
             if eq.is_linear:
                 lo, hi = width, width + self.n[eq.target]
@@ -74,10 +111,15 @@ class Stage:
                 self.steps.append(("linear", eq.target))
             else:
                 fn = _compile(eq.expr, eq.target)
-                parts = [(dep, _compile(d, f"d{eq.target}/d{dep}"))
-                         for dep, d in pointwise_partials(cell, eq.target).items()]
-                self.steps.append(("pointwise", eq.target, fn, parts))
+                parts = pointwise_partials(cell, eq.target)
+                reads.update(s.name for d in parts.values() for s in d.free_symbols)
+                self.steps.append(("pointwise", eq.target, fn, list(parts),
+                                   _compile_all(parts.values(), f"d{eq.target}"), _compile_into(eq.expr, eq.target)))
         self.width = width
+        reads.update(self.groups)
+        reads.update(v for terms in self.late.values() for _, m, v in terms if m)
+        self.reads = frozenset(reads)
+        """Names the backward pass reads: all a tape keeps (:meth:`taped`)."""
 
     # ---------------------------------------------------------------- weights
     def static_weights(self, params, D, dtype):
@@ -108,15 +150,16 @@ class Stage:
         return out
 
     # ---------------------------------------------------------------- forward
-    def forward(self, params, A, inputs, weights, zero=frozenset()):
+    def forward(self, params, A, inputs, weights, zero=frozenset(), into=None):
         """Values of every vector for a batch of rows.
 
-        ``A`` (B, width) holds the rows' x terms and biases (one GEMM over the
-        whole forest, :meth:`static_weights`) and is completed in place;
-        ``inputs`` are the gathered child vectors by name, ``weights`` their
-        full-width matrices (:meth:`group_weights`); ``zero`` names inputs
-        that are zero in every row (leaves), whose GEMM is skipped.  One GEMM
-        per source vector adds every linear stage's term at once.
+        ``A`` (B, width) holds the rows' x terms and biases (one GEMM,
+        :meth:`static_weights`) and is completed in place; ``inputs`` are the
+        gathered child vectors by name, ``weights`` their full-width matrices
+        (:meth:`group_weights`); ``zero`` names inputs that are zero in every
+        row (leaves), whose GEMM is skipped.  One GEMM per source vector adds
+        every linear stage's term at once.  ``into`` maps names to (B, n)
+        arrays that receive those values (the states' rows of the forest).
         """
         for v, M in weights.items():
             if v not in zero:
@@ -132,25 +175,36 @@ class Stage:
                     A[:, lo:hi] += c * (V[v] @ params[m].T if m else V[v])
                 # a contiguous copy: σ and tanh run 2-3x faster on it than on the strided slot
                 V[t] = np.ascontiguousarray(A[:, lo:hi])
+            elif into and t in into:
+                V[t] = step[5](V, into[t])
             else:
                 r = step[2](V)
                 V[t] = r if getattr(r, "shape", None) == (B, self.n[t]) else np.broadcast_to(r, (B, self.n[t])).copy()
         V["_zero"] = zero
         return V
 
+    def taped(self, V):
+        """The part of :meth:`forward`'s values that :meth:`backward` reads (pre-activations, outputs dropped)."""
+        out = {k: V[k] for k in self.reads if k in V}
+        out["_zero"] = V["_zero"]
+        return out
+
     # --------------------------------------------------------------- backward
-    def backward(self, params, V, adj, weights, grads, gweights):
+    def backward(self, params, V, adj, weights, grads, gweights, adj_static=None):
         """Reverse sweep on one batch.
 
+        ``V`` is :meth:`forward`'s values (or their :meth:`taped` part),
         ``adj`` maps output names to adjoints; returns ``(adj_inputs, adj_static)``
         where ``adj_static`` (B, width) is the adjoint of the pre-activation
-        buffer (its x terms and biases are reduced by the caller in one GEMM
-        over the forest).  Matrix gradients of late terms go to ``grads``, of
-        the full-width child-vector matrices to ``gweights``.
+        buffer (its x terms and biases are reduced by the caller); pass a
+        zeroed (B, width) array, possibly a view, to have it written there.
+        Matrix gradients of late terms go to ``grads``, of the full-width
+        child-vector matrices to ``gweights``.
         """
         adj = {k: v.copy() for k, v in adj.items()}
-        first = next(iter(adj.values()))
-        adj_static = np.zeros((first.shape[0], self.width), first.dtype)
+        if adj_static is None:
+            first = next(iter(adj.values()))
+            adj_static = np.zeros((first.shape[0], self.width), first.dtype)
 
         def add(name, value):
             if name in adj:
@@ -164,8 +218,8 @@ class Stage:
             if g is None:
                 continue
             if step[0] == "pointwise":
-                for dep, dfn in step[3]:
-                    d = g * dfn(V)
+                for dep, dv in zip(step[3], step[4](V)):
+                    d = g * dv
                     if self.cell.role(dep) == "param":
                         grads[dep] = grads.get(dep, 0) + d.sum(0)
                     else:
