@@ -14,10 +14,11 @@ rows — a segment sum; N-ary: a scatter into slot ℓ, zero when absent); and
 runs the node cell on the block, writing the states straight into the
 forest's rows.  So a block costs one GEMM per source vector, whatever the
 number of trees; inputs that are zero on a whole block (the leaves'
-children) skip their GEMM; the tape keeps only the values the partials read.
-Backward runs the blocks in reverse with the transposed gathers (a child's
-adjoint is added to its rows as slices) and reduces the x matrices'
-gradients and ∂L/∂x block by block, one GEMM each.
+children) skip their GEMM; the tape keeps only the values the partials read,
+less the children's states, which backward copies again (slices are cheaper
+than the memory they would hold).  Backward runs the blocks in reverse with
+the transposed gathers (a child's adjoint is added to its rows as slices)
+and reduces the x matrices' gradients and ∂L/∂x block by block, one GEMM each.
 
 Blocks of a few thousand rows keep a block's temporaries in cache while each
 GEMM still multiplies thousands of rows; whole levels of a 1e5-node forest
@@ -113,6 +114,8 @@ class TreeKernel:
         self._edge_kids = tuple(s for s in model.states if self.edge is not None and f"{s}_k" in self.edge.inputs)
         self._kids = tuple(s for s in model.states
                            if s in self._edge_kids or any(not g.edge and g.source == s for g in model.gathers))
+        self._regathered = frozenset([f"{s}_k" for s in self._edge_kids] +
+                                     [g.target for g in model.gathers if not g.edge])
 
     def init_params(self, *, rng=None, scale: float | None = None) -> dict:
         """Random parameters, uniform in (-1/sqrt(H), 1/sqrt(H)) (or ``scale``), in the kernel's dtype."""
@@ -201,13 +204,22 @@ class TreeKernel:
                 EV = self.edge.forward(params, blk.per_edge(Ae), {f"{st}_k": kids[st] for st in self._edge_kids}, eG)
             inputs, zero = self._gather(blk, kids, EV)
             V = self.node.forward(params, A, inputs, nG, zero, into={s: S[s][blk.r0:blk.r1] for s in S})
-            tape.append((blk, self.node.taped(V), None if EV is None else self.edge.taped(EV)))
+            tape.append((blk, self._taped(self.node, V), None if EV is None else self._taped(self.edge, EV)))
         return TreeRun(f, S, tape, params)
 
-    def _gather(self, blk, kids, EV):
-        """The node cell's inputs on one block, and the names that are zero in every row (no GEMM)."""
+    def _taped(self, stage, V):
+        """What the backward pass reads of a stage's values, less the children's states (copied again then)."""
+        return {k: v for k, v in stage.taped(V).items() if k not in self._regathered}
+
+    def _gather(self, blk, kids, EV, edge=True):
+        """The node cell's inputs on one block, and the names that are zero in every row (no GEMM).
+
+        ``edge=False``: only the inputs read from the children's states (the backward pass copies them again).
+        """
         inputs, zero = {}, set()
         for g in self.model.gathers:
+            if g.edge and not edge:
+                continue
             src = (EV if g.edge else kids).get(g.source) if blk.edges else None
             if g.op == "sum" and src is not None:
                 inputs[g.target] = np.asarray(blk.sum_matrix(self.dtype) @ src)
@@ -264,6 +276,10 @@ class TreeKernel:
             dWe, dbe = np.zeros_like(eW), np.zeros(eW.shape[0], dt)
         for blk, V, EV in reversed(run.tape):
             r0, r1 = blk.r0, blk.r1
+            kids = {st: blk.gather(run.states[st]) for st in self._kids} if blk.edges else {}
+            V = dict(V, **self._gather(blk, kids, None, edge=False)[0])
+            if EV is not None:
+                EV = dict(EV, **{f"{st}_k": kids[st] for st in self._edge_kids})
             xb = X[r0:r1]
             dA = np.zeros((blk.n, self.node.width), dt)  # adjoint of the node cell's pre-activations
             adj_in, _ = self.node.backward(params, V, {s: dS[s][r0:r1] for s in dS}, nG, out, ngw, dA)

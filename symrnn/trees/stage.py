@@ -158,8 +158,8 @@ class Stage:
         gathered child vectors by name, ``weights`` their full-width matrices
         (:meth:`group_weights`); ``zero`` names inputs that are zero in every
         row (leaves), whose GEMM is skipped.  One GEMM per source vector adds
-        every linear stage's term at once.  ``into`` maps names to (B, n)
-        arrays that receive those values (the states' rows of the forest).
+        every linear stage's term at once.  ``into`` maps names of pointwise
+        values to (B, n) arrays that receive them (the states' rows of the forest).
         """
         for v, M in weights.items():
             if v not in zero:
