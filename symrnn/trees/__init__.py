@@ -12,7 +12,8 @@
   the chain cell and these Jacobians (LaTeX or Markdown);
 * :mod:`~symrnn.trees.kernel` — level-batched forward and backward passes
   over a forest (one GEMM per block of a level and source vector);
-  :mod:`~symrnn.trees.schedule` cuts the levels into blocks;
+  :mod:`~symrnn.trees.schedule` cuts the levels into blocks,
+  :mod:`~symrnn.trees.inputs` reads a block's inputs from the children;
 * :mod:`~symrnn.trees.reference` — plain per-node recursion (the oracle);
 * :mod:`~symrnn.trees.theorems` — the checks behind ``proofs/trees.py``.
 

@@ -4,28 +4,30 @@ Schedule (see :class:`~symrnn.trees.forest.Forest` and
 :mod:`~symrnn.trees.schedule`): rows are sorted by level (height; leaves
 first) and each level is cut into blocks of at most ``block_rows`` rows
 (rows of one level are independent, so every block is a batch).  Forward
-runs the blocks level by level.  On a block it computes the x terms and
-biases of the node cell (one GEMM); copies the children's states, which the
-forest's row order keeps in a few runs of consecutive rows (``X[rows]`` as
-slices); runs the per-child cell on all the block's edges at once (its x
-terms once per parent, then repeated per edge); reduces per parent
-(Child-Sum: a 0/1 CSR matrix, built once per block, times the children's
-rows — a segment sum; N-ary: a scatter into slot ℓ, zero when absent); and
-runs the node cell on the block, writing the states straight into the
-forest's rows.  So a block costs one GEMM per source vector, whatever the
-number of trees; inputs that are zero on a whole block (the leaves'
-children) skip their GEMM; the tape keeps only the values the partials read,
-less the children's states, which backward copies again (slices are cheaper
-than the memory they would hold).  Backward runs the blocks in reverse with
-the transposed gathers (a child's adjoint is added to its rows as slices)
-and reduces the x matrices' gradients and ∂L/∂x block by block, one GEMM each.
+runs the blocks level by level.  On a block it copies the children's
+states, which the forest's row order keeps in a few runs of consecutive
+rows (``X[rows]`` as slices); runs the per-child cell on all the block's
+edges at once (its x terms once per parent, then repeated per edge);
+reduces per parent (Child-Sum: a 0/1 CSR matrix, built once per block,
+times the children's rows — a segment sum; N-ary: a scatter into slot ℓ,
+zero when absent); computes every linear term of the node cell with one
+GEMM, ``[x | 1 | child vectors] @ [W | b | U]ᵀ`` (``[x | 1]`` alone where
+every child vector is zero: the leaves); and runs the node cell's pointwise
+stages, writing the states straight into the forest's rows.  So a block
+costs one GEMM per cell, whatever the number of trees.  The tape keeps only
+the values the partials read, less the children's states, which backward
+copies again (slices are cheaper than the memory they would hold).
+Backward runs the blocks in reverse with the transposed gathers (a child's
+adjoint is added to its rows as slices); per block, ``dA @ [W | b | U]``
+gives ∂L/∂x and the child vectors' adjoints and ``dAᵀ [x | 1 | child
+vectors]`` every matrix and bias gradient of the node cell, two GEMMs.
 
-Blocks of a few thousand rows keep a block's temporaries in cache while each
-GEMM still multiplies thousands of rows; whole levels of a 1e5-node forest
-(tens of MB per vector) ran at memory speed.  The cost is linear in the
-number of nodes (each node and edge is touched a constant number of times)
-plus a per-block overhead: about ``N / block_rows`` blocks plus one per
-level of the tallest tree.
+Blocks of about a thousand rows keep a block's temporaries in cache while
+each GEMM still multiplies a thousand rows; whole levels of a 1e5-node
+forest (tens of MB per vector) ran at memory speed.  The cost is linear in
+the number of nodes (each node and edge is touched a constant number of
+times) plus a per-block overhead: about ``N / block_rows`` blocks plus one
+per level of the tallest tree.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ..numeric.params import param_shapes, resolve_sizes
 from .models import TreeModel
 from .stage import STATIC, Stage
 from .forest import Forest, forest as make_forest
+from .inputs import NodeInputs, with_bias
 from .schedule import BLOCK_ROWS, blocks, check_rows
 from .tree import TreeError
 
@@ -110,12 +113,7 @@ class TreeKernel:
         self.D = self.node.n[STATIC]
         self.H = {s: self.node.n[s] for s in model.states}
         self.block_rows = check_rows(block_rows)
-        # child states gathered per edge: those the per-child cell reads, and those the gathers read
-        self._edge_kids = tuple(s for s in model.states if self.edge is not None and f"{s}_k" in self.edge.inputs)
-        self._kids = tuple(s for s in model.states
-                           if s in self._edge_kids or any(not g.edge and g.source == s for g in model.gathers))
-        self._regathered = frozenset([f"{s}_k" for s in self._edge_kids] +
-                                     [g.target for g in model.gathers if not g.edge])
+        self.node_inputs = NodeInputs(model, self.node, self.edge, self.D, self.dtype)
 
     def init_params(self, *, rng=None, scale: float | None = None) -> dict:
         """Random parameters, uniform in (-1/sqrt(H), 1/sqrt(H)) (or ``scale``), in the kernel's dtype."""
@@ -184,54 +182,26 @@ class TreeKernel:
         """
         params = self._params(params)
         f = self._forest(trees)
-        X, dt = f.X.astype(self.dtype, copy=False), self.dtype
-        nW, nb = self.node.static_weights(params, self.D, dt)
-        nG = self.node.group_weights(params, dt)
+        X, dt, io = f.X.astype(self.dtype, copy=False), self.dtype, self.node_inputs
+        Wz = io.weights(params)
         if self.edge is not None:
-            eW, eb = self.edge.static_weights(params, self.D, dt)
+            We = with_bias(*self.edge.static_weights(params, self.D, dt))
             eG = self.edge.group_weights(params, dt)
         S = {s: np.empty((f.size, n), dt) for s, n in self.H.items()}  # every row is written by its block
         tape = []
         for blk in blocks(f, self.block_rows):
-            xb = X[blk.r0:blk.r1]
-            A = xb @ nW.T  # the node cell's x terms and biases, completed by the stage
-            A += nb
-            kids = {st: blk.gather(S[st]) for st in self._kids} if blk.edges else {}
+            Z = io.stack(X[blk.r0:blk.r1], blk.edges)
+            kids = {st: blk.gather(S[st]) for st in io.kids} if blk.edges else {}
             EV = None
             if self.edge is not None and blk.edges:
-                Ae = xb @ eW.T  # the per-child cell's terms in the parent's x, once per parent
-                Ae += eb
-                EV = self.edge.forward(params, blk.per_edge(Ae), {f"{st}_k": kids[st] for st in self._edge_kids}, eG)
-            inputs, zero = self._gather(blk, kids, EV)
-            V = self.node.forward(params, A, inputs, nG, zero, into={s: S[s][blk.r0:blk.r1] for s in S})
-            tape.append((blk, self._taped(self.node, V), None if EV is None else self._taped(self.edge, EV)))
+                Ae = Z[:, :self.D + 1] @ We.T  # the per-child cell's terms in the parent's x, once per parent
+                EV = self.edge.forward(params, blk.per_edge(Ae), {f"{st}_k": kids[st] for st in io.edge_kids}, eG)
+            inputs, zero = io.gather(blk, kids, EV)
+            k = io.fill(Z, inputs, zero)
+            A = Z[:, :k] @ Wz[:, :k].T  # every linear term of the node cell: one GEMM
+            V = self.node.forward(params, A, inputs, {}, zero, into={s: S[s][blk.r0:blk.r1] for s in S})
+            tape.append((blk, io.taped(self.node, V), None if EV is None else io.taped(self.edge, EV)))
         return TreeRun(f, S, tape, params)
-
-    def _taped(self, stage, V):
-        """What the backward pass reads of a stage's values, less the children's states (copied again then)."""
-        return {k: v for k, v in stage.taped(V).items() if k not in self._regathered}
-
-    def _gather(self, blk, kids, EV, edge=True):
-        """The node cell's inputs on one block, and the names that are zero in every row (no GEMM).
-
-        ``edge=False``: only the inputs read from the children's states (the backward pass copies them again).
-        """
-        inputs, zero = {}, set()
-        for g in self.model.gathers:
-            if g.edge and not edge:
-                continue
-            src = (EV if g.edge else kids).get(g.source) if blk.edges else None
-            if g.op == "sum" and src is not None:
-                inputs[g.target] = np.asarray(blk.sum_matrix(self.dtype) @ src)
-                continue
-            out = np.zeros((blk.n, self.node.n[g.target]), self.dtype)
-            e = blk.slots.get(g.slot) if g.op == "slot" and src is not None else None
-            if e is None:
-                zero.add(g.target)
-            else:
-                out[blk.parent[e]] = src[e]
-            inputs[g.target] = out
-        return inputs, frozenset(zero)
 
     # ------------------------------------------------------------ backward
     def backward(self, run: TreeRun, grads: Mapping) -> dict:
@@ -250,7 +220,7 @@ class TreeKernel:
         dict
             ∂L/∂(parameter) for every parameter, and ``"x"``: ∂L/∂x, (N, D).
         """
-        f, params, dt, wn = run.forest, run.params, self.dtype, self.node.width
+        f, params, dt, io = run.forest, run.params, self.dtype, self.node_inputs
         N = f.size
         dS = {}
         for s, n in self.H.items():
@@ -265,68 +235,51 @@ class TreeKernel:
         unknown = [k for k in grads if k not in self.H]
         if unknown:
             raise InputError(f"grads: unknown states {unknown}; states are {list(self.H)}")
-        out, ngw, egw = {}, {}, {}
+        out, egw = {}, {}
         X = f.X.astype(dt, copy=False)
-        nW, _ = self.node.static_weights(params, self.D, dt)
-        nG = self.node.group_weights(params, dt)
-        dW, db, dX = np.zeros_like(nW), np.zeros(nW.shape[0], dt), np.empty((N, self.D), dt)
+        Wz = io.weights(params)
+        dWz, dX = np.zeros_like(Wz), np.empty((N, self.D), dt)
         if self.edge is not None:
-            eW, _ = self.edge.static_weights(params, self.D, dt)
+            We = with_bias(*self.edge.static_weights(params, self.D, dt))
             eG = self.edge.group_weights(params, dt)
-            dWe, dbe = np.zeros_like(eW), np.zeros(eW.shape[0], dt)
+            dWe = np.zeros_like(We)
         for blk, V, EV in reversed(run.tape):
             r0, r1 = blk.r0, blk.r1
-            kids = {st: blk.gather(run.states[st]) for st in self._kids} if blk.edges else {}
-            V = dict(V, **self._gather(blk, kids, None, edge=False)[0])
+            kids = {st: blk.gather(run.states[st]) for st in io.kids} if blk.edges else {}
+            V = dict(V, **io.gather(blk, kids, None, edge=False)[0])
+            Z = io.stack(X[r0:r1], blk.edges)
+            k = io.fill(Z, V, V["_zero"])
             if EV is not None:
-                EV = dict(EV, **{f"{st}_k": kids[st] for st in self._edge_kids})
-            xb = X[r0:r1]
+                EV = dict(EV, **{f"{st}_k": kids[st] for st in io.edge_kids})
             dA = np.zeros((blk.n, self.node.width), dt)  # adjoint of the node cell's pre-activations
-            adj_in, _ = self.node.backward(params, V, {s: dS[s][r0:r1] for s in dS}, nG, out, ngw, dA)
-            dW += dA.T @ xb
-            db += dA.sum(0)
-            np.matmul(dA, nW, out=dX[r0:r1])
+            adj_in, _ = self.node.backward(params, V, {s: dS[s][r0:r1] for s in dS}, {}, out, {}, dA)
+            dWz[:, :k] += dA.T @ Z[:, :k]
+            dZ = dA @ Wz[:, :k]
+            dX[r0:r1] = dZ[:, :self.D]
+            for v, cols in io.cols.items():
+                if k > cols.start:
+                    adj_in[v] = adj_in[v] + dZ[:, cols] if v in adj_in else dZ[:, cols]
             if not blk.edges:
                 continue
-            kid_adj, edge_adj = self._scatter(blk, adj_in)
+            kid_adj, edge_adj = io.scatter(blk, adj_in)
             if self.edge is not None and edge_adj:
                 e_in, e_static = self.edge.backward(params, EV, edge_adj, eG, out, egw)
-                for s in self._edge_kids:
+                for s in io.edge_kids:
                     if f"{s}_k" in e_in:
                         kid_adj[s] = kid_adj[s] + e_in[f"{s}_k"] if s in kid_adj else e_in[f"{s}_k"]
                 dAe = np.asarray(blk.sum_matrix(dt) @ e_static)  # per parent: the x terms are the parent's
-                dWe += dAe.T @ xb
-                dbe += dAe.sum(0)
-                dX[r0:r1] += dAe @ eW
+                dWe += dAe.T @ Z[:, :self.D + 1]
+                dX[r0:r1] += dAe @ We[:, :self.D]
             for s, a in kid_adj.items():
                 blk.scatter_add(dS[s], a)
-        self.node.split_static(dW, db, out)
-        self.node.split_groups(ngw, out)
+        self.node.split_static(dWz[:, :self.D], dWz[:, self.D], out)
+        self.node.split_groups({v: dWz[:, cols] for v, cols in io.cols.items()}, out)
         if self.edge is not None:
-            self.edge.split_static(dWe, dbe, out)
+            self.edge.split_static(dWe[:, :self.D], dWe[:, self.D], out)
             self.edge.split_groups(egw, out)
         grads_out = {n: np.asarray(out.get(n, np.zeros(s)), dtype=dt).reshape(s) for n, s in self.shapes.items()}
         grads_out["x"] = dX
         return grads_out
-
-    def _scatter(self, blk, adj_in):
-        """Adjoints of the node inputs sent back along the gathers, per edge: ``(by child state, by edge value)``."""
-        kid_adj, edge_adj = {}, {}
-        for g in self.model.gathers:
-            a = adj_in.get(g.target)
-            if a is None:
-                continue
-            if g.op == "sum":
-                back = blk.per_edge(a)
-            else:
-                e = blk.slots.get(g.slot)
-                if e is None:
-                    continue
-                back = np.zeros((blk.edges, a.shape[1]), self.dtype)
-                back[e] = a[blk.parent[e]]
-            into = edge_adj if g.edge else kid_adj
-            into[g.source] = into[g.source] + back if g.source in into else back
-        return kid_adj, edge_adj
 
 
 def compile_tree(model: TreeModel, *, dtype=np.float64, block_rows: int = BLOCK_ROWS, **sizes) -> TreeKernel:
