@@ -54,7 +54,9 @@ class TreeRun:
     """Result of :meth:`TreeKernel.forward`: states ``(N, H)`` per name, in ``forest`` row order.
 
     ``forest.roots`` are the roots' rows; ``forest.values(states["h"], tree)``
-    gives ``{node: h}`` for one tree.  ``tape`` is what the backward pass reads.
+    gives ``{node: h}`` for one tree.  ``tape`` is what the backward pass
+    reads, per block, besides ``states`` (it copies the children's states
+    from there again, so they must not be changed in between).
     """
 
     forest: Forest

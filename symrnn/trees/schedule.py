@@ -3,9 +3,9 @@
 Rows of one level are independent of each other, so a level can be cut
 anywhere: a block is at most ``rows`` consecutive rows of one level and the
 edges to their children (edges are sorted by parent row, so a block's edges
-are consecutive too).  Blocks of a few thousand rows keep every temporary of
-a block (pre-activations, gates, gathered children) in cache while each
-GEMM still multiplies thousands of rows; a whole level of a 1e5-node forest
+are consecutive too).  Blocks of about a thousand rows keep the temporaries
+of a block (pre-activations, gates, gathered children) in cache while each
+GEMM still multiplies a thousand rows; a whole level of a 1e5-node forest
 is tens of megabytes per vector and runs at memory speed instead.
 
 The index arrays are built once per forest and block size and kept on the

@@ -158,7 +158,8 @@ class Stage:
         gathered child vectors by name, ``weights`` their full-width matrices
         (:meth:`group_weights`); ``zero`` names inputs that are zero in every
         row (leaves), whose GEMM is skipped.  One GEMM per source vector adds
-        every linear stage's term at once.  ``into`` maps names of pointwise
+        every linear stage's term at once (``weights={}`` when ``A`` already
+        holds them, as in the tree kernel's single GEMM).  ``into`` maps names of pointwise
         values to (B, n) arrays that receive them (the states' rows of the forest).
         """
         for v, M in weights.items():
