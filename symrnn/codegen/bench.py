@@ -6,8 +6,9 @@ short pause before each: see :func:`_times`), ``repeats`` times;
 a ratio is the median over repeats of the paired ratio (robust to load that
 drifts between repeats), and the best time of each is reported as well.  Also reported: the tape's bytes against the
 strict minimum the backward formulas read, the hand-written tape, the peak
-memory of the generated forward (``tracemalloc``), and code generation plus
-loading time per catalogue cell.
+memory of the generated forward (``tracemalloc``), code generation plus
+loading time per catalogue cell, and the floor NumPy's BLAS sets: the same
+GEMMs alone (:func:`gemm_floor`) against PyTorch.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from . import handwritten as hw
 
-__all__ = ["CELLS", "bench_config", "codegen_times", "run", "format_table"]
+__all__ = ["CELLS", "bench_config", "gemm_floor", "codegen_times", "run", "format_table"]
 
 CELLS = {"lstm": "lstm", "gru": "gru_reset_after", "rnn": "rnn"}
 """Benchmark name -> symrnn catalogue cell (the PyTorch forms)."""
@@ -65,6 +66,40 @@ def _torch_module(kind, kernel, H, dtype):
     return torch, m
 
 
+def gemm_floor(kernel, T: int, B: int):
+    """A function running only the GEMMs the generated kernel runs, with NumPy, at its shapes.
+
+    Per early source vector of the plan (slots ``lo:hi``): an input's projection
+    of all T·B rows, its weight gradient and its input gradient; a previous
+    state's T forward and T backward step products and its weight gradient
+    (late linear stages, e.g. GRU with the reset gate before the product, are
+    not counted: the benchmark's cells have none).
+    Its time is the floor NumPy's BLAS sets for forward + backward: no
+    pointwise work, no Python per step beyond the call.
+    """
+    plan, dt = kernel.plan, kernel.dtype
+    rng = np.random.default_rng(0)
+    work = []
+    for v, (lo, hi, _) in plan.sources.items():
+        n, m = plan.n[v], hi - lo
+        M = rng.standard_normal((m, n)).astype(dt)
+        X, D = rng.standard_normal((T, B, n)).astype(dt), rng.standard_normal((T, B, m)).astype(dt)
+        work.append((kernel.cell.role(v) == "previous", X, D, M))
+
+    def run():
+        for step, X, D, M in work:
+            if step:
+                for t in range(T):
+                    X[t] @ M.T
+                    D[t] @ M
+            else:
+                X.reshape(T * B, -1) @ M.T
+                D.reshape(T * B, -1) @ M
+            D.reshape(T * B, -1).T @ X.reshape(T * B, -1)
+    run.work = work  # (is a previous state, X (T, B, n), D (T, B, hi - lo), M (hi - lo, n)) per source
+    return run
+
+
 def bench_config(kind: str, H: int, dtype, *, T: int = 100, B: int = 64, repeats: int = 5, use_torch: bool = True) -> dict:
     """Time forward and forward+backward of one configuration; returns a row of figures."""
     import symrnn
@@ -88,7 +123,7 @@ def bench_config(kind: str, H: int, dtype, *, T: int = 100, B: int = 64, repeats
         hw.BACKWARD[kind](tape, p, d_out)
 
     fwd = {"generated": lambda: kernel.forward(x), "numpy": lambda: hw.FORWARD[kind](*args)}
-    fb = {"generated": gen_fb, "numpy": hand_fb}
+    fb = {"generated": gen_fb, "numpy": hand_fb, "gemms": gemm_floor(kernel, T, B)}
     torch, module = _torch_module(kind, kernel, H, dtype) if use_torch else (None, None)
     if module is not None:
         xt = torch.from_numpy(x)
@@ -116,11 +151,13 @@ def bench_config(kind: str, H: int, dtype, *, T: int = 100, B: int = 64, repeats
     row = {"cell": kind, "H": H, "dtype": dtype.name, "T": T, "B": B,
            "fwd_ms": {k: v * 1e3 for k, v in t_fwd.items()}, "fb_ms": {k: v * 1e3 for k, v in t_fb.items()},
            "fwd_gen/numpy": _ratio(all_fwd, "generated", "numpy"), "fb_gen/numpy": _ratio(all_fb, "generated", "numpy"),
+           "fb_gen/gemms": _ratio(all_fb, "generated", "gemms"),
            "tape_bytes": tape.nbytes, "tape/strict": tape.nbytes / tape.strict_nbytes,
            "tape/handwritten": tape.nbytes / hand_bytes, "forward_peak_bytes": peak}
     if "torch" in t_fwd:
         row["fwd_gen/torch"] = _ratio(all_fwd, "generated", "torch")
         row["fb_gen/torch"] = _ratio(all_fb, "generated", "torch")
+        row["fb_gemms/torch"] = _ratio(all_fb, "gemms", "torch")
     return row
 
 
@@ -156,16 +193,17 @@ def run(sizes=(32, 128, 512), dtypes=("float32", "float64"), cells=tuple(CELLS),
 def format_table(result: dict) -> str:
     """A plain-text table of the ratios, memory and code generation times."""
     head = (f"{'cell':5} {'H':>4} {'dtype':8} {'fwd gen/np':>10} {'fb gen/np':>10} {'fwd gen/pt':>10} "
-            f"{'fb gen/pt':>10} {'fb gen ms':>10} {'fb np ms':>9} {'fb pt ms':>9} {'tape MB':>8} {'tape/min':>8}")
+            f"{'fb gen/pt':>10} {'gemms/pt':>9} {'fb gen ms':>10} {'fb np ms':>9} {'fb pt ms':>9} {'tape MB':>8} {'tape/min':>8}")
     lines = [head]
     for r in result["rows"]:
         pt = lambda k: f"{r[k]:10.2f}" if k in r else f"{'-':>10}"  # noqa: E731
         lines.append(f"{r['cell']:5} {r['H']:4d} {r['dtype']:8} {r['fwd_gen/numpy']:10.2f} {r['fb_gen/numpy']:10.2f} "
-                     f"{pt('fwd_gen/torch')} {pt('fb_gen/torch')} {r['fb_ms']['generated']:10.1f} "
+                     f"{pt('fwd_gen/torch')} {pt('fb_gen/torch')} {pt('fb_gemms/torch')[1:]} {r['fb_ms']['generated']:10.1f} "
                      f"{r['fb_ms']['numpy']:9.1f} {r['fb_ms'].get('torch', float('nan')):9.1f} "
                      f"{r['tape_bytes'] / 2**20:8.2f} {r['tape/strict']:8.3f}")
     lines.append("ratios: median over repeats of paired timings; ms: best of the repeats; "
-                 "tape/min: tape bytes / bytes the backward formulas read")
+                 "tape/min: tape bytes / bytes the backward formulas read;")
+    lines.append("gemms/pt: the generated kernel's GEMMs alone, in NumPy (no pointwise work), / PyTorch forward+backward")
     cg = result.get("codegen_s", {})
     if cg:
         lines.append("")
