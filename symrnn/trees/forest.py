@@ -67,8 +67,9 @@ def _levels(t: RootedTree) -> dict:
 def _rows(rooted) -> tuple:
     """Rows level by level (leaves first); in a level by parent row, then child order; roots last, by tree.
 
-    Placed top-down: a node's parent (one level up at least) has its row
-    before the node's level is sorted.
+    Placed top-down: a level's rows are known before its children are
+    placed.  Children arrive in (parent row, child order) order from each
+    parent level, and parent levels with lower rows come first: no sort.
     """
     heights = [_levels(t) for t in rooted]
     top = max(h[t.root] for h, t in zip(heights, rooted))
@@ -76,18 +77,20 @@ def _rows(rooted) -> tuple:
     for h in heights:
         np.add.at(offsets, np.fromiter(h.values(), dtype=np.int64, count=len(h)) + 1, 1)
     offsets = np.cumsum(offsets)
-    size = int(offsets[-1])
-    pending = [[] for _ in range(top + 1)]  # level -> [(sort key, tree, node)]
+    by_parent = [[[] for _ in range(top + 2)] for _ in range(top + 1)]  # [level][parent's level] -> [(tree, node)]
     for k, (h, t) in enumerate(zip(heights, rooted)):
-        pending[h[t.root]].append(((size + k, 0), k, t.root))
-    nodes, row = [None] * size, {}
+        by_parent[h[t.root]][top + 1].append((k, t.root))  # roots: after every parent level
+    nodes, row = [None] * int(offsets[-1]), {}
     for lvl in range(top, -1, -1):
-        for r, (_, k, v) in enumerate(sorted(pending[lvl], key=lambda e: e[0]), start=int(offsets[lvl])):
-            nodes[r] = (k, v)
-            row[(k, v)] = r
-            h = heights[k]
-            for s, (c, _) in enumerate(rooted[k].children[v]):
-                pending[h[c]].append(((r, s), k, c))
+        r = int(offsets[lvl])
+        for src in by_parent[lvl][lvl + 1:]:
+            for k, v in src:
+                row[(k, v)] = r
+                nodes[r] = (k, v)
+                r += 1
+                h = heights[k]
+                for c, _ in rooted[k].children[v]:
+                    by_parent[h[c]][lvl].append((k, c))
     return tuple(nodes), row, offsets
 
 
