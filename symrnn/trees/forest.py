@@ -77,20 +77,21 @@ def _rows(rooted) -> tuple:
     for h in heights:
         np.add.at(offsets, np.fromiter(h.values(), dtype=np.int64, count=len(h)) + 1, 1)
     offsets = np.cumsum(offsets)
-    by_parent = [[[] for _ in range(top + 2)] for _ in range(top + 1)]  # [level][parent's level] -> [(tree, node)]
+    by_parent = [{} for _ in range(top + 1)]  # [level][parent's level] -> [(tree, node)]
     for k, (h, t) in enumerate(zip(heights, rooted)):
-        by_parent[h[t.root]][top + 1].append((k, t.root))  # roots: after every parent level
+        by_parent[h[t.root]].setdefault(top + 1, []).append((k, t.root))  # roots: after every parent level
     nodes, row = [None] * int(offsets[-1]), {}
     for lvl in range(top, -1, -1):
         r = int(offsets[lvl])
-        for src in by_parent[lvl][lvl + 1:]:
-            for k, v in src:
+        for src in sorted(by_parent[lvl]):
+            for k, v in by_parent[lvl][src]:
                 row[(k, v)] = r
                 nodes[r] = (k, v)
                 r += 1
                 h = heights[k]
                 for c, _ in rooted[k].children[v]:
-                    by_parent[h[c]][lvl].append((k, c))
+                    by_parent[h[c]].setdefault(lvl, []).append((k, c))
+        by_parent[lvl] = None
     return tuple(nodes), row, offsets
 
 
