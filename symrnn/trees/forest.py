@@ -69,7 +69,8 @@ def _rows(rooted) -> tuple:
 
     Placed top-down: a level's rows are known before its children are
     placed.  Children arrive in (parent row, child order) order from each
-    parent level, and parent levels with lower rows come first: no sort.
+    parent level, and parent levels with lower rows come first: only the
+    parent levels of a level are sorted, not its nodes.
     """
     heights = [_levels(t) for t in rooted]
     top = max(h[t.root] for h, t in zip(heights, rooted))
