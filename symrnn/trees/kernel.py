@@ -79,6 +79,9 @@ class TreeKernel:
     dtype : numpy dtype
         ``float64`` (default) or ``float32``: parameters, features and every
         buffer are cast to it.
+    block_rows : int
+        At most this many rows of a level run at once
+        (:mod:`~symrnn.trees.schedule`; the default suits H of a few tens).
     D, H : int
         Feature and state sizes (the model's size names, given by keyword).
 
