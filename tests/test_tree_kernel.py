@@ -150,9 +150,14 @@ def test_kernel_matches_per_node_recursion(name, data):
     ex = data.draw(tree_examples(model, max_size=3, max_nodes=9, max_trees=3))
     k = trees.compile_tree(model, **ex.sizes)
     run = k.forward(ex.params, ex.trees)
+    inference = k.forward(ex.params, ex.trees, tape=False)
     ref = trees.reference.run_forest(model, ex.params, ex.trees)
     for s in model.states:
         assert np.max(np.abs(run.states[s] - ref[s])) <= TOL
+        assert np.max(np.abs(inference.states[s] - ref[s])) <= TOL
+    assert inference.tape is None
+    with pytest.raises(symrnn.InputError, match="tape=True"):
+        k.backward(inference, {})
 
 
 def test_backward_matches_finite_differences_of_the_reference(rng):

