@@ -10,7 +10,9 @@ shared loader knows them):
       HYPOTHESIS_PROFILE=fuzz-long python -m pytest tests/fuzz -q -p no:cacheprovider
 
 At the end pytest prints ``fuzz: N cases tried, ...`` with the number of cases
-that returned a result, raised a ``symrnn`` error, or escaped (must be 0).
+that returned a result, raised a ``symrnn`` error, or escaped (must be 0), and
+the number of silent differences (must be 0): a case that ran without an error
+but disagreed numerically with its oracle appends a line to :data:`SILENT`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 TALLY = collections.Counter()
 ESCAPED: list[str] = []
+SILENT: list[str] = []
 
 
 def fuzz(weight: float = 1.0):
@@ -73,6 +76,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"fuzz ({PROFILE}): {TALLY['cases']} cases tried, {TALLY['calls']} public calls: "
             f"{TALLY['results']} returned, {TALLY['symrnn_errors']} raised a symrnn error, "
-            f"{len(ESCAPED)} escaped (non-symrnn exceptions)")
+            f"{len(ESCAPED)} escaped (non-symrnn exceptions), {len(SILENT)} silent differences")
         for line in sorted(set(ESCAPED))[:20]:
             terminalreporter.write_line(f"  escaped: {line}")
+        for line in sorted(set(SILENT))[:20]:
+            terminalreporter.write_line(f"  silent: {line}")
