@@ -13,9 +13,15 @@ written into one buffer ``_dA`` (T, B, NL) in the plan's slot layout, so that
 * after the loop, every stacked matrix gets its gradient in one GEMM over all
   T·B rows (dW = _dAᵀ X), the inputs theirs in one GEMM (dX = _dA W) and the
   biases a column sum.
+
+Adjoints are ``_g_<name>`` (a value) and ``_d_<name>`` (a slot's view of
+``_dA``): like every identifier of the generated code they carry a leading
+underscore, so no user name reaches them (:mod:`symrnn.codegen.naming`).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import sympy as sp
 
@@ -39,7 +45,7 @@ class _Adjoints:
         self.loc[name] = ("buf", view)
 
     def var(self, name):
-        self.loc[name] = ("var", f"g_{name}")
+        self.loc[name] = ("var", f"_g_{name}")
 
     def ref(self, name) -> str:
         return self.loc[name][1]
@@ -67,7 +73,7 @@ class _Adjoints:
         kind, ref = self.loc[name]
         if name not in self.started:
             if kind == "buf":
-                self.w(f"np.matmul({matmul[0]}, {matmul[1]}, out={ref})" if matmul else f"np.copyto({ref}, {src})")
+                self.w(f"_np.matmul({matmul[0]}, {matmul[1]}, out={ref})" if matmul else f"_np.copyto({ref}, {src})")
                 self.started[name] = "fresh"
             else:
                 self.w(f"{ref} = {src}")
@@ -92,7 +98,7 @@ class _Adjoints:
         """Zero the adjoint if nothing was added (an unused value)."""
         if name not in self.started:
             kind, ref = self.loc[name]
-            self.w(f"{ref}[...] = 0" if kind == "buf" else f"{ref} = np.zeros_like({self.names.get('_like', 'd_out[0]')})")
+            self.w(f"{ref}[...] = 0" if kind == "buf" else f"{ref} = _np.zeros_like({self.names.get('_like', '_dout[0]')})")
             self.started[name] = "fresh"
 
 
@@ -102,49 +108,49 @@ def _derivative_through_output(fname):
     return sp.Heaviside(y, 0) if fname == "relu" else row.derivative(y, a)
 
 
-def backward_source(plan: Plan, fname: str = "backward") -> str:
+def backward_source(plan: Plan, fname: str = "_backward") -> str:
     """Python source of the backward function (see the module docstring)."""
     cell = plan.cell
     names = value_names(plan)
     w = Writer()
     inputs = [d.name for d in cell.inputs]
     has_p = any(plan.storage.get(n, ("",))[0] == "slot" for n in plan.needed)
-    w(f"def {fname}(tape, params, d_out, d_final, mask):")
+    w(f"def {fname}(_tape, _params, _dout, _dfinal, _mask):")
     with w.block():
         w(f'"""Backward pass of cell {cell.name!r}, generated from its description and its partials.', "")
-        w("Parameters", "----------", "tape : dict", "    as returned by the forward pass.", "params : dict",
+        w("Parameters", "----------", "_tape : dict", "    as returned by the forward pass.", "_params : dict",
           "    " + ", ".join(f"{p}: {s}" for p, s in plan.shapes.items()),
-          f"d_out : (T, B, {plan.n[cell.output]})", f"    gradient of the loss w.r.t. the outputs ({cell.output}).",
-          "d_final : dict", "    gradient w.r.t. the final states " + ", ".join(f"{s}: (B, {plan.n[s]})" for s in plan.states),
-          "mask : (T, B, 1) bool array or None", "", "Returns", "-------", "grads : dict",
+          f"_dout : (T, B, {plan.n[cell.output]})", f"    gradient of the loss w.r.t. the outputs ({cell.output}).",
+          "_dfinal : dict", "    gradient w.r.t. the final states " + ", ".join(f"{s}: (B, {plan.n[s]})" for s in plan.states),
+          "_mask : (T, B, 1) bool array or None", "", "Returns", "-------", "grads : dict",
           "    every parameter, every input (T, B, n) and every initial state (B, n), by name.", '"""')
         for n in inputs:
-            w(f"{n} = tape[{n!r}]")
+            w(f"_X_{n} = _tape['_X_{n}']")
         w(*param_lines(plan))
-        w(f"T = {inputs[0]}.shape[0]", "B = d_out.shape[1]", "dt = d_out.dtype")
+        w(f"_T = _X_{inputs[0]}.shape[0]", "_B = _dout.shape[1]", "_dt = _dout.dtype")
         for s in plan.states:
             if s not in plan.rolling:
-                w(f"_S_{s} = tape['_S_{s}']")
+                w(f"_S_{s} = _tape['_S_{s}']")
         for n, loc in plan.storage.items():
             if loc[0] == "tape":
-                w(f"_Y_{n} = tape['_Y_{n}']")
+                w(f"_Y_{n} = _tape['_Y_{n}']")
         if has_p:
-            w("_P = tape['_P']")
+            w("_P = _tape['_P']")
         w(*source_stacks(plan))
-        w(f"_dA = np.empty((T, B, {plan.width}), dt)")
+        w(f"_dA = _np.empty((_T, _B, {plan.width}), _dt)")
         if plan.groups:
-            w(f"_dY = np.empty((B, {plan.width}), dt)")
+            w(f"_dY = _np.empty((_B, {plan.width}), _dt)")
         vec_params = sorted({u for parts in plan.partials.values() for u in parts if plan.role(u) == "param"})
         for p in vec_params:
-            w(f"gp_{p} = np.zeros({plan.shapes[p]}, dt)")
+            w(f"_gp_{p} = _np.zeros({plan.shapes[p]}, _dt)")
         step_inputs = sorted({u for parts in plan.partials.values() for u in parts if plan.role(u) == "input"}
                              | _bare(plan, "input"))
         for n in step_inputs:
-            w(f"_dX_{n} = np.zeros_like({n})")
+            w(f"_dX_{n} = _np.zeros_like(_X_{n})")
         for s in plan.states:
-            w(f"g_{s} = d_final[{s!r}]")
-        w("_keep = None if mask is None else ~mask")
-        w("for t in range(T - 1, -1, -1):")
+            w(f"_g_{s} = _dfinal[{s!r}]")
+        w("_keep = None if _mask is None else ~_mask")
+        w("for _t in _range(_T - 1, -1, -1):")
         with w.block():
             body = Writer()
             _step(plan, body, names, has_p, step_inputs)
@@ -164,36 +170,36 @@ def _step(plan, w, names, has_p, step_inputs):
     cell = plan.cell
     names = dict(names)
     if has_p:
-        w("_Pt = _P[t]")
+        w("_Pt = _P[_t]")
     w(*(line for line in step_bindings(plan) if has_p or "_Pt" not in line))
-    w("_dAt = _dA[t]")
+    w("_dAt = _dA[_t]")
     adj = _Adjoints(w, names)
     grouped = {y: (lo, hi) for f, lo, hi, ys in plan.groups for y in ys}
     for name, (lo, hi) in plan.slots.items():
-        adj.buffer(name, f"d_{name}")
-        w(f"d_{name} = {cols('_dAt', lo, hi, plan.width)}")
+        adj.buffer(name, f"_d_{name}")
+        w(f"_d_{name} = {cols('_dAt', lo, hi, plan.width)}")
     for y in grouped:
         lo, hi = plan.storage[y][1:]
-        adj.buffer(y, f"d_{y}")
-        w(f"d_{y} = {cols('_dY', lo, hi, plan.width)}")
+        adj.buffer(y, f"_d_{y}")
+        w(f"_d_{y} = {cols('_dY', lo, hi, plan.width)}")
     for name in plan.order:
         if name not in adj.loc and name not in plan.aux:
             adj.var(name)
     for s in plan.states:
         adj.var(prev_name(s))
-    names["_like"] = f"g_{plan.states[0]}"
-    # adjoints entering the step: carried from t+1, plus d_out for the output
-    w("if mask is not None:")
+    names["_like"] = f"_g_{plan.states[0]}"
+    # adjoints entering the step: carried from t+1, plus _dout for the output
+    w("if _mask is not None:")
     with w.block():
         for s in plan.states:
-            w(f"_k_{s} = g_{s} * _keep[t]", f"g_{s} = g_{s} * mask[t]")
-        w(f"g_{cell.output} = g_{cell.output} + d_out[t] * mask[t]")
+            w(f"_k_{s} = _g_{s} * _keep[_t]", f"_g_{s} = _g_{s} * _mask[_t]")
+        w(f"_g_{cell.output} = _g_{cell.output} + _dout[_t] * _mask[_t]")
     w("else:")
     with w.block():
-        w(f"g_{cell.output} = g_{cell.output} + d_out[t]")
+        w(f"_g_{cell.output} = _g_{cell.output} + _dout[_t]")
     for s in plan.states:
         if s in plan.slots:
-            adj.add_source(s, f"g_{s}")
+            adj.add_source(s, f"_g_{s}")
         else:
             adj.started[s] = "fresh" if s == cell.output else "alias"
     for name in reversed(plan.order):
@@ -208,7 +214,7 @@ def _step(plan, w, names, has_p, step_inputs):
         g = adj.symbol(name)
         deps = list(plan.partials[name])
         temps, exprs = sp.cse([g * plan.partials[name][u] for u in deps],
-                              symbols=sp.numbered_symbols(f"_c_{name}_"))
+                              symbols=(sp.Symbol(f"_c{k}_{name}") for k in itertools.count()))
         made = {sym for sym, _ in temps}
         direct = {e: u for u, e in zip(deps, exprs)
                   if e in made and adj.loc.get(u, ("",))[0] == "buf" and u not in adj.started}
@@ -224,9 +230,9 @@ def _step(plan, w, names, has_p, step_inputs):
                 continue
             role = plan.role(u)
             if role == "param":
-                w(f"gp_{u} += ({to_source(e, names)}).sum(0)")
+                w(f"_gp_{u} += ({to_source(e, names)}).sum(0)")
             elif role == "input":
-                w(f"_dX_{u}[t] += {to_source(e, names)}")
+                w(f"_dX_{u}[_t] += {to_source(e, names)}")
             else:
                 adj.add_expr(u, e)
     for f, lo, hi, ys in plan.groups:
@@ -235,7 +241,7 @@ def _step(plan, w, names, has_p, step_inputs):
         deriv = _derivative_through_output(f)
         names["_grp"] = cols("_Pt", lo, hi, plan.width)
         src = to_source(deriv.xreplace({sp.Symbol("y"): sp.Symbol("_grp")}), names)
-        w(f"np.multiply({cols('_dY', lo, hi, plan.width)}, {src}, out={cols('_dAt', lo, hi, plan.width)})")
+        w(f"_np.multiply({cols('_dY', lo, hi, plan.width)}, {src}, out={cols('_dAt', lo, hi, plan.width)})")
         for y in ys:
             adj.started[cell.equation(y).expr.args[0].name] = "fresh"
     for name in plan.slots:
@@ -245,18 +251,18 @@ def _step(plan, w, names, has_p, step_inputs):
         if eq.is_linear and eq.target not in plan.late:
             for t in cell.terms(eq.target):
                 if t.matrix is None and cell.role(t.vector) == "previous":
-                    adj.add_source(t.vector, f"{float(t.coeff)!r} * d_{eq.target}")
+                    adj.add_source(t.vector, f"{float(t.coeff)!r} * _d_{eq.target}")
     for v, (lo, hi, _) in plan.sources.items():
         if cell.role(v) == "previous":
             d = cols("_dAt", lo, hi, plan.width)
             adj.add_source(v, f"{d} @ _M_{v}", matmul=(d, f"_M_{v}"))
     for s in plan.states:
         p = prev_name(s)
-        src = adj.ref(p) if p in adj.started else f"np.zeros_like(g_{s})"
-        w(f"g_{s} = {src}")
-        w(f"if mask is not None:")
+        src = adj.ref(p) if p in adj.started else f"_np.zeros_like(_g_{s})"
+        w(f"_g_{s} = {src}")
+        w("if _mask is not None:")
         with w.block():
-            w(f"g_{s} = g_{s} + _k_{s}")
+            w(f"_g_{s} = _g_{s} + _k_{s}")
 
 
 def _late_back(plan, adj, name):
@@ -266,9 +272,9 @@ def _late_back(plan, adj, name):
         if role in ("param", "input"):
             continue
         if t.matrix is None:
-            adj.add_source(t.vector, f"d_{name}" if t.coeff == 1 else f"{float(t.coeff)!r} * d_{name}")
+            adj.add_source(t.vector, f"_d_{name}" if t.coeff == 1 else f"{float(t.coeff)!r} * _d_{name}")
         else:
-            src = f"d_{name} @ p_{t.matrix}"
+            src = f"_d_{name} @ _p_{t.matrix}"
             adj.add_source(t.vector, src if t.coeff == 1 else f"{float(t.coeff)!r} * ({src})")
 
 
@@ -277,9 +283,9 @@ def _sequence(plan, v):
     cell = plan.cell
     role = cell.role(v)
     if role == "input":
-        return v
+        return f"_X_{v}"
     if role == "previous":
-        return f"_S_{v[: -len('_prev')]}[:T]"
+        return f"_S_{v[: -len('_prev')]}[:_T]"
     if role == "state":
         return f"_S_{v}[1:]"
     loc = plan.storage[v]
@@ -288,26 +294,26 @@ def _sequence(plan, v):
 
 def _finish(plan, w, step_inputs, vec_params):
     cell = plan.cell
-    w("grads = {}", f"_dA2 = _dA.reshape(T * B, {plan.width})")
+    w("_grads = {}", f"_dA2 = _dA.reshape(_T * _B, {plan.width})")
     done = set(vec_params)
     for v, (lo, hi, blocks) in plan.sources.items():
         seq = _sequence(plan, v)
-        w(f"_G = _dA2[:, {lo}:{hi}].T @ {seq}.reshape(T * B, {plan.n[v]})")
+        w(f"_G = _dA2[:, {lo}:{hi}].T @ {seq}.reshape(_T * _B, {plan.n[v]})")
         for b_lo, b_hi, m, c in blocks:
             part = f"_G[{b_lo - lo}:{b_hi - lo}]"
-            w(f"_acc(grads, {m!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
+            w(f"_acc(_grads, {m!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
             done.add(m)
         if cell.role(v) == "input":
             op = "+=" if v in step_inputs else "="
-            w(f"_dX_{v} {op} (_dA2[:, {lo}:{hi}] @ _M_{v}).reshape(T, B, {plan.n[v]})")
+            w(f"_dX_{v} {op} (_dA2[:, {lo}:{hi}] @ _M_{v}).reshape(_T, _B, {plan.n[v]})")
     for name in plan.late:
         lo, hi = plan.slots[name]
         for t in cell.terms(name):
             if t.matrix is None or cell.role(t.vector) == "input":
                 continue
             seq = _sequence(plan, t.vector)
-            part = f"_dA2[:, {lo}:{hi}].T @ {seq}.reshape(T * B, {plan.n[t.vector]})"
-            w(f"_acc(grads, {t.matrix!r}, {part if t.coeff == 1 else f'{float(t.coeff)!r} * ({part})'})")
+            part = f"_dA2[:, {lo}:{hi}].T @ {seq}.reshape(_T * _B, {plan.n[t.vector]})"
+            w(f"_acc(_grads, {t.matrix!r}, {part if t.coeff == 1 else f'{float(t.coeff)!r} * ({part})'})")
             done.add(t.matrix)
     for eq in cell.equations:
         if eq.is_linear:
@@ -319,16 +325,16 @@ def _finish(plan, w, step_inputs, vec_params):
         w("_colsum = _dA2.sum(0)")
         for lo, hi, b, c in plan.biases:
             part = f"_colsum[{lo}:{hi}]"
-            w(f"_acc(grads, {b!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
+            w(f"_acc(_grads, {b!r}, {part if c == 1 else f'{float(c)!r} * {part}'})")
             done.add(b)
     for p in vec_params:
-        w(f"_acc(grads, {p!r}, gp_{p})")
+        w(f"_acc(_grads, {p!r}, _gp_{p})")
     for p, shape in plan.shapes.items():
         if p not in done:  # a parameter no equation reads
-            w(f"grads[{p!r}] = np.zeros({shape}, dt)")
+            w(f"_grads[{p!r}] = _np.zeros({shape}, _dt)")
     for d in cell.inputs:
         has = d.name in plan.sources or d.name in step_inputs
-        w(f"grads[{d.name!r}] = _dX_{d.name}" if has else f"grads[{d.name!r}] = np.zeros_like({d.name})")
+        w(f"_grads[{d.name!r}] = _dX_{d.name}" if has else f"_grads[{d.name!r}] = _np.zeros_like(_X_{d.name})")
     for s in plan.states:
-        w(f"grads[{s!r}] = g_{s}")
-    w("return grads")
+        w(f"_grads[{s!r}] = _g_{s}")
+    w("return _grads")

@@ -12,6 +12,12 @@ The generated function runs a whole batched sequence:
 
 It returns the tape: the arrays the backward pass reads, nothing else.
 
+Every identifier of the generated code starts with an underscore — fixed ones
+(``_P``, ``_T``, ``_np``) and ones derived from a name (``_X_x`` the input
+sequence ``x``, ``_v_z`` the gate ``z`` at step t, ``_p_W`` a parameter, ``_s_h``
+a state) — so user names, which never do, cannot shadow any of them
+(:mod:`symrnn.codegen.naming`).
+
 Every product goes through NumPy's ``matmul`` — never SciPy's BLAS wrappers,
 although ``gemm`` with ``beta = 1`` would accumulate into ``_P[t]`` without the
 scratch pass.  NumPy and SciPy wheels each bundle their own OpenBLAS with its
@@ -62,15 +68,15 @@ def value_names(plan: Plan) -> dict:
     cell = plan.cell
     names = {}
     for d in cell.inputs:
-        names[d.name] = f"v_{d.name}"
+        names[d.name] = f"_v_{d.name}"
     for p in cell.params:
-        names[p.name] = f"p_{p.name}"
+        names[p.name] = f"_p_{p.name}"
     for s in plan.states:
-        names[s] = f"s_{s}"
-        names[prev_name(s)] = f"s_{prev_name(s)}"
+        names[s] = f"_s_{s}"
+        names[prev_name(s)] = f"_s_{prev_name(s)}"
     for name, loc in plan.storage.items():
         if loc[0] in ("slot", "tape", "temp"):
-            names[name] = f"v_{name}"
+            names[name] = f"_v_{name}"
     return names
 
 
@@ -80,24 +86,24 @@ def cols(buffer: str, lo: int, hi: int, width: int) -> str:
 
 
 def step_bindings(plan: Plan, buffer: str = "_Pt") -> list[str]:
-    """``v_name = …`` for every value of step t (unused ones are pruned later)."""
-    out = [f"v_{d.name} = {d.name}[t]" for d in plan.cell.inputs]
+    """``_v_name = …`` for every value of step ``_t`` (unused ones are pruned later)."""
+    out = [f"_v_{d.name} = _X_{d.name}[_t]" for d in plan.cell.inputs]
     for s in plan.states:
         roll = s in plan.rolling
-        out.append(f"s_{s} = _S_{s}[(t + 1) % 2]" if roll else f"s_{s} = _S_{s}[t + 1]")
-        out.append(f"s_{prev_name(s)} = _S_{s}[t % 2]" if roll else f"s_{prev_name(s)} = _S_{s}[t]")
+        out.append(f"_s_{s} = _S_{s}[(_t + 1) % 2]" if roll else f"_s_{s} = _S_{s}[_t + 1]")
+        out.append(f"_s_{prev_name(s)} = _S_{s}[_t % 2]" if roll else f"_s_{prev_name(s)} = _S_{s}[_t]")
     for name, loc in plan.storage.items():
         if loc[0] == "slot":
-            out.append(f"v_{name} = {cols(buffer, loc[1], loc[2], plan.width)}")
+            out.append(f"_v_{name} = {cols(buffer, loc[1], loc[2], plan.width)}")
         elif loc[0] == "tape":
-            out.append(f"v_{name} = _Y_{name}[t]")
+            out.append(f"_v_{name} = _Y_{name}[_t]")
         elif loc[0] == "temp":
-            out.append(f"v_{name} = _Y_{name}")
+            out.append(f"_v_{name} = _Y_{name}")
     return out
 
 
 def prune(lines: list[str]) -> list[str]:
-    """Drop ``name = …`` bindings whose name no other line reads."""
+    """Drop ``_v_…``, ``_s_…``, ``_d_…`` bindings whose name no other line reads."""
     import re
 
     out = list(lines)
@@ -105,8 +111,8 @@ def prune(lines: list[str]) -> list[str]:
     while changed:
         changed = False
         for i, line in enumerate(out):
-            m = re.match(r"\s*([A-Za-z]\w*) = ", line)
-            if m and m.group(1)[:2] in ("v_", "s_", "d_"):
+            m = re.match(r"\s*(_[vsd]_\w+) = ", line)
+            if m:
                 word = re.compile(rf"\b{m.group(1)}\b")
                 if not any(word.search(other) for j, other in enumerate(out) if j != i):
                     del out[i]
@@ -116,7 +122,7 @@ def prune(lines: list[str]) -> list[str]:
 
 
 def param_lines(plan: Plan) -> list[str]:
-    return [f"p_{p.name} = params[{p.name!r}]" for p in plan.cell.params]
+    return [f"_p_{p.name} = _params[{p.name!r}]" for p in plan.cell.params]
 
 
 def half(plan: Plan, lo: int) -> float:
@@ -133,53 +139,53 @@ def source_stacks(plan: Plan, scaled: bool = False) -> list[str]:
     """Stacked matrices of every early source: ``_M_x`` (rows lo:hi of the slots)."""
     out = []
     for v, (lo, hi, blocks) in plan.sources.items():
-        spec = [(b_lo - lo, b_hi - lo, f"p_{m}", float(c) * (half(plan, b_lo) if scaled else 1.0))
+        spec = [(b_lo - lo, b_hi - lo, f"_p_{m}", float(c) * (half(plan, b_lo) if scaled else 1.0))
                 for b_lo, b_hi, m, c in blocks]
-        out.append(f"_M_{v} = _stack({hi - lo}, {plan.n[v]}, [{', '.join(f'({a}, {b}, {m}, {c!r})' for a, b, m, c in spec)}], dt)")
+        out.append(f"_M_{v} = _stack({hi - lo}, {plan.n[v]}, [{', '.join(f'({a}, {b}, {m}, {c!r})' for a, b, m, c in spec)}], _dt)")
     return out
 
 
-def forward_source(plan: Plan, fname: str = "forward") -> str:
+def forward_source(plan: Plan, fname: str = "_forward") -> str:
     """Python source of the forward function (see the module docstring)."""
     cell = plan.cell
     names = value_names(plan)
     w = Writer()
     inputs = [d.name for d in cell.inputs]
-    w(f"def {fname}(xs, params, init, mask):")
+    w(f"def {fname}(_xs, _params, _init, _mask):")
     with w.block():
         w('"""Forward pass of cell {!r}, generated from its description.'.format(cell.name), "")
         w("Parameters", "----------")
-        w("xs : dict", "    " + ", ".join(f"{n}: (T, B, {plan.n[n]})" for n in inputs))
-        w("params : dict", "    " + ", ".join(f"{p}: {s}" for p, s in plan.shapes.items()))
-        w("init : dict", "    initial states " + ", ".join(f"{s}: (B, {plan.n[s]})" for s in plan.states))
-        w("mask : (T, B, 1) bool array or None", "    True where step t of sequence b is valid.", "")
+        w("_xs : dict", "    " + ", ".join(f"{n}: (T, B, {plan.n[n]})" for n in inputs))
+        w("_params : dict", "    " + ", ".join(f"{p}: {s}" for p, s in plan.shapes.items()))
+        w("_init : dict", "    initial states " + ", ".join(f"{s}: (B, {plan.n[s]})" for s in plan.states))
+        w("_mask : (T, B, 1) bool array or None", "    True where step t of sequence b is valid.", "")
         w("Returns", "-------", "tape : dict", "    the arrays the backward pass reads.", '"""')
         for n in inputs:
-            w(f"{n} = xs[{n!r}]")
+            w(f"_X_{n} = _xs[{n!r}]")
         w(*param_lines(plan))
         first = plan.states[0]
-        w(f"B = init[{first!r}].shape[0]", f"dt = init[{first!r}].dtype", f"T = {inputs[0]}.shape[0]")
+        w(f"_B = _init[{first!r}].shape[0]", f"_dt = _init[{first!r}].dtype", f"_T = _X_{inputs[0]}.shape[0]")
         w(*source_stacks(plan, scaled=True))
         _input_projection(plan, w)
         for s in plan.states:
-            steps = "2" if s in plan.rolling else "T + 1"
-            w(f"_S_{s} = np.empty(({steps}, B, {plan.n[s]}), dt)", f"_S_{s}[0] = init[{s!r}]")
+            steps = "2" if s in plan.rolling else "_T + 1"
+            w(f"_S_{s} = _np.empty(({steps}, _B, {plan.n[s]}), _dt)", f"_S_{s}[0] = _init[{s!r}]")
         for name, loc in plan.storage.items():
             if loc[0] == "tape":
-                w(f"_Y_{name} = np.empty((T, B, {plan.n[name]}), dt)")
+                w(f"_Y_{name} = _np.empty((_T, _B, {plan.n[name]}), _dt)")
             elif loc[0] == "temp":
-                w(f"_Y_{name} = np.empty((B, {plan.n[name]}), dt)")
+                w(f"_Y_{name} = _np.empty((_B, {plan.n[name]}), _dt)")
         rec = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "previous"]
         for v, lo, hi in rec:
-            w(f"_MT_{v} = _M_{v}.T", f"_R_{v} = np.empty((B, {hi - lo}), dt)")
-        w("_keep = None if mask is None else ~mask")
-        w("for t in range(T):")
+            w(f"_MT_{v} = _M_{v}.T", f"_R_{v} = _np.empty((_B, {hi - lo}), _dt)")
+        w("_keep = None if _mask is None else ~_mask")
+        w("for _t in _range(_T):")
         with w.block():
             body = Writer()
-            body("_Pt = _P[t]")
+            body("_Pt = _P[_t]")
             body(*step_bindings(plan))
             for v, lo, hi in rec:  # numpy's BLAS only: see the module docstring
-                body(f"np.matmul({names[v]}, _MT_{v}, out=_R_{v})")
+                body(f"_np.matmul({names[v]}, _MT_{v}, out=_R_{v})")
                 body(f"{cols('_Pt', lo, hi, plan.width)} += _R_{v}")
             _bare_previous(plan, body, names)
             for f, lo, hi, _ in plan.groups:
@@ -198,14 +204,14 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
                     body(*emit_into(cheapest(expr), names[name], names, alias=alias))
                 if name in plan.slots and name in plan.states:
                     body(f"{names[name]}[...] = {cols('_Pt', *plan.slots[name], plan.width)}")
-            body("if mask is not None:")
+            body("if _mask is not None:")
             with body.block():
                 for s in plan.states:
-                    body(f"np.copyto({names[s]}, {names[prev_name(s)]}, where=_keep[t])")
+                    body(f"_np.copyto({names[s]}, {names[prev_name(s)]}, where=_keep[_t])")
             w(*prune(body.lines))
-        tape = {n: n for n in inputs}
+        tape = {f"_X_{n}": f"_X_{n}" for n in inputs}
         tape.update({f"_S_{s}": f"_S_{s}" for s in plan.states if s not in plan.rolling})
-        tape.update({f"_F_{s}": f"_S_{s}[{'T % 2' if s in plan.rolling else 'T'}].copy()" for s in plan.states})
+        tape.update({f"_F_{s}": f"_S_{s}[{'_T % 2' if s in plan.rolling else '_T'}].copy()" for s in plan.states})
         tape.update({f"_Y_{n}": f"_Y_{n}" for n, loc in plan.storage.items() if loc[0] == "tape"})
         if any(plan.storage[n][0] == "slot" for n in plan.needed if n in plan.storage):
             tape["_P"] = "_P"
@@ -213,13 +219,13 @@ def forward_source(plan: Plan, fname: str = "forward") -> str:
     return w.text()
 
 
-_FN = {"sigmoid": "_sigmoid_of_half", "tanh": "np.tanh", "relu": "_relu", "exp": "np.exp"}
+_FN = {"sigmoid": "_sigmoid_of_half", "tanh": "_np.tanh", "relu": "_relu", "exp": "_np.exp"}
 
 
 def _input_projection(plan, w):
     cell = plan.cell
-    w(f"_P = np.empty((T, B, {plan.width}), dt)")
-    w(f"_P2 = _P.reshape(T * B, {plan.width})")
+    w(f"_P = _np.empty((_T, _B, {plan.width}), _dt)")
+    w(f"_P2 = _P.reshape(_T * _B, {plan.width})")
     ins = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "input"]
     first = max(ins, key=lambda s: s[2] - s[1]) if ins else None
     if first is None:
@@ -227,7 +233,7 @@ def _input_projection(plan, w):
     else:
         v, lo, hi = first
         target = "_P2" if (lo, hi) == (0, plan.width) else f"_P2[:, {lo}:{hi}]"
-        w(f"np.matmul({v}.reshape(T * B, {plan.n[v]}), _M_{v}.T, out={target})")
+        w(f"_np.matmul(_X_{v}.reshape(_T * _B, {plan.n[v]}), _M_{v}.T, out={target})")
         if lo > 0:
             w(f"_P2[:, :{lo}] = 0")
         if hi < plan.width:
@@ -235,16 +241,16 @@ def _input_projection(plan, w):
         first = v
     for v, lo, hi in ins:
         if v != first:
-            w(f"_P2[:, {lo}:{hi}] += {v}.reshape(T * B, {plan.n[v]}) @ _M_{v}.T")
+            w(f"_P2[:, {lo}:{hi}] += _X_{v}.reshape(_T * _B, {plan.n[v]}) @ _M_{v}.T")
     if plan.biases:
         w("_P2 += _stack_bias(" + str(plan.width) + ", [" +
-          ", ".join(f"({lo}, {hi}, p_{b}, {float(c) * half(plan, lo)!r})" for lo, hi, b, c in plan.biases) + "], dt)")
+          ", ".join(f"({lo}, {hi}, _p_{b}, {float(c) * half(plan, lo)!r})" for lo, hi, b, c in plan.biases) + "], _dt)")
     for eq in cell.equations:  # bare input vectors in a linear stage
         if eq.is_linear:
             lo, hi = plan.slots[eq.target]
             for t in cell.terms(eq.target):
                 if t.matrix is None and cell.role(t.vector) == "input":
-                    w(f"_P[:, :, {lo}:{hi}] += {float(t.coeff) * half(plan, lo)!r} * {t.vector}")
+                    w(f"_P[:, :, {lo}:{hi}] += {float(t.coeff) * half(plan, lo)!r} * _X_{t.vector}")
 
 
 def _bare_previous(plan, w, names):
@@ -264,6 +270,6 @@ def _late(plan, w, name, names):
         role = cell.role(t.vector)
         if role in ("param", "input") or (t.matrix is None and role == "param"):
             continue
-        part = f"{names[t.vector]} @ p_{t.matrix}.T" if t.matrix else names[t.vector]
+        part = f"{names[t.vector]} @ _p_{t.matrix}.T" if t.matrix else names[t.vector]
         ref = cols("_Pt", *plan.slots[name], plan.width)
         w(f"{ref} += {part}" if t.coeff == 1 else f"{ref} += {float(t.coeff)!r} * ({part})")

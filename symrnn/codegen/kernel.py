@@ -6,10 +6,11 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import CompileError, InputError
 from ..numeric.params import float_dtype, resolve_sizes
 from .backward import backward_source
 from .forward import forward_source
+from .naming import foreign_identifiers
 from .plan import make_plan
 from .runtime import RUNTIME
 
@@ -50,7 +51,7 @@ class Tape:
 
     @property
     def nbytes(self) -> int:
-        inputs = {d.name for d in self.kernel.cell.inputs}
+        inputs = {f"_X_{d.name}" for d in self.kernel.cell.inputs}
         return sum(a.nbytes for k, a in self.arrays.items() if k not in inputs)
 
     @property
@@ -87,9 +88,13 @@ class Kernel:
         self.dtype = check_dtype(dtype)
         self.plan = make_plan(cell, self.sizes)
         self.source = forward_source(self.plan) + "\n\n" + backward_source(self.plan)
+        foreign = foreign_identifiers(self.source)
+        if foreign:  # a generator bug, never the user's: names must not meet generated ones
+            raise CompileError(f"cell {cell.name!r}: generated code would use identifiers {sorted(foreign)} "
+                               "outside its reserved namespace (a symrnn bug; please report it)")
         namespace = dict(RUNTIME)
         exec(compile(self.source, f"<symrnn kernel {cell.name}>", "exec"), namespace)
-        self._forward, self._backward = namespace["forward"], namespace["backward"]
+        self._forward, self._backward = namespace["_forward"], namespace["_backward"]
         self.input_names = tuple(d.name for d in cell.inputs)
         self.state_names = cell.state_names
         self.output = cell.output

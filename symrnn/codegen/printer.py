@@ -3,9 +3,9 @@
 A pointwise stage's scalar expression is printed once and runs on whole (B, n)
 arrays: each unit symbol becomes an array variable (``names`` maps symbol name
 to source), functions come from the activation table
-:data:`~symrnn.spec.symbols.FUNCTIONS` (its ``numpy`` spelling, resolved in
-:data:`RUNTIME`, checked at import) and constants are plain Python floats, so
-float32 arrays stay float32.  :func:`emit_into` writes the outermost operation
+:data:`~symrnn.spec.symbols.FUNCTIONS` (its ``numpy`` spelling, with ``np.``
+read as the runtime's ``_np.`` and resolved in :data:`RUNTIME`, checked at
+import) and constants are plain Python floats, so float32 arrays stay float32.  :func:`emit_into` writes the outermost operation
 into a destination with ``out=`` so results land in preallocated memory.
 """
 
@@ -19,11 +19,18 @@ from .runtime import RUNTIME
 
 __all__ = ["to_source", "emit_into", "cheapest"]
 
-for _row in FUNCTIONS.values():  # one table; every spelling must resolve here
-    if _row.numpy.split(".")[0] not in RUNTIME:
-        raise ImportError(f"activation {_row.name!r}: numpy spelling {_row.numpy!r} is not in the codegen runtime")
 
-_NUMPY = {f: row.numpy for f, row in FUNCTIONS.items()}
+
+def _spelling(numpy_name: str) -> str:
+    """The table's NumPy spelling in the runtime's namespace (``np.tanh`` -> ``_np.tanh``)."""
+    return "_" + numpy_name if numpy_name.startswith("np.") else numpy_name
+
+
+_NUMPY = {f: _spelling(row.numpy) for f, row in FUNCTIONS.items()}
+
+for _f, _name in _NUMPY.items():  # one table; every spelling must resolve here
+    if _name.split(".")[0] not in RUNTIME:
+        raise ImportError(f"activation {FUNCTIONS[_f].name!r}: numpy spelling {_name!r} is not in the codegen runtime")
 
 
 def _num(x) -> str:
@@ -81,7 +88,7 @@ def _p(e, names, prec=0) -> str:
     if e.is_Pow:
         base, exp = e.args
         if exp == sp.Rational(1, 2):
-            return f"np.sqrt({_p(base, names)})"
+            return f"_np.sqrt({_p(base, names)})"
         if exp.is_Number and exp < 0:
             return f"(1.0/{_p(sp.Pow(base, -exp), names, 4)})"
         ex = str(int(exp)) if exp.is_Integer else _num(exp)
@@ -127,7 +134,7 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
     >>> import symrnn
     >>> a, r, x = (symrnn.Vec(n, 3) for n in ("a", "r", "x"))
     >>> emit_into(symrnn.tanh(a * r + x), "D", {"a": "A", "r": "R", "x": "D"}, alias="x")
-    ['D += A*R', 'np.tanh(D, out=D)']
+    ['D += A*R', '_np.tanh(D, out=D)']
     """
     expr = sp.sympify(expr)
     if alias is not None:
@@ -139,9 +146,9 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
             rest = sp.Add(*(a for a in expr.args if not (a.is_Symbol and a.name == alias)))
             if alias not in {s.name for s in rest.free_symbols}:
                 return [f"{dst} += {_p(rest, names, 1)}"]
-        return [f"np.copyto({dst}, {_p(expr, names)})"]
+        return [f"_np.copyto({dst}, {_p(expr, names)})"]
     if expr.is_Symbol or expr.is_Number:
-        return [f"np.copyto({dst}, {_p(expr, names)})"]
+        return [f"_np.copyto({dst}, {_p(expr, names)})"]
     if isinstance(expr, sp.Function) and type(expr) in _NUMPY:
         arg = expr.args[0]
         if arg.is_Symbol:
@@ -156,5 +163,5 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
         return out
     if isinstance(expr, sp.Mul) and len(expr.args) == 2 and not any(a.is_Pow and a.exp < 0 for a in expr.args):
         a, b = expr.args
-        return [f"np.multiply({_p(a, names)}, {_p(b, names)}, out={dst})"]
-    return [f"np.copyto({dst}, {_p(expr, names)})"]
+        return [f"_np.multiply({_p(a, names)}, {_p(b, names)}, out={dst})"]
+    return [f"_np.copyto({dst}, {_p(expr, names)})"]

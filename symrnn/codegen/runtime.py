@@ -1,4 +1,9 @@
-"""The namespace generated kernels run in: stable activations and stacking helpers."""
+"""The namespace generated kernels run in: stable activations and stacking helpers.
+
+Every name here starts with an underscore (NumPy is ``_np``, ``range`` is
+``_range``), so no local of the generated code, and no user name, can shadow
+one (see :mod:`symrnn.codegen.naming`).
+"""
 
 from __future__ import annotations
 
@@ -59,6 +64,6 @@ def _acc(grads, name, value):
         grads[name] = value
 
 
-RUNTIME = {"np": np, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_heaviside": _heaviside,
+RUNTIME = {"_np": np, "_range": range, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_heaviside": _heaviside,
            "_stack": _stack, "_stack_bias": _stack_bias, "_acc": _acc}
 """Names generated source may use."""
