@@ -14,6 +14,7 @@ from ..errors import SpecError
 from .cell import PREV, Cell, Decl, Equation
 from .parse import as_sympy
 from .symbols import Vec, check_name, sizes as _sizes
+from .tex_subset import check_latex
 
 __all__ = ["CellBuilder"]
 
@@ -74,12 +75,14 @@ class CellBuilder:
     def input(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare an input vector x_t; returns its unit symbol."""
         size = as_sympy(size, argument=f"input {check_name(name, 'input')!r} size")  # check all, then claim
+        check_latex(latex, f"input {name!r} latex=")
         self._inputs.append(Decl(self._claim(name, "input"), (size,), latex))
         return Vec(name, size)
 
     def state(self, name: str, size, *, latex: str | None = None) -> Vec:
         """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
         size = as_sympy(size, argument=f"state {check_name(name, 'state')!r} size")  # check all, then claim
+        check_latex(latex, f"state {name!r} latex=")
         if name + PREV in self._names:
             raise SpecError(f"cell {self.name!r}: name {name + PREV!r} (the previous value of state {name!r}) is already used")
         self._states.append(Decl(self._claim(name, "state"), (size,), latex))
@@ -96,6 +99,7 @@ class CellBuilder:
         if len(shape) not in (1, 2):
             raise SpecError(f"param {name!r}: shape must be (n,) or (rows, cols), got {shape}")
         shape = tuple(as_sympy(s, argument=f"param {name!r} shape") for s in shape)
+        check_latex(latex, f"param {name!r} latex=")
         self._params.append(Decl(self._claim(name, "parameter"), shape, latex))
         return sp.MatrixSymbol(name, *shape) if len(shape) == 2 else Vec(name, shape[0])
 
@@ -135,12 +139,14 @@ class CellBuilder:
             raise SpecError(f"linear: expected a matrix expression such as W @ x + b, got {expr!r}")
         if name is None:
             return self._lift(expr, "")
+        check_latex(latex, f"linear {check_name(name, 'linear stage')!r} latex=")
         self._claim(name, "linear stage")
         self._equations.append(Equation(name, expr, expr.shape[0], anonymous=inline, latex=latex))
         return Vec(name, expr.shape[0])
 
     def let(self, name: str, expr, *, latex: str | None = None) -> Vec:
         """Define an intermediate vector (a gate, a candidate); returns its unit symbol."""
+        check_latex(latex, f"let {check_name(name, 'intermediate')!r} latex=")
         self._claim(name, "intermediate")
         if not isinstance(expr, MatrixExpr):
             expr = self._lift(as_sympy(expr, argument=f"let {name!r}"), name)

@@ -18,11 +18,42 @@ from .symbols import FUNCTIONS, relu, sigmoid
 __all__ = ["name_latex", "vector_latex", "equation_latex", "cell_latex", "document", "tex_escape"]
 
 
+_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+            "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
+            "|": r"\textbar{}", "\t": " ", "\n": " ", "\r": " ", "\f": " ", "\v": " ", "\x7f": ""}
+_UNICODE = {  # beyond Latin-1, which pdflatex's utf8 + T1 typeset as they are
+    "≥": r"\(\geq\)", "≤": r"\(\leq\)", "≠": r"\(\neq\)", "∈": r"\(\in\)", "⊙": r"\(\odot\)", "∂": r"\(\partial\)",
+    "σ": r"\(\sigma\)", "θ": r"\(\theta\)", "↦": r"\(\mapsto\)", "⟶": r"\(\longrightarrow\)", "→": r"\(\to\)",
+    "√": r"\(\surd\)", "≈": r"\(\approx\)", "−": "-", "–": "--", "—": "---", "…": "...", "‘": "`", "’": "'",
+    "“": "``", "”": "''", "\u0303": r"\~{}", "ĉ": r"\^{c}",
+}
+
+
 def tex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in running text."""
-    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return "".join(table.get(ch, ch) for ch in text)
+    r"""Running text for pdflatex: every character printed as itself, none obeyed as a command.
+
+    TeX's special characters are escaped, control characters dropped (tabs and
+    line ends become spaces), Latin-1 letters kept, a few symbols of proof
+    steps (≤, ⊙, σ …) set in math, and any other character printed as ``?``
+    (pdflatex has no glyph for it and would stop).
+
+    Examples
+    --------
+    >>> print(tex_escape(r"see $\input{secret}$ # 100% ≤ Küchler 中"))
+    see \$\textbackslash{}input\{secret\}\$ \# 100\% \(\leq\) Küchler ?
+    """
+    out = []
+    for ch in str(text):
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif " " <= ch < "\x7f" or "\xa0" <= ch <= "\xff":
+            out.append(ch)
+        elif ch in _UNICODE:
+            out.append(_UNICODE[ch])
+        elif ch >= "\xa0":
+            out.append("?")
+    return "".join(out)
+
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",

@@ -18,6 +18,7 @@ from .cell import PREV, Decl, Equation
 from .linear import linear_terms
 from .parse import as_sympy
 from .symbols import Vec, check_name
+from .tex_subset import check_latex
 
 __all__ = ["validate"]
 
@@ -29,6 +30,9 @@ def _same(a, b) -> bool:
 def validate(cell: "Cell") -> tuple:
     """Check a cell's names, declarations, shapes and acyclicity; return its equations in dependency order."""
     check_name(cell.name, "cell")
+    for field in ("family", "reference", "summary"):  # running text of every document: escaped there, str here
+        if not isinstance(getattr(cell, field), str):
+            raise SpecError(f"cell {cell.name!r}: {field} must be a str, got {type(getattr(cell, field)).__name__}")
     size_syms = set()
     for s in cell.sizes:
         if not (isinstance(s, sp.Symbol) and s.is_integer and s.is_positive):
@@ -41,6 +45,7 @@ def validate(cell: "Cell") -> tuple:
         if not isinstance(d, Decl):
             raise SpecError(f"cell {cell.name!r}: {what} entries must be Decl, got {d!r}")
         check_name(d.name, what)
+        check_latex(d.latex, f"cell {cell.name!r}: {what} {d.name!r} latex=")
         if d.name in declared:
             raise SpecError(f"cell {cell.name!r}: name {d.name!r} is declared twice")
         if len(d.shape) not in (1, 2):
@@ -77,6 +82,7 @@ def validate(cell: "Cell") -> tuple:
         if not isinstance(eq, Equation):
             raise SpecError(f"cell {cell.name!r}: equations must be Equation objects, got {eq!r}")
         check_name(eq.target, "equation target")
+        check_latex(eq.latex, f"cell {cell.name!r}: equation {eq.target!r} latex=")
         if eq.target in targets:
             raise SpecError(f"cell {cell.name!r}: {eq.target!r} is defined by two equations")
         if eq.target in declared and eq.target not in states:
