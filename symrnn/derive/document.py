@@ -1,7 +1,9 @@
 """Derivation documents: equations, chain-rule steps, BPTT and gradient sums, as LaTeX or Markdown.
 
 A document is first a list of blocks — ``("section", title)``, ``("text", s)``
-(running text with inline ``$…$`` math) and ``("math", rows)`` (rows of an
+(running text written here, with inline ``$…$`` math), ``("plain", s)`` (text
+from the user — a cell's summary and reference — escaped entirely, so a ``$``
+or ``\\input`` in it is printed, never obeyed) and ``("math", rows)`` (rows of an
 ``align*``/``aligned`` display) — then rendered: ``tex`` is a standalone
 article for pdflatex (:func:`symrnn.spec.latex.document`), ``md`` uses ``$$``
 displays with ``aligned``, which GitHub and Jupyter render.
@@ -84,7 +86,7 @@ def _cell_blocks(cell, prefix: str = "") -> list:
     b = bptt(cell)
     states, inputs = cell.state_names, [d.name for d in cell.inputs]
     out = [("section", f"{prefix}Equations"),
-           ("text", f"{cell.summary or cell.name}. Reference: {cell.reference or 'user-defined cell'}."),
+           ("plain", f"{cell.summary or cell.name}. Reference: {cell.reference or 'user-defined cell'}."),
            ("math", _aligned_rows(cell_latex(cell)))]
     out += [("text", "As alternating linear and pointwise (per-unit) stages, the form every derivative is built from:"),
             ("math", _aligned_rows(cell_latex(cell, inline=False)))]
@@ -221,6 +223,8 @@ def render(title: str, blocks: list, format: str) -> str:
             out.append(rf"\section{{{tex_escape(body)}}}" if format == "tex" else f"## {body}")
         elif kind == "text":
             out.append(_tex_text_inline(body) if format == "tex" else body)
+        elif kind == "plain":
+            out.append(tex_escape(body) if format == "tex" else _md_escape(body))
         elif body:
             rows = " \\\\\n".join(body)
             out.append(f"\\begin{{align*}}\n{rows}\n\\end{{align*}}" if format == "tex"
@@ -228,6 +232,11 @@ def render(title: str, blocks: list, format: str) -> str:
     if format == "tex":
         return document(title, "\n\n".join(out))
     return f"# {title}\n\n" + "\n\n".join(out) + "\n"
+
+
+def _md_escape(s: str) -> str:
+    """User text for Markdown: backslashes and dollars escaped, so MathJax / KaTeX read no math in it."""
+    return s.replace("\\", "\\\\").replace("$", "\\$")
 
 
 def _tex_text_inline(s: str) -> str:

@@ -5,24 +5,14 @@ from __future__ import annotations
 import json
 
 from ..spec.latex import document, tex_escape
+from ..spec.tex_subset import check_latex
 from .verdict import Verdict, _plain
 
 __all__ = ["summary", "markdown", "latex", "exit_code"]
 
-_UNICODE_TEX = {
-    "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "∈": r"$\in$", "·": r"$\cdot$", "⊙": r"$\odot$",
-    "∂": r"$\partial$", "σ": r"$\sigma$", "θ": r"$\theta$", "±": r"$\pm$", "−": "-", "↦": r"$\mapsto$",
-    "⟶": r"$\longrightarrow$", "→": r"$\to$", "×": r"$\times$", "√": r"$\sqrt{}$", "≈": r"$\approx$",
-    "\u0303": r"\~{}", "ĉ": "c", "…": "...", "–": "--", "—": "---",
-}
-
-
-def _tex(text: str) -> str:
-    """Running text with the Unicode of proof steps turned into LaTeX (pdflatex-safe)."""
-    out = []
-    for ch in tex_escape(str(text)):
-        out.append(_UNICODE_TEX.get(ch, ch if ord(ch) < 128 else "?"))
-    return "".join(out).replace("$$", "")
+def _tex(text) -> str:
+    """Running text of a verdict (statement, method, steps, messages): printed, never obeyed (pdflatex-safe)."""
+    return tex_escape(str(text))
 
 
 def exit_code(verdicts) -> int:
@@ -120,6 +110,8 @@ def latex(verdicts, *, title: str = "symrnn theorems") -> str:
     True
     """
     verdicts = list(verdicts)
+    for v in verdicts:  # a theorem's latex= is set in math mode: the safe subset only, checked before any output
+        check_latex(v.latex or None, f"theorem {v.theorem!r} latex=")
     rows = "\n".join(f"\\texttt{{{_tex(v.theorem)}}} & {_tex(v.status)} & {_tex(v.expect)} & {v.seconds:.2f} \\\\"
                      for v in verdicts)
     body = ["\\section*{Summary}", "{\\small\\begin{tabular}{llll}", "theorem & verdict & expected & time (s) \\\\ \\hline",
@@ -140,7 +132,7 @@ def latex(verdicts, *, title: str = "symrnn theorems") -> str:
             body.append(f"\\paragraph{{Error.}} {_tex(r.message)}")
         if r.steps:
             body.append("\\paragraph{Steps.}\n{\\small\\begin{enumerate}")
-            body += [f"\\item {_tex(s.strip())}" for s in r.steps]
+            body += [f"\\item{{}} {_tex(s.strip())}" for s in r.steps]  # {}: a step may start with '['
             body.append("\\end{enumerate}}")
         if r.counterexample:
             body.append(f"\\paragraph{{Counterexample.}} {{\\small {_tex(_counterexample(v))}}}")
