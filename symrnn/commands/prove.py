@@ -19,6 +19,8 @@ from ..errors import InputError
 NAME = "prove"
 HELP = "check the theorem catalogue (or the named theorems); exit 0 iff nothing is refuted unexpectedly or errors"
 FORMATS = (".md", ".tex", ".pdf")
+MAX_TIMEOUT = 1e6
+"""Longest ``--timeout`` in seconds (about 11 days; the interval timer cannot hold much more)."""
 
 
 def add_arguments(parser):
@@ -30,7 +32,7 @@ def add_arguments(parser):
                              "instead of the catalogue; repeatable. The module is imported, i.e. your own "
                              "Python code runs, as pytest runs a test file")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help="time limit per theorem in seconds (default: each theorem's own, 10 s)")
+                        help="time limit per theorem in seconds, finite and at most 1e6 (default: each theorem's own, 10 s)")
 
 
 def _progress(stream):
@@ -54,6 +56,7 @@ def run(args) -> int:
     from .. import prove
     from .._io import atomic_write, check_writable
     from ..prove import report
+    from ..spec.tex_subset import check_latex
 
     target = None
     if args.report:
@@ -61,14 +64,18 @@ def run(args) -> int:
         if target.suffix.lower() not in FORMATS:
             raise InputError(f"--report {args.report!r}: the file name must end in {', '.join(FORMATS)}")
         check_writable(target)
-    if args.timeout is not None and not args.timeout > 0:
-        raise InputError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if args.timeout is not None and not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan and inf
+        raise InputError(f"--timeout must be a finite number of seconds in (0, {MAX_TIMEOUT:g}], got {args.timeout}; "
+                         f"omit it for each theorem's own limit")
     if args.sources:
         from ..prove.runner import load, select
 
         theorems = select([t for src in args.sources for t in load(src)], args.names or None)
     else:
         theorems = prove.catalogue(args.names or None)
+    if target is not None and target.suffix.lower() != ".md":  # a theorem's latex= goes into the document
+        for t in theorems:
+            check_latex(t.latex or None, f"theorem {t.name!r} latex=")
     verdicts = prove.run(theorems, timeout=args.timeout, progress=_progress(sys.stderr))
     if args.json:
         total = sum(v.seconds for v in verdicts)

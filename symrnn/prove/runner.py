@@ -43,8 +43,9 @@ def load(source: str) -> list[Theorem]:
 
     Loading **imports the module, i.e. runs the user's own Python code** (as
     pytest does with a test file): pass only files you trust.  An exception
-    raised while importing becomes a :class:`~symrnn.errors.SpecError` naming
-    the file and line.
+    raised while importing — and a ``sys.exit()`` in it, which must not end
+    the run as if it had succeeded — becomes a :class:`~symrnn.errors.SpecError`
+    naming the file and line; ``KeyboardInterrupt`` still stops the run.
 
     Examples
     --------
@@ -69,6 +70,11 @@ def load(source: str) -> list[Theorem]:
         module = importlib.util.module_from_spec(spec)
         try:  # runs the user's own code, by design (like pytest importing a test file)
             spec.loader.exec_module(module)
+        except SystemExit as exc:  # sys.exit(0) in the file must not end the run as a success
+            line = _where(exc, str(path)).rpartition(" (line ")[2].rstrip(")")
+            raise SpecError(f"theorem file {str(path)!r} called sys.exit({exc.code!r}) while being imported"
+                            f"{f' (line {line})' if line.isdigit() else ''}; a theorem file defines Theorems "
+                            f"and must not exit") from None
         except Exception as exc:
             raise SpecError(f"theorem file {str(path)!r} failed to import: {_where(exc, str(path))}") from exc
     else:
@@ -78,6 +84,8 @@ def load(source: str) -> list[Theorem]:
             module = importlib.import_module(source)
         except ModuleNotFoundError as exc:
             raise UnknownNameError(f"cannot import theorem module {source!r}: {exc}") from None
+        except SystemExit as exc:
+            raise SpecError(f"theorem module {source!r} called sys.exit({exc.code!r}) while being imported") from None
         except Exception as exc:
             raise SpecError(f"theorem module {source!r} failed to import: {_where(exc, None)}") from exc
     found = collect(module)
