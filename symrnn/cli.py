@@ -22,8 +22,9 @@ COMMANDS = ("list", "show", "derive", "prove", "bench", "experiment")
 
 EPILOG = (
     "Output files (derive -o, prove --report, experiment --plot): an existing file is replaced atomically "
-    "(written to a temporary file, then renamed), so a failure leaves the old file or none; a directory, "
-    "a missing directory or an unwritable path is refused before any work. "
+    "(written to a temporary file, then renamed) and keeps its permissions, so a failure or Ctrl-C leaves the "
+    "old file or none; a directory, a FIFO, a device (/dev/null), a read-only file, a missing directory or an "
+    "unwritable path is refused before any work. "
     "Errors and bad flags exit with code 2 and one line on stderr. "
     "`prove --from FILE.py` imports FILE.py: it runs your own Python code, like pytest."
 )
