@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pack", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward", "rnn_forward", "rnn_backward",
+__all__ = ["pack", "unpack", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward", "rnn_forward", "rnn_backward",
            "FORWARD", "BACKWARD"]
 
 
@@ -49,6 +49,41 @@ def pack(kind: str, params: dict) -> dict:
     else:
         out["bx"] = np.concatenate([params["b_r"], params["b_z"], params["b_in"]])
         out["bh"] = np.concatenate([np.zeros_like(params["b_r"]), np.zeros_like(params["b_z"]), params["b_hn"]])
+    return out
+
+
+def unpack(kind: str, grads: dict, H: int) -> dict:
+    """symrnn-named gradients from the stacked ones a ``*_backward`` returns (the inverse of :func:`pack`).
+
+    Input and initial-state gradients are renamed as the generated kernel names
+    them: ``x``, ``h`` (from ``h0``) and, for the LSTM, ``c`` (from ``c0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H = 2
+    >>> g = {"W": np.arange(12.).reshape(6, 2), "U": np.zeros((6, 2)), "bx": np.arange(6.),
+    ...      "bh": np.arange(6.) + 10, "x": np.zeros((1, 1, 2)), "h0": np.zeros((1, 2))}
+    >>> out = unpack("gru", g, H)
+    >>> out["W_z"].tolist(), out["b_in"].tolist(), out["b_hn"].tolist(), sorted(out)[-2:]
+    ([[4.0, 5.0], [6.0, 7.0]], [4.0, 5.0], [14.0, 15.0], ['h', 'x'])
+    """
+    gates = {"lstm": "ifog", "gru": "rzn"}.get(kind)
+    out = {"x": grads["x"], "h": grads["h0"]}
+    if kind == "lstm":
+        out["c"] = grads["c0"]
+    if gates is None:
+        out.update(W=grads["W"], U=grads["U"], b=grads["b"])
+        return out
+    for j, g in enumerate(gates):
+        rows = slice(j * H, (j + 1) * H)
+        out[f"W_{g}"], out[f"U_{g}"] = grads["W"][rows], grads["U"][rows]
+        if kind == "lstm":
+            out[f"b_{g}"] = grads["b"][rows]
+        elif g == "n":
+            out["b_in"], out["b_hn"] = grads["bx"][rows], grads["bh"][rows]
+        else:
+            out[f"b_{g}"] = grads["bx"][rows]
     return out
 
 

@@ -1,22 +1,38 @@
-"""``symrnn bench``: generated kernels vs hand-written NumPy vs PyTorch CPU, as ratios."""
+"""``symrnn bench``: generated kernels vs their peers, each implementation in its own process, as paired ratios."""
 
 from __future__ import annotations
 
 import json
 
 NAME = "bench"
-HELP = "time the generated kernels against hand-written NumPy and PyTorch (ratios, tape memory, codegen time)"
+HELP = ("time the generated kernels against hand-written NumPy, PyTorch (nn.* and a custom autograd cell), JAX "
+        "and the GEMM floor, each in its own process (paired ratios, tape memory, codegen time)")
+
+_CELLS = ["lstm", "gru", "rnn", "mgu", "lstm_peephole"]
 
 
 def add_arguments(parser):
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 128, 512], help="hidden sizes H (= D)")
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"], choices=["float32", "float64"])
-    parser.add_argument("--cells", nargs="+", default=["lstm", "gru", "rnn"], choices=["lstm", "gru", "rnn"])
+    parser.add_argument("--cells", nargs="+", default=_CELLS, choices=_CELLS,
+                        help="catalogue cells (gru is gru_reset_after) and user cells (mgu: the README's MGU)")
     parser.add_argument("-T", type=int, default=100, help="sequence length")
     parser.add_argument("-B", type=int, default=64, help="batch size")
-    parser.add_argument("--repeats", type=int, default=5, help="timings per implementation (best kept)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="worker processes per implementation and configuration (ratios are paired by repeat)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--no-jax", action="store_true", help="skip JAX even if installed")
+    parser.add_argument("--no-codegen", action="store_true", help="skip the code generation times")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+def command_line(args) -> str:
+    """The full command (every option spelled out) that reproduces ``args``."""
+    parts = ["symrnn bench", "--cells", *args.cells, "--sizes", *map(str, args.sizes), "--dtypes", *args.dtypes,
+             "-T", str(args.T), "-B", str(args.B), "--repeats", str(args.repeats)]
+    parts += [f for f, on in (("--no-torch", args.no_torch), ("--no-jax", args.no_jax),
+                              ("--no-codegen", args.no_codegen), ("--json", args.json)) if on]
+    return " ".join(parts)
 
 
 def run(args) -> int:
@@ -24,10 +40,13 @@ def run(args) -> int:
     from ..errors import InputError
 
     if min(args.sizes) < 1 or args.T < 1 or args.B < 1 or args.repeats < 1:
-        raise InputError("bench: sizes, -T, -B and --repeats must be positive")
+        raise InputError(f"bench: sizes, -T, -B and --repeats must be positive, got sizes {args.sizes}, "
+                         f"T={args.T}, B={args.B}, repeats={args.repeats}")
     progress = None if args.json else (lambda row: print(
-        f"  {row['cell']} H={row['H']} {row['dtype']}: fb gen/numpy {row['fb_gen/numpy']:.2f}", flush=True))
-    result = bench.run(args.sizes, args.dtypes, args.cells, T=args.T, B=args.B, repeats=args.repeats,
-                       use_torch=not args.no_torch, progress=progress)
+        f"  {row['cell']} H={row['H']} {row['dtype']}: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in row["ratios"]["fb"].items()), flush=True))
+    result = bench.run(args.cells, args.sizes, args.dtypes, T=args.T, B=args.B, repeats=args.repeats,
+                       use_torch=not args.no_torch, use_jax=not args.no_jax,
+                       codegen=() if args.no_codegen else None, progress=progress, command=command_line(args))
     print(json.dumps(result, indent=2) if args.json else bench.format_table(result))
     return 0
