@@ -15,7 +15,8 @@ import sympy as sp
 
 from ..errors import InputError
 
-__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng", "real_array", "float_dtype"]
+__all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng", "real_array", "float_dtype",
+           "positive_number"]
 
 
 MAX_SIZE = 1 << 20
@@ -88,6 +89,20 @@ def as_rng(rng, arg: str = "rng") -> np.random.Generator:
     raise InputError(f"{arg} must be None, a non-negative int seed or a numpy Generator, got {type(rng).__name__} {rng!r}")
 
 
+def positive_number(value, arg: str) -> float:
+    """``value`` (a real int or float, not bool) as a float if finite and > 0, else an InputError naming ``arg``.
+
+    Examples
+    --------
+    >>> positive_number(0.5, "scale")
+    0.5
+    """
+    if not (isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+            and np.isfinite(value) and value > 0):
+        raise InputError(f"{arg} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
 def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None = None,
                 dtype=np.float64) -> dict[str, np.ndarray]:
     """Random parameters, uniform in (-k, k) with k = 1/sqrt(fan) as PyTorch does.
@@ -109,9 +124,8 @@ def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None
     {'W': (3, 2), 'U': (3, 3), 'b': (3,)}
     """
     rng = as_rng(rng)
-    if scale is not None and not (isinstance(scale, (int, float, np.floating, np.integer)) and not isinstance(scale, bool)
-                                  and np.isfinite(scale) and scale > 0):
-        raise InputError(f"scale must be a finite number > 0, got {scale!r}")
+    if scale is not None:
+        positive_number(scale, "scale")
     float_dtype(dtype)
     out = {}
     for name, shape in param_shapes(cell, sizes).items():
@@ -137,8 +151,13 @@ def float_dtype(dtype, arg: str = "dtype") -> np.dtype:
     return dt
 
 
-def real_array(value, what: str, shape: tuple | None = None, dtype=np.float64) -> np.ndarray:
+def real_array(value, what: str, shape: tuple | None = None, dtype=np.float64, *, finite: bool = True) -> np.ndarray:
     """``value`` as a finite real array of ``shape`` (None: any), else an :class:`InputError` naming ``what``.
+
+    Text, complex numbers (also as NumPy scalars in a list), objects that are
+    not real numbers and ragged nesting are refused, never parsed or cast.
+    ``finite=False`` leaves the NaN / infinity check to the caller (who can
+    then name the offending entry).
 
     Examples
     --------
@@ -149,14 +168,24 @@ def real_array(value, what: str, shape: tuple | None = None, dtype=np.float64) -
     ...
     symrnn.errors.InputError: b contains NaN or infinite values
     """
-    if isinstance(value, (str, bytes)) or (isinstance(value, np.ndarray) and value.dtype.kind not in "biuf"):
-        raise InputError(f"{what} must be an array of real numbers, got {type(value).__name__} {value!r:.60}")
-    try:
-        arr = np.asarray(value, dtype=dtype)
+    def bad():
+        return InputError(f"{what} must be an array of real numbers, got {type(value).__name__} {value!r:.60}")
+
+    if isinstance(value, (str, bytes)):
+        raise bad()
+    try:  # the values' own dtype first: np.asarray(["1.5"], float) parses text, a complex scalar drops its imaginary part
+        arr = np.asarray(value)
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be an array of real numbers, got {type(value).__name__} {value!r:.60}") from None
+        raise bad() from None
+    if arr.dtype.kind not in "biufO" or (
+            arr.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex, np.complexfloating)) for v in arr.flat)):
+        raise bad()
+    try:
+        arr = arr.astype(dtype, copy=False)
+    except (TypeError, ValueError):
+        raise bad() from None
     if shape is not None and arr.shape != tuple(shape):
         raise InputError(f"{what} has shape {arr.shape}, expected {tuple(shape)}")
-    if not np.isfinite(arr).all():
+    if finite and not np.isfinite(arr).all():
         raise InputError(f"{what} contains NaN or infinite values")
     return arr
