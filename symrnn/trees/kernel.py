@@ -38,7 +38,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import InputError
-from ..numeric.params import param_shapes, resolve_sizes
+from ..numeric.params import as_rng, float_dtype, param_shapes, positive_number, real_array, resolve_sizes
 from .models import TreeModel
 from .stage import STATIC, Stage
 from .forest import Forest, forest as make_forest
@@ -105,8 +105,6 @@ class TreeKernel:
     def __init__(self, model: TreeModel, *, dtype=np.float64, block_rows: int = BLOCK_ROWS, **sizes):
         if not isinstance(model, TreeModel):
             raise InputError(f"model must be a symrnn.trees TreeModel, got {type(model).__name__}")
-        from ..numeric.params import float_dtype
-
         self.dtype = float_dtype(dtype)
         resolve_sizes(model.node, sizes)
         self.model = model
@@ -123,8 +121,8 @@ class TreeKernel:
 
     def init_params(self, *, rng=None, scale: float | None = None) -> dict:
         """Random parameters, uniform in (-1/sqrt(H), 1/sqrt(H)) (or ``scale``), in the kernel's dtype."""
-        rng = np.random.default_rng(rng)
-        k = scale if scale is not None else 1.0 / np.sqrt(max(self.H.values()))
+        rng = as_rng(rng)
+        k = positive_number(scale, "scale") if scale is not None else 1.0 / np.sqrt(max(self.H.values()))
         return {n: rng.uniform(-k, k, s).astype(self.dtype) for n, s in self.shapes.items()}
 
     # -------------------------------------------------------------- checks
@@ -137,13 +135,7 @@ class TreeKernel:
         extra = [n for n in params if n not in self.shapes]
         if extra:
             raise InputError(f"params: unknown {extra} for {self.model.name!r}; expected {sorted(self.shapes)}")
-        out = {}
-        for n, s in self.shapes.items():
-            a = np.asarray(params[n], dtype=self.dtype)
-            if a.shape != s:
-                raise InputError(f"params: {n!r} has shape {a.shape}, expected {s}")
-            out[n] = a
-        return out
+        return {n: real_array(params[n], f"params: {n!r}", s, dtype=self.dtype) for n, s in self.shapes.items()}
 
     def _forest(self, trees) -> Forest:
         f = trees if isinstance(trees, Forest) else make_forest(trees)
@@ -235,21 +227,15 @@ class TreeKernel:
         """
         if not isinstance(run, TreeRun) or run.tape is None:
             raise InputError("run must be the TreeRun of this kernel's forward() with tape=True (the default)")
-        f, params, dt, io = run.forest, run.params, self.dtype, self.node_inputs
-        N = f.size
-        dS = {}
-        for s, n in self.H.items():
-            g = grads.get(s)
-            if g is None:
-                dS[s] = np.zeros((N, n), dt)
-                continue
-            g = np.asarray(g, dtype=dt)
-            if g.shape != (N, n):
-                raise InputError(f"grads[{s!r}] has shape {g.shape}, expected {(N, n)}")
-            dS[s] = g.copy()
+        if not isinstance(grads, Mapping):
+            raise InputError(f"grads must be a dict of state name -> (N, H) array, got {type(grads).__name__}")
         unknown = [k for k in grads if k not in self.H]
         if unknown:
             raise InputError(f"grads: unknown states {unknown}; states are {list(self.H)}")
+        f, params, dt, io = run.forest, run.params, self.dtype, self.node_inputs
+        N = f.size
+        dS = {s: np.zeros((N, n), dt) if grads.get(s) is None else
+              real_array(grads[s], f"grads[{s!r}]", (N, n), dtype=dt).copy() for s, n in self.H.items()}
         out, egw = {}, {}
         X = f.X.astype(dt, copy=False)
         Wz = io.weights(params)
