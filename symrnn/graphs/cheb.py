@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .graph import Graph, as_graph, check_features, check_param
+from .graph import Graph, as_graph, check_features, check_param, check_tape
 from .normalize import scaled_laplacian
 
 __all__ = ["ChebTape", "chebyshev_terms", "cheb", "cheb_forward", "cheb_backward"]
@@ -121,6 +121,7 @@ def cheb_backward(tape: ChebTape, dY) -> dict:
     >>> cheb_backward(tape, np.ones_like(Y))["Theta"].ravel().tolist()
     [2.0, -2.0]
     """
+    check_tape(tape, ChebTape, "cheb_forward")
     dY = check_param(dY, (tape.X.shape[0], tape.Theta.shape[2]), "dY")
     dTheta = np.empty_like(tape.Theta)
     dX = np.zeros_like(tape.X)

@@ -12,7 +12,10 @@ and one loop per node added, so the softmax always runs over the closed
 neighbourhood (an isolated node attends only to itself: y_i = z_i + b).
 Veličković et al.'s a = [a_dst ‖ a_src] splits the same way.  Edge weights are
 ignored (only the pattern matters, as in ``GATConv`` without ``edge_dim``); a
-directed edge j → i lets i attend to j.  The softmax subtracts each
+directed edge j → i lets i attend to j.  An edge listed m times in an edge
+list (:attr:`~symrnn.graphs.Graph.multiplicity`) is attended to m times, as
+PyG does with a repeated column of ``edge_index``: its exp(e_ij) enters the
+softmax m times (α_ij below is the sum over its copies).  The softmax subtracts each
 neighbourhood's maximum before ``exp``, so it never overflows.
 
 Layout: ``W`` is (F, H·C) (PyG ``lin.weight.T``), ``att_src``/``att_dst`` are
@@ -32,15 +35,25 @@ import numpy as np
 import scipy.sparse as sps
 
 from ..errors import InputError
-from .graph import Graph, as_graph, check_features, check_param
+from .graph import Graph, as_graph, check_features, check_flag, check_param, check_real, check_tape
 
 __all__ = ["GATTape", "closed_neighbourhoods", "attention_pattern", "gat", "gat_forward", "gat_backward"]
 
 _CHUNK = 1 << 20  # entries per block of the per-edge dot products (bounds temporary memory)
 
 
+def _copies(g: Graph) -> sps.csr_array:
+    """The graph's pattern, each entry the number of copies of its edge (1 unless an edge list repeats it)."""
+    P = g.adjacency.copy()
+    P.data = np.ones_like(P.data) if g.multiplicity is None else g.multiplicity.data.astype(np.float64)
+    return P
+
+
 def closed_neighbourhoods(graph) -> sps.csr_array:
-    """The 0/1 pattern of N̄(i) = N(i) ∪ {i}: row i lists the nodes i attends to.
+    """The pattern of N̄(i) = N(i) ∪ {i}: row i lists the nodes i attends to.
+
+    Entries are 1, or the number of copies of an edge an edge list repeats;
+    existing self-loops are replaced by one loop per node (PyG's ``GATConv``).
 
     Examples
     --------
@@ -52,8 +65,7 @@ def closed_neighbourhoods(graph) -> sps.csr_array:
     g = as_graph(graph)
 
     def build():
-        P = g.adjacency.copy()
-        P.data = np.ones_like(P.data)
+        P = _copies(g)
         P.setdiag(0.0)
         P.eliminate_zeros()
         P = (P + sps.identity(g.num_nodes, format="csr")).tocsr()
@@ -80,12 +92,7 @@ def attention_pattern(graph, *, add_self_loops: bool = True) -> sps.csr_array:
         return closed_neighbourhoods(graph)
     g = as_graph(graph)
 
-    def build():
-        P = g.adjacency.copy()
-        P.data = np.ones_like(P.data)
-        return P
-
-    return g.cached(("pattern",), build)
+    return g.cached(("pattern",), lambda: _copies(g))
 
 
 def _segments(P):
@@ -108,7 +115,8 @@ class GATTape:
     """Forward values kept for :func:`gat_backward`; also the attention weights.
 
     ``edge_index`` is (2, E) with rows (source j, target i), PyG's layout, and
-    ``attention`` is (E, H): α_ij for that edge and head.
+    ``attention`` is (E, H): α_ij for that edge and head (each edge once; for
+    an edge an edge list repeats, the sum over its copies, each copy α_ij / m).
     """
 
     graph: Graph
@@ -184,10 +192,9 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     att_dst = check_param(att_dst, (H, C), "att_dst")
     W = check_param(W, (X.shape[1], H * C), "W")
     bias = None if b is None else check_param(b, (H * C if concat else C,), "b")
-    slope = float(negative_slope)
-    if not np.isfinite(slope):
-        raise InputError(f"negative_slope must be finite, got {negative_slope!r}")
-    P = attention_pattern(g, add_self_loops=add_self_loops)
+    slope = check_real(negative_slope, "negative_slope")
+    concat = check_flag(concat, "concat")
+    P = attention_pattern(g, add_self_loops=check_flag(add_self_loops, "add_self_loops"))
     N, seg = g.num_nodes, _segments(P)
     rows = np.repeat(np.arange(N), np.diff(P.indptr))
     cols = P.indices
@@ -199,6 +206,8 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     e = np.where(positive, pre, slope * pre)
     e -= _reduce(np.maximum, e, seg)[rows]
     np.exp(e, out=e)
+    if g.multiplicity is not None:  # an edge's copies: its exp(e) counted once per copy
+        e *= P.data[:, None]
     e /= _reduce(np.add, e, seg)[rows]
     alpha = e
     out = np.empty((N, H, C))
@@ -224,6 +233,7 @@ def gat_backward(tape: GATTape, dY) -> dict:
     >>> gat_backward(tape, np.ones_like(Y))["W"].ravel().tolist()
     [2.0]
     """
+    check_tape(tape, GATTape, "gat_forward")
     N, H, C = tape.Z.shape
     dY = check_param(dY, (N, H * C if tape.concat else C), "dY")
     G = dY.reshape(N, H, C) if tape.concat else np.broadcast_to(dY[:, None, :] / H, (N, H, C))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Graph, as_graph, check_features, check_param
+from .graph import Graph, as_graph, check_features, check_flag, check_param, check_tape
 from .normalize import gcn_operator
 
 __all__ = ["GCNTape", "gcn", "gcn_forward", "gcn_backward"]
@@ -71,6 +71,8 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     [1.5, 1.5]
     """
     g = as_graph(graph).require_undirected("gcn")
+    add_self_loops, improved = check_flag(add_self_loops, "add_self_loops"), check_flag(improved, "improved")
+    normalize = check_flag(normalize, "normalize")
     X = check_features(g, X)
     W = check_param(W, (X.shape[1], None), "W")
     bias = None if b is None else check_param(b, (W.shape[1],), "b")
@@ -91,6 +93,7 @@ def gcn_backward(tape: GCNTape, dY) -> dict:
     >>> np.round(gcn_backward(tape, np.ones_like(Y))["W"].ravel(), 12).tolist()
     [1.0, 1.0]
     """
+    check_tape(tape, GCNTape, "gcn_forward")
     dY = check_param(dY, (tape.X.shape[0], tape.W.shape[1]), "dY")
     P = tape.operator @ dY
     grads = {"X": P @ tape.W.T, "W": tape.X.T @ P}

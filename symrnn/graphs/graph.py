@@ -10,7 +10,13 @@ both entries.  All checks happen here, once, before any computation:
 * edge weights must be finite and non-negative (zero is allowed: a zero weight
   keeps the edge in the attention pattern of GAT but adds nothing to a degree);
 * self-loops are kept with their weight (GCN keeps them, like PyG's
-  ``add_remaining_self_loops``; the Laplacian and GAT drop them, like PyG).
+  ``add_remaining_self_loops``; the Laplacian and GAT drop them, like PyG);
+* an edge listed more than once in an edge list (:func:`from_edges`, PyG's
+  ``edge_index``) is one entry of ``adjacency`` holding the sum of its copies'
+  weights — what PyG's scatter-add gives GCN and ChebConv — and
+  :attr:`Graph.multiplicity` counts its copies, which GAT attends to one by
+  one, as PyG's ``GATConv`` does.  networkx multigraphs are refused (pass
+  their edge list to :func:`from_edges`).
 
 Layers that need an undirected graph call :meth:`Graph.require_undirected`,
 which names a non-reciprocated edge.  A ``DiGraph`` whose weighted adjacency
@@ -27,8 +33,9 @@ import numpy as np
 import scipy.sparse as sps
 
 from ..errors import InputError
+from ..numeric.params import real_array
 
-__all__ = ["Graph", "as_graph", "from_edges", "check_features", "check_param"]
+__all__ = ["Graph", "as_graph", "from_edges", "check_features", "check_param", "check_flag", "check_real", "check_tape"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +52,9 @@ class Graph:
         ``adjacency[i, j]`` is the weight of the edge ``j → i``.
     symmetric : bool
         Whether ``adjacency`` equals its transpose (the graph is undirected).
+    multiplicity : scipy.sparse.csr_array or None
+        The number of copies of each edge, with the pattern of ``adjacency``,
+        when an edge list repeats an edge; ``None`` when every edge is listed once.
 
     Examples
     --------
@@ -57,6 +67,7 @@ class Graph:
     nodes: tuple
     adjacency: sps.csr_array
     symmetric: bool
+    multiplicity: sps.csr_array | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -104,10 +115,11 @@ def _weight_of(data: dict, weight: str | None, u, v) -> float:
     if weight is None or weight not in data:
         return 1.0
     w = data[weight]
-    try:
+    if isinstance(w, float) or (isinstance(w, int) and not isinstance(w, bool)):  # the common case, fast
         w = float(w)
-    except (TypeError, ValueError):
-        raise InputError(f"graph: edge {u!r} - {v!r} has non-numeric weight {w!r}") from None
+    else:  # text, complex and NumPy complex scalars are refused, not parsed or cast
+        arr = real_array(w, f"graph: edge {u!r} - {v!r} weight", (), finite=False)
+        w = float(arr)
     if math.isnan(w) or math.isinf(w) or w < 0:
         raise InputError(f"graph: edge {u!r} - {v!r} has weight {w}; expected a finite number >= 0")
     return w
@@ -154,7 +166,9 @@ def as_graph(graph, *, weight: str | None = "weight") -> Graph:
     if not isinstance(graph, nx.Graph):
         raise InputError(f"graph must be a networkx Graph or DiGraph, got {type(graph).__name__}")
     if graph.is_multigraph():
-        raise InputError("graph: multigraphs are not supported; merge parallel edges (sum their weights) first")
+        raise InputError("graph: networkx multigraphs are not supported; pass their edge list to "
+                         "symrnn.graphs.from_edges (or interop.edge_index_to_graph), which keeps repeated edges "
+                         "as PyG does: GCN and ChebNet sum their weights, GAT attends to every copy")
     if graph.number_of_nodes() == 0:
         raise InputError("graph: has no nodes; a graph layer needs at least one node")
     nodes = tuple(graph.nodes)
@@ -172,10 +186,8 @@ def as_graph(graph, *, weight: str | None = "weight") -> Graph:
             cols.append(iv)
             vals.append(w)
     n = len(nodes)
-    adj = sps.csr_array((np.asarray(vals, dtype=np.float64), (np.asarray(rows, dtype=np.int64),
-                         np.asarray(cols, dtype=np.int64))), shape=(n, n))
-    adj.sum_duplicates()
-    adj.sort_indices()
+    adj = _canonical(sps.csr_array((np.asarray(vals, dtype=np.float64), (np.asarray(rows, dtype=np.int64),
+                                    np.asarray(cols, dtype=np.int64))), shape=(n, n)))
     symmetric = (not directed) or (adj != adj.T).nnz == 0
     return Graph(nodes, adj, bool(symmetric))
 
@@ -191,10 +203,7 @@ def check_features(graph: Graph, X, arg: str = "X", *, columns: int | None = Non
     ...
     symrnn.errors.InputError: X has 3 rows but the graph has 2 nodes; expected shape (2, F)
     """
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{arg} must be a numeric array, got {type(X).__name__}") from None
+    arr = real_array(X, arg, finite=False)
     if arr.ndim != 2:
         raise InputError(f"{arg} must be 2-D (nodes, features), got shape {arr.shape}")
     if arr.shape[0] != graph.num_nodes:
@@ -224,13 +233,18 @@ def from_edges(sources, targets, num_nodes: int, weights=None) -> Graph:
     num_nodes : int
         N (isolated nodes have no edges).
     weights : array_like of float, shape (E,), optional
-        Finite, non-negative edge weights (default 1).  Repeated edges are summed.
+        Finite, non-negative edge weights (default 1).  A repeated edge is one
+        entry of ``adjacency`` with the sum of its copies' weights, and
+        :attr:`Graph.multiplicity` counts the copies (GAT attends to each).
 
     Examples
     --------
     >>> g = from_edges([0, 1], [1, 0], 3)
-    >>> g.symmetric, g.num_edges
-    (True, 2)
+    >>> g.symmetric, g.num_edges, g.multiplicity
+    (True, 2, None)
+    >>> from_edges([0, 0], [1, 1], 2).multiplicity.toarray()
+    array([[0., 0.],
+           [2., 0.]])
     """
     if isinstance(num_nodes, bool) or not isinstance(num_nodes, (int, np.integer)) or num_nodes < 1:
         raise InputError(f"num_nodes must be an integer >= 1, got {num_nodes!r}")
@@ -248,7 +262,7 @@ def from_edges(sources, targets, num_nodes: int, weights=None) -> Graph:
     if weights is None:
         w = np.ones(src.shape, dtype=np.float64)
     else:
-        w = np.asarray(weights, dtype=np.float64)
+        w = real_array(weights, "weights", finite=False)
         if w.shape != src.shape:
             raise InputError(f"weights must have shape {src.shape}, got {w.shape}")
         bad = ~np.isfinite(w) | (w < 0)
@@ -257,11 +271,19 @@ def from_edges(sources, targets, num_nodes: int, weights=None) -> Graph:
             raise InputError(f"weights: edge {int(src[e])} -> {int(dst[e])} has weight {w[e]}; "
                              "expected a finite number >= 0")
     n = int(num_nodes)
-    adj = sps.csr_array((w, (dst.astype(np.int64), src.astype(np.int64))), shape=(n, n))
-    adj.sum_duplicates()
-    adj.sort_indices()
+    coords = (dst.astype(np.int64), src.astype(np.int64))
+    adj = _canonical(sps.csr_array((w, coords), shape=(n, n)))
+    counts = None
+    if adj.nnz < src.size:  # some edge is listed more than once: count the copies (same pattern as adj)
+        counts = _canonical(sps.csr_array((np.ones(src.size), coords), shape=(n, n)))
     symmetric = (adj != adj.T).nnz == 0
-    return Graph(tuple(range(n)), adj, bool(symmetric))
+    return Graph(tuple(range(n)), adj, bool(symmetric), counts)
+
+
+def _canonical(m: sps.csr_array) -> sps.csr_array:
+    m.sum_duplicates()
+    m.sort_indices()
+    return m
 
 
 def check_param(value, shape: tuple, arg: str) -> np.ndarray:
@@ -272,10 +294,7 @@ def check_param(value, shape: tuple, arg: str) -> np.ndarray:
     >>> check_param([[1.0, 2.0]], (1, 2), "W").shape
     (1, 2)
     """
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{arg} must be a numeric array, got {type(value).__name__}") from None
+    arr = real_array(value, arg, finite=False)
     want = tuple(shape)
     if arr.ndim != len(want) or any(w is not None and a != w for a, w in zip(arr.shape, want)):
         shown = "(" + ", ".join("any" if w is None else str(w) for w in want) + ("," if len(want) == 1 else "") + ")"
@@ -283,3 +302,44 @@ def check_param(value, shape: tuple, arg: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise InputError(f"{arg} has a non-finite entry")
     return arr
+
+
+def check_flag(value, arg: str) -> bool:
+    """Return a layer option that must be a bool (``True``/``False``, NumPy's too) or raise naming ``arg``.
+
+    Examples
+    --------
+    >>> check_flag(True, "concat")
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{arg} must be True or False, got {type(value).__name__} {value!r:.60}")
+    return bool(value)
+
+
+def check_real(value, arg: str) -> float:
+    """Return a finite real scalar option (int or float, not bool) as float or raise naming ``arg``.
+
+    Examples
+    --------
+    >>> check_real(0.2, "negative_slope")
+    0.2
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise InputError(f"{arg} must be a finite real number, got {type(value).__name__} {value!r:.60}")
+    return float(value)
+
+
+def check_tape(tape, kind: type, forward: str) -> None:
+    """Raise naming ``tape`` unless it is the ``kind`` a forward pass returned.
+
+    Examples
+    --------
+    >>> check_tape(None, Graph, "gcn_forward")
+    Traceback (most recent call last):
+    ...
+    symrnn.errors.InputError: tape must be the Graph returned by gcn_forward(), got NoneType
+    """
+    if not isinstance(tape, kind):
+        raise InputError(f"tape must be the {kind.__name__} returned by {forward}(), got {type(tape).__name__}")
