@@ -71,7 +71,10 @@ def edge_index_to_networkx(edge_index, num_nodes: int | None = None, edge_weight
 
     ``directed=None`` gives an ``nx.Graph`` when every edge has its reverse with
     equal weight (PyG's ``is_undirected``) and an ``nx.DiGraph`` otherwise.
-    ``directed=False`` on an asymmetric edge set raises :class:`InputError`.
+    ``directed=False`` on an asymmetric edge set raises :class:`InputError`, and
+    so does an ``edge_index`` that lists an edge twice: a networkx graph holds
+    it once, while PyG's GAT attends to each copy (and GCN counts each copy's
+    weight); :func:`edge_index_to_graph` keeps the copies.
 
     Examples
     --------
@@ -80,6 +83,12 @@ def edge_index_to_networkx(edge_index, num_nodes: int | None = None, edge_weight
     ('Graph', [(0, 1), (1, 2)])
     """
     g = edge_index_to_graph(edge_index, num_nodes, edge_weight)
+    if g.multiplicity is not None:
+        coo = g.multiplicity.tocoo()
+        k = int(np.argmax(coo.data))
+        raise InputError(f"edge_index lists the edge {int(coo.col[k])} -> {int(coo.row[k])} {int(coo.data[k])} times; "
+                         "a networkx graph would hold it once (PyG's GAT attends to every copy): use "
+                         "edge_index_to_graph, which keeps the copies, or remove the repeats first")
     if directed is False:
         g.require_undirected("edge_index_to_networkx(directed=False)")
     und = g.symmetric if directed is None else not directed
