@@ -31,6 +31,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InputError
+from ..numeric.params import real_array
 
 __all__ = ["TreeError", "RootedTree", "rooted_tree", "POSITION"]
 
@@ -175,9 +176,9 @@ def _features(G, feature, dim, tree):
     """Fast path: stack every feature at once; on any problem, find and name the node."""
     data = G._node
     try:
-        X = np.asarray([d[feature] for d in data.values()], dtype=np.float64)
-        ok = X.ndim == 2 and X.shape[1] > 0 and (dim is None or X.shape[1] == dim) and bool(np.isfinite(X).all())
-    except (KeyError, TypeError, ValueError):
+        X = real_array([d[feature] for d in data.values()], "features")
+        ok = X.ndim == 2 and X.shape[1] > 0 and (dim is None or X.shape[1] == dim)
+    except (KeyError, InputError):
         ok = False
     if ok:
         return dict(zip(data, X))
@@ -189,11 +190,11 @@ def _features_slow(G, feature, dim, tree):
     for v, data in G.nodes(data=True):
         if feature not in data:
             raise TreeError(f"node {_name(v)} has no feature {feature!r} (a node attribute)", node=v, tree=tree)
-        try:
-            x = np.asarray(data[feature], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TreeError(f"node {_name(v)}: feature {feature!r} is not numeric: {data[feature]!r}",
-                            node=v, tree=tree) from None
+        try:  # text and complex numbers are refused, not parsed or cast
+            x = real_array(data[feature], f"feature {feature!r}", finite=False)
+        except InputError:
+            raise TreeError(f"node {_name(v)}: feature {feature!r} is not numeric (an array of real numbers expected): "
+                            f"{data[feature]!r:.60}", node=v, tree=tree) from None
         if dim is None:
             dim = x.shape[0] if x.ndim == 1 and x.shape[0] > 0 else None
         if x.ndim != 1 or dim is None or x.shape[0] != dim:
