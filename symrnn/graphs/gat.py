@@ -35,7 +35,8 @@ import numpy as np
 import scipy.sparse as sps
 
 from ..errors import InputError
-from .graph import Graph, as_graph, check_features, check_flag, check_param, check_real, check_tape
+from ..numeric.params import boolean, real_number
+from .graph import Graph, as_graph, check_features, check_param, check_tape
 
 __all__ = ["GATTape", "closed_neighbourhoods", "attention_pattern", "gat", "gat_forward", "gat_backward"]
 
@@ -192,9 +193,9 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     att_dst = check_param(att_dst, (H, C), "att_dst")
     W = check_param(W, (X.shape[1], H * C), "W")
     bias = None if b is None else check_param(b, (H * C if concat else C,), "b")
-    slope = check_real(negative_slope, "negative_slope")
-    concat = check_flag(concat, "concat")
-    P = attention_pattern(g, add_self_loops=check_flag(add_self_loops, "add_self_loops"))
+    slope = real_number(negative_slope, "negative_slope")
+    concat = boolean(concat, "concat")
+    P = attention_pattern(g, add_self_loops=boolean(add_self_loops, "add_self_loops"))
     N, seg = g.num_nodes, _segments(P)
     rows = np.repeat(np.arange(N), np.diff(P.indptr))
     cols = P.indices

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Graph, as_graph, check_features, check_flag, check_param, check_tape
+from ..numeric.params import boolean
+from .graph import Graph, as_graph, check_features, check_param, check_tape
 from .normalize import gcn_operator
 
 __all__ = ["GCNTape", "gcn", "gcn_forward", "gcn_backward"]
@@ -71,8 +72,8 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     [1.5, 1.5]
     """
     g = as_graph(graph).require_undirected("gcn")
-    add_self_loops, improved = check_flag(add_self_loops, "add_self_loops"), check_flag(improved, "improved")
-    normalize = check_flag(normalize, "normalize")
+    add_self_loops, improved = boolean(add_self_loops, "add_self_loops"), boolean(improved, "improved")
+    normalize = boolean(normalize, "normalize")
     X = check_features(g, X)
     W = check_param(W, (X.shape[1], None), "W")
     bias = None if b is None else check_param(b, (W.shape[1],), "b")

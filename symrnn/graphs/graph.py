@@ -35,7 +35,7 @@ import scipy.sparse as sps
 from ..errors import InputError
 from ..numeric.params import real_array
 
-__all__ = ["Graph", "as_graph", "from_edges", "check_features", "check_param", "check_flag", "check_real", "check_tape"]
+__all__ = ["Graph", "as_graph", "from_edges", "check_features", "check_param", "check_tape"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,33 +302,6 @@ def check_param(value, shape: tuple, arg: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise InputError(f"{arg} has a non-finite entry")
     return arr
-
-
-def check_flag(value, arg: str) -> bool:
-    """Return a layer option that must be a bool (``True``/``False``, NumPy's too) or raise naming ``arg``.
-
-    Examples
-    --------
-    >>> check_flag(True, "concat")
-    True
-    """
-    if not isinstance(value, (bool, np.bool_)):
-        raise InputError(f"{arg} must be True or False, got {type(value).__name__} {value!r:.60}")
-    return bool(value)
-
-
-def check_real(value, arg: str) -> float:
-    """Return a finite real scalar option (int or float, not bool) as float or raise naming ``arg``.
-
-    Examples
-    --------
-    >>> check_real(0.2, "negative_slope")
-    0.2
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise InputError(f"{arg} must be a finite real number, got {type(value).__name__} {value!r:.60}")
-    return float(value)
 
 
 def check_tape(tape, kind: type, forward: str) -> None:

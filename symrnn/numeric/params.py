@@ -16,7 +16,7 @@ import sympy as sp
 from ..errors import InputError
 
 __all__ = ["resolve_sizes", "param_shapes", "init_params", "vector_sizes", "as_rng", "real_array", "float_dtype",
-           "positive_number"]
+           "real_number", "positive_number", "boolean"]
 
 
 MAX_SIZE = 1 << 20
@@ -89,18 +89,50 @@ def as_rng(rng, arg: str = "rng") -> np.random.Generator:
     raise InputError(f"{arg} must be None, a non-negative int seed or a numpy Generator, got {type(rng).__name__} {rng!r}")
 
 
+def real_number(value, arg: str) -> float:
+    """``value`` (a real int or float, NumPy's too, not bool) as a float if finite, else an InputError naming ``arg``.
+
+    Examples
+    --------
+    >>> real_number(-0.2, "negative_slope")
+    -0.2
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise InputError(f"{arg} must be a finite real number, got {type(value).__name__} {value!r:.60}")
+    return float(value)
+
+
 def positive_number(value, arg: str) -> float:
-    """``value`` (a real int or float, not bool) as a float if finite and > 0, else an InputError naming ``arg``.
+    """``value`` as a float if a finite real number > 0 (see :func:`real_number`), else an InputError naming ``arg``.
 
     Examples
     --------
     >>> positive_number(0.5, "scale")
     0.5
     """
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-            and np.isfinite(value) and value > 0):
+    try:
+        out = real_number(value, arg)
+    except InputError:
+        out = None
+    if out is None or out <= 0:
         raise InputError(f"{arg} must be a finite number > 0, got {value!r}")
-    return float(value)
+    return out
+
+
+def boolean(value, arg: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (NumPy's too), else an InputError naming ``arg``.
+
+    An option such as ``concat="no"`` would otherwise count as true.
+
+    Examples
+    --------
+    >>> boolean(False, "concat")
+    False
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{arg} must be True or False, got {type(value).__name__} {value!r:.60}")
+    return bool(value)
 
 
 def init_params(cell, sizes: Mapping[str, int], *, rng=None, scale: float | None = None,
