@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 
 from ..errors import InputError
-from ..numeric.params import param_shapes, resolve_sizes, vector_sizes
+from ..numeric.params import param_shapes, positive_number, resolve_sizes, vector_sizes
 
 __all__ = ["sizes", "params_for", "sequences", "initial_states", "examples", "Example"]
 
@@ -20,6 +22,34 @@ def _hyp():
     except ImportError as exc:  # pragma: no cover - hypothesis is a test extra
         raise InputError("symrnn.testing needs hypothesis: pip install hypothesis") from exc
     return st, hnp
+
+
+def public(fn):
+    """Make a wrong call of a public strategy (unknown keyword, missing or extra argument) an InputError naming it.
+
+    Python would raise ``TypeError``; every bad argument of :mod:`symrnn.testing`
+    is an :class:`~symrnn.errors.InputError` instead, before any drawing.
+
+    Examples
+    --------
+    >>> from symrnn.errors import InputError
+    >>> try:
+    ...     sizes(None, bogus=1)
+    ... except InputError as exc:
+    ...     print(exc)
+    sizes(): got an unexpected keyword argument 'bogus'
+    """
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise InputError(f"{fn.__name__}(): {exc}") from None
+        return fn(*args, **kwargs)
+
+    return checked
 
 
 def _cell(desc, arg: str = "desc"):
@@ -37,10 +67,7 @@ def _int(value, arg: str, low: int = 1) -> int:
     return int(value)
 
 
-def _bound(value, arg: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-        raise InputError(f"{arg} must be a finite number > 0, got {value!r}")
-    return float(value)
+_bound = positive_number  # bounds of drawn values: finite and > 0
 
 
 def _sizes(desc, given: Mapping) -> dict[str, int]:
@@ -60,6 +87,7 @@ def _array(shape, bound):
     return hnp.arrays(np.float64, shape, elements=_floats(bound))
 
 
+@public
 def sizes(desc, *, min_value: int = 1, max_value: int = 4):
     """Strategy for the sizes of a description: ``{"D": 2, "H": 3}``.
 
@@ -85,6 +113,7 @@ def sizes(desc, *, min_value: int = 1, max_value: int = 4):
     return st.fixed_dictionaries({s.name: st.integers(lo, hi) for s in c.sizes})
 
 
+@public
 def params_for(desc, sizes: Mapping[str, int], *, bound: float = 2.0):
     """Strategy for a parameter dict of ``desc`` at ``sizes``, entries in [-bound, bound].
 
@@ -103,6 +132,7 @@ def params_for(desc, sizes: Mapping[str, int], *, bound: float = 2.0):
     return st.fixed_dictionaries({name: _array(shape, b) for name, shape in shapes.items()})
 
 
+@public
 def sequences(desc, sizes: Mapping[str, int], *, length: int = 3, batch: int = 1, bound: float = 2.0):
     """Strategy for input sequences ``{input name: (length, batch, n)}``.
 
@@ -121,6 +151,7 @@ def sequences(desc, sizes: Mapping[str, int], *, length: int = 3, batch: int = 1
     return st.fixed_dictionaries({d.name: _array((T, B, n[d.name]), b) for d in c.inputs})
 
 
+@public
 def initial_states(desc, sizes: Mapping[str, int], *, batch: int = 1, bound: float = 1.0):
     """Strategy for initial states ``{state name: (batch, n)}``, entries in [-bound, bound].
 
@@ -149,6 +180,7 @@ class Example:
     initial: dict
 
 
+@public
 def examples(desc, *, max_size: int = 3, length: int = 3, batch: int = 1, bound: float = 2.0):
     """Strategy for complete :class:`Example` s of ``desc`` (sizes drawn first).
 

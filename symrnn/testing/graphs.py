@@ -24,13 +24,10 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from ._strategies import _bound, _hyp, _int
+from ..numeric.params import as_rng, boolean
+from ._strategies import _bound, _hyp, _int, public
 
 __all__ = ["networkx_graphs", "graph_examples", "node_permutations", "GraphExample", "random_graph"]
-
-
-def _positive(value, arg: str) -> float:
-    return _bound(value, arg)
 
 
 def _connect(G: nx.Graph, weight: float | None) -> None:
@@ -41,6 +38,16 @@ def _connect(G: nx.Graph, weight: float | None) -> None:
         G.add_edge(a, b, **({} if weight is None else {"weight": weight}))
         if G.is_directed():
             G.add_edge(b, a, **({} if weight is None else {"weight": weight}))
+
+
+def _layout(min_nodes, max_nodes, max_weight, *flags) -> tuple[int, int, float]:
+    """Checked ``(min_nodes, max_nodes, max_weight)``; the flags must be bools (``directed="no"`` would be true)."""
+    lo, hi = _int(min_nodes, "min_nodes", 1), _int(max_nodes, "max_nodes", 1)
+    if hi < lo:
+        raise InputError(f"max_nodes ({hi}) must be >= min_nodes ({lo})")
+    for flag, name in zip(flags, ("directed", "connected", "weighted", "self_loops")):
+        boolean(flag, name)
+    return lo, hi, _bound(max_weight, "max_weight")
 
 
 def _build(n, pairs, mask, weights, directed, connected, self_loops, weighted):
@@ -62,6 +69,7 @@ def _pairs(n, directed, self_loops):
     return out + ([(u, u) for u in range(n)] if self_loops else [])
 
 
+@public
 def networkx_graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = False, connected: bool = False,
            weighted: bool = True, self_loops: bool = False, max_weight: float = 2.0):
     """Strategy of networkx graphs on nodes ``0..N-1``.
@@ -89,10 +97,7 @@ def networkx_graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = 
     >>> check()
     """
     st, _ = _hyp()
-    lo, hi = _int(min_nodes, "min_nodes", 1), _int(max_nodes, "max_nodes", 1)
-    if hi < lo:
-        raise InputError(f"max_nodes ({hi}) must be >= min_nodes ({lo})")
-    wmax = _positive(max_weight, "max_weight")
+    lo, hi, wmax = _layout(min_nodes, max_nodes, max_weight, directed, connected, weighted, self_loops)
 
     @st.composite
     def one(draw):
@@ -105,6 +110,7 @@ def networkx_graphs(*, min_nodes: int = 1, max_nodes: int = 8, directed: bool = 
     return one()
 
 
+@public
 def random_graph(rng: np.random.Generator, *, min_nodes: int = 1, max_nodes: int = 8, p: float = 0.4,
                  directed: bool = False, connected: bool = False, weighted: bool = True,
                  self_loops: bool = False, max_weight: float = 2.0) -> nx.Graph:
@@ -115,10 +121,14 @@ def random_graph(rng: np.random.Generator, *, min_nodes: int = 1, max_nodes: int
     >>> random_graph(np.random.default_rng(0), min_nodes=3, max_nodes=3).number_of_nodes()
     3
     """
-    n = int(rng.integers(_int(min_nodes, "min_nodes", 1), _int(max_nodes, "max_nodes", 1) + 1))
+    rng = as_rng(rng)
+    lo, hi, wmax = _layout(min_nodes, max_nodes, max_weight, directed, connected, weighted, self_loops)
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p <= 1:
+        raise InputError(f"p must be a probability in [0, 1], got {p!r}")
+    n = int(rng.integers(lo, hi + 1))
     pairs = _pairs(n, directed, self_loops)
     mask = rng.random(len(pairs)) < p
-    weights = rng.uniform(max_weight / 64, max_weight, len(pairs))
+    weights = rng.uniform(wmax / 64, wmax, len(pairs))
     return _build(n, pairs, mask, weights, directed, connected, self_loops, weighted)
 
 
@@ -130,6 +140,7 @@ class GraphExample:
     X: np.ndarray
 
 
+@public
 def graph_examples(*, features: int = 3, min_nodes: int = 1, max_nodes: int = 8, bound: float = 2.0,
                    directed: bool = False, connected: bool = False, weighted: bool = True,
                    self_loops: bool = False):
@@ -146,7 +157,7 @@ def graph_examples(*, features: int = 3, min_nodes: int = 1, max_nodes: int = 8,
     """
     st, hnp = _hyp()
     F = _int(features, "features", 1)
-    b = _positive(bound, "bound")
+    b = _bound(bound, "bound")
     gs = networkx_graphs(min_nodes=min_nodes, max_nodes=max_nodes, directed=directed, connected=connected,
                 weighted=weighted, self_loops=self_loops)
     elements = st.floats(-b, b, allow_nan=False, allow_infinity=False, width=64)
@@ -154,6 +165,7 @@ def graph_examples(*, features: int = 3, min_nodes: int = 1, max_nodes: int = 8,
         lambda X: GraphExample(G, X)))
 
 
+@public
 def node_permutations(n: int):
     """Strategy of permutations of ``range(n)`` as int arrays (``perm[i]`` = new index of node i).
 

@@ -28,7 +28,8 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InputError
-from ._strategies import _bound, _hyp, _int
+from ..numeric.params import boolean
+from ._strategies import _bound, _hyp, _int, public
 
 __all__ = ["rooted_trees", "forests", "tree_examples", "TreeExample"]
 
@@ -57,6 +58,7 @@ def _check(min_nodes, max_nodes, max_depth, max_children, features, bound):
     return min_nodes, max_nodes, max_depth, max_children, _int(features, "features"), _bound(bound, "bound")
 
 
+@public
 def rooted_trees(*, min_nodes: int = 1, max_nodes: int = 10, max_depth: int | None = None,
                  max_children: int | None = None, features: int = 3, bound: float = 2.0,
                  positions: bool = False):
@@ -90,7 +92,7 @@ def rooted_trees(*, min_nodes: int = 1, max_nodes: int = 10, max_depth: int | No
     st, hnp = _hyp()
     min_nodes, max_nodes, max_depth, max_children, D, bound = _check(
         min_nodes, max_nodes, max_depth, max_children, features, bound)
-    if positions and max_children is None:
+    if boolean(positions, "positions") and max_children is None:
         raise InputError("positions=True needs max_children (the number of slots)")
     floats = st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=64)
 
@@ -117,8 +119,11 @@ def rooted_trees(*, min_nodes: int = 1, max_nodes: int = 10, max_depth: int | No
     return build()
 
 
-def forests(*, min_trees: int = 1, max_trees: int = 3, **options):
-    """Strategy of lists of trees from :func:`rooted_trees` (same options).
+@public
+def forests(*, min_trees: int = 1, max_trees: int = 3, min_nodes: int = 1, max_nodes: int = 10,
+            max_depth: int | None = None, max_children: int | None = None, features: int = 3, bound: float = 2.0,
+            positions: bool = False):
+    """Strategy of lists of ``min_trees..max_trees`` trees from :func:`rooted_trees` (the other options are its).
 
     Examples
     --------
@@ -133,7 +138,9 @@ def forests(*, min_trees: int = 1, max_trees: int = 3, **options):
     lo, hi = _int(min_trees, "min_trees"), _int(max_trees, "max_trees")
     if hi < lo:
         raise InputError(f"max_trees={hi} must be >= min_trees={lo}")
-    return st.lists(rooted_trees(**options), min_size=lo, max_size=hi)
+    trees = rooted_trees(min_nodes=min_nodes, max_nodes=max_nodes, max_depth=max_depth, max_children=max_children,
+                         features=features, bound=bound, positions=positions)
+    return st.lists(trees, min_size=lo, max_size=hi)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,7 @@ class TreeExample:
     trees: list
 
 
+@public
 def tree_examples(model, *, max_size: int = 3, max_nodes: int = 8, max_trees: int = 2, max_depth: int | None = None,
                   max_children: int | None = 3, bound: float = 1.0):
     """Strategy of :class:`TreeExample` for a :class:`symrnn.trees.TreeModel`.
@@ -175,6 +183,8 @@ def tree_examples(model, *, max_size: int = 3, max_nodes: int = 8, max_trees: in
     arity = model.arity
     children = arity if arity is not None else max_children
     floats = st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=64)
+    forests(max_trees=max_trees, max_nodes=max_nodes, max_depth=max_depth, max_children=children,
+            positions=arity is not None)  # checks these options now, before any drawing
 
     @st.composite
     def build(draw):
