@@ -43,8 +43,8 @@ def test_every_implementation_agrees_with_the_generated_kernel_before_timing(tin
 
 def test_numpy_workers_never_import_torch(tiny_run):
     imported = tiny_run["environment"]["imported"]
-    for impl in ("generated", "numpy", "gemm"):
-        assert imported[impl] == {"numpy": True, "torch": False, "jax": False}
+    for impl in ("generated", "numpy", "gemm"):  # nor SciPy, whose OpenBLAS pool would compete with NumPy's
+        assert imported[impl] == {"numpy": True, "scipy": False, "torch": False, "jax": False}
     if "torch" in imported:  # the flag is live: the torch workers do report torch
         assert imported["torch"]["torch"] and imported["torch_custom"]["torch"] and not imported["torch"]["jax"]
 
@@ -174,3 +174,22 @@ def test_gemm_floor_counts_the_late_product_of_a_user_cell():
     fh_part = 3 * T * B * H * H           # U_h (f ⊙ h) per step, its backward product, dU_h
     floor = bench.gemm_floor(kernel, T, B)
     assert _counting(floor) == bench.multiply_adds(floor) == x_part + h_part + fh_part
+
+
+def test_jax_is_left_out_cleanly_where_it_is_not_installed(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jax" else real(name, *a))
+    assert "jax" not in bench.implementations("lstm") and "generated" in bench.implementations("lstm")
+
+
+def test_jax_worker_agrees_with_the_generated_kernel():
+    """Where JAX is installed: jit(value_and_grad) over lax.scan gives the generated kernel's outputs and gradients."""
+    pytest.importorskip("jax")
+    from symrnn.codegen.bench.jax_side import Jax
+
+    for cell in ("lstm", "mgu"):
+        config = Config(cell, **runner.CHECK_SIZES, dtype="float64")
+        errs = bench.agreement(_lists(Generated(config).result()), _lists(Jax(config).result()))
+        assert max(errs.values()) < 1e-12, errs

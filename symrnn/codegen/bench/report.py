@@ -45,6 +45,8 @@ def summarise(config, runs: dict) -> dict:
         "ms": {i: {m: 1e3 * statistics.median(v) for m, v in t.items()} for i, t in per.items()},
         "repeats_ms": {i: {m: [1e3 * x for x in v] for m, v in t.items()} for i, t in per.items()},
         "calls": {i: {m: [w[m]["calls"] for w in ws] for m in MEASURES} for i, ws in runs.items()},
+        "first_call_ms": {i: {m: 1e3 * statistics.median(w[m].get("first_s") or 0.0 for w in ws) for m in MEASURES}
+                          for i, ws in runs.items()},
         "ratios": ratios,
     }
     if "generated" in runs:

@@ -7,7 +7,8 @@
   ``warmup`` times, then time ``calls`` more calls, then the same for forward
   only; ``calls`` = ``budget_s`` / (the last warm-up call), clamped to
   ``min_calls``–``max_calls``.  Reported per measure: calls, median, min, max
-  (seconds); plus the implementation's other figures (tape memory, …), its
+  (seconds) and the first warm-up call (``first_s``: JIT compilation, first
+  allocations); plus the implementation's other figures (tape memory, …), its
   thread settings, and whether torch / JAX were imported.
 * ``{"mode": "check", "impl": …, "configs": [{…}, …]}`` — outputs, final
   states and every gradient as nested lists, at each (small) configuration,
@@ -51,18 +52,20 @@ def time_calls(fn, *, warmup: int = 2, min_calls: int = 5, max_calls: int = 100,
     >>> r["calls"], r["min_s"] <= r["median_s"] <= r["max_s"]
     (4, True)
     """
-    last = 0.0
+    warm = []
     for _ in range(warmup):
         t0 = time.perf_counter()
         fn()
-        last = time.perf_counter() - t0
+        warm.append(time.perf_counter() - t0)
+    last = warm[-1] if warm else 0.0
     calls = min(max_calls, max(min_calls, math.ceil(budget_s / last) if last > 0 else max_calls))
     times = []
     for _ in range(calls):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return {"calls": calls, "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times)}
+    return {"calls": calls, "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "first_s": warm[0] if warm else None}
 
 
 def thread_info() -> dict:
@@ -85,7 +88,7 @@ def _lists(value):
 
 
 def _imported() -> dict:
-    return {lib: lib in sys.modules for lib in ("numpy", "torch", "jax")}
+    return {lib: lib in sys.modules for lib in ("numpy", "scipy", "torch", "jax")}
 
 
 def _codegen(name: str) -> dict:
