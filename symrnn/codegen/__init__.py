@@ -42,6 +42,8 @@ Design notes (why the generated code looks as it does)
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from ..errors import CompileError, InputError
@@ -50,7 +52,25 @@ from ..spec.compose import Bidirectional, Stacked
 from .kernel import Kernel, Tape
 from .network import Network
 
-__all__ = ["compile", "Kernel", "Network", "Tape"]
+__all__ = ["compile", "Kernel", "Network", "Tape", "KEYWORDS"]
+
+KEYWORDS = ("dtype", "input_size", "hidden_size", "params", "sizes")
+"""Keywords of :func:`compile`; a size with one of these names is given in ``sizes=``."""
+
+
+def _given_sizes(description, sizes, keywords: dict) -> dict:
+    """The sizes of ``compile(description, sizes=sizes, **keywords)``, checked before any work."""
+    sizes = {} if sizes is None else sizes
+    for s in getattr(description, "sizes", ()):
+        if s.name in KEYWORDS and not (isinstance(sizes, Mapping) and s.name in sizes):
+            raise InputError(f"size {s.name!r} of {description.name!r} has the name of a compile() keyword; "
+                             f"give it as sizes={{{s.name!r}: ...}}")
+    if not isinstance(sizes, Mapping):
+        raise InputError(f"sizes must be a mapping such as {{'D': 3, 'H': 4}}, got {type(sizes).__name__} {sizes!r}")
+    twice = sorted(set(sizes) & set(keywords))
+    if twice:
+        raise InputError(f"sizes {twice} are given twice, in sizes= and as keywords; give each once")
+    return {**sizes, **keywords}
 
 
 def _alias_sizes(cell: Cell, sizes: dict, input_size, hidden_size) -> dict:
@@ -64,7 +84,8 @@ def _alias_sizes(cell: Cell, sizes: dict, input_size, hidden_size) -> dict:
     return sizes
 
 
-def compile(description, *, dtype=np.float64, input_size=None, hidden_size=None, params=None, **sizes):
+def compile(description, /, *, dtype=np.float64, input_size=None, hidden_size=None, params=None, sizes=None,
+            **size_values):
     """Generate the forward and backward NumPy kernels of a description.
 
     Parameters
@@ -77,8 +98,11 @@ def compile(description, *, dtype=np.float64, input_size=None, hidden_size=None,
         for a stacked network ``hidden_size`` is an int (all layers) or a tuple.
     params : dict, optional
         Initial parameters (default: :func:`symrnn.numeric.init_params` with seed 0).
-    **sizes : int
-        The description's sizes by name (``D=3, H=4``; stacked: ``D``, ``H1``, ``H2`` …).
+    sizes : dict, optional
+        The description's sizes by name, ``{"D": 3, "H": 4}``; a size named like one
+        of this function's keywords (:data:`KEYWORDS`: ``dtype``, ``params`` …) must be given here.
+    **size_values : int
+        Sizes as keywords (``D=3, H=4``; stacked: ``D``, ``H1``, ``H2`` …), merged with ``sizes``.
 
     Returns
     -------
@@ -89,7 +113,8 @@ def compile(description, *, dtype=np.float64, input_size=None, hidden_size=None,
     Raises
     ------
     InputError
-        Missing, unknown or invalid sizes, unsupported dtype.
+        Missing, unknown, doubly given or invalid sizes (a size named like a keyword
+        outside ``sizes=``), unsupported dtype.
     CompileError
         A description the generator cannot handle.
 
@@ -104,9 +129,19 @@ def compile(description, *, dtype=np.float64, input_size=None, hidden_size=None,
     >>> grads = k.backward(tape, np.ones_like(out))
     >>> grads["U_f"].shape, grads["x"].shape
     ((5, 5), (7, 2, 3))
-    >>> "def forward(xs, params, init, mask)" in k.source
+    >>> "def _forward(_xs, _params, _init, _mask)" in k.source
     True
+
+    A size may have any plain name, even one of this function's keywords:
+
+    >>> b = symrnn.CellBuilder("wide")
+    >>> dtype, H = b.sizes("dtype H")
+    >>> x, h = b.input("x", dtype), b.state("h", H)
+    >>> _ = b.update("h", symrnn.tanh(b.param("W", H, dtype) @ x + b.param("U", H, H) @ h))
+    >>> symrnn.compile(b.build(), sizes={"dtype": 3}, H=2).params["W"].shape
+    (2, 3)
     """
+    sizes = _given_sizes(description, sizes, size_values)
     if isinstance(description, Stacked):
         layer_sizes = _stacked_sizes(description, sizes, input_size, hidden_size)
         net = Network([[(Kernel(c, layer_sizes(c), dtype), False)] for c in description.layers])
