@@ -85,6 +85,10 @@ def from_keras(layer, dtype=np.float64):
 
     Keras sequences are batch-first (B, T, D); the kernel takes (T, B, D).
     Only the default activations (tanh, and sigmoid for the gates) are accepted.
+    A ``go_backwards=True`` layer reads its input from the last step to the
+    first and returns its outputs in that order; its kernel is wrapped in a
+    :class:`~symrnn.interop.layout.SequenceLayout` (``reverse=True``) that does
+    the same, so outputs and final states equal the layer's.
     """
     from ..codegen import Kernel
 
@@ -98,4 +102,9 @@ def from_keras(layer, dtype=np.float64):
                          "is not supported; symrnn's cells use tanh and sigmoid")
     cell, params = params_from_keras(layer.get_weights(), kind, reset_after=getattr(layer, "reset_after", True),
                                      dtype=dtype)
-    return Kernel(cell, {"D": params["W_i" if kind == "lstm" else "W_z"].shape[1], "H": layer.units}, dtype, params)
+    kernel = Kernel(cell, {"D": params["W_i" if kind == "lstm" else "W_z"].shape[1], "H": layer.units}, dtype, params)
+    if not getattr(layer, "go_backwards", False):
+        return kernel
+    from .layout import SequenceLayout
+
+    return SequenceLayout(kernel, reverse=True)

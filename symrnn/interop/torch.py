@@ -93,8 +93,11 @@ def params_from_torch(module, dtype=np.float64) -> dict:
 def from_torch(module, dtype=np.float64):
     """A symrnn kernel (one layer, one direction) or network computing what ``module`` computes.
 
-    The kernel takes (T, B, D) sequences (transpose if the module is
-    ``batch_first``); dropout between layers is not modelled (eval mode).
+    Sequences are in the module's layout: (T, B, D), or (B, T, D) for a
+    ``batch_first=True`` module, whose kernel is then wrapped in a
+    :class:`~symrnn.interop.layout.SequenceLayout` (inputs, outputs and their
+    gradients batch-first; states stay (B, H), as in PyTorch).  Dropout between
+    layers is not modelled (eval mode).
 
     Examples
     --------
@@ -117,7 +120,7 @@ def from_torch(module, dtype=np.float64):
     D, H = module.input_size, module.hidden_size
     params = params_from_torch(module, dtype)
     if module.num_layers == 1 and not module.bidirectional:
-        return Kernel(cell, {"D": D, "H": H}, dtype, params)
+        return _layout(Kernel(cell, {"D": D, "H": H}, dtype, params), module)
     layers = []
     width = 2 if module.bidirectional else 1
     for layer in range(module.num_layers):
@@ -128,7 +131,16 @@ def from_torch(module, dtype=np.float64):
             names = [p.name for p in c.params]
             entry.append((Kernel(c, {"D": d_in, "H": H}, dtype, {n: params[n] for n in names}), rev))
         layers.append(entry)
-    return Network(layers)
+    return _layout(Network(layers), module)
+
+
+def _layout(kernel, module):
+    """``kernel`` as it is, or batch-first at its boundary for a ``batch_first=True`` module."""
+    if not module.batch_first:
+        return kernel
+    from .layout import SequenceLayout
+
+    return SequenceLayout(kernel, batch_first=True)
 
 
 def _state_names(obj, states):
