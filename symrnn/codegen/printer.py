@@ -11,6 +11,8 @@ into a destination with ``out=`` so results land in preallocated memory.
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from ..errors import CompileError
@@ -34,10 +36,17 @@ for _f, _name in _NUMPY.items():  # one table; every spelling must resolve here
 
 
 def _num(x) -> str:
-    x = sp.nsimplify(x)
-    if x.is_Integer:
-        return f"{int(x)}.0" if abs(int(x)) < 2**53 else repr(float(x))
-    return repr(float(x))
+    """Source of the number ``x`` (a SymPy number or constant): a finite float64, else CompileError."""
+    x = sp.nsimplify(x) if x.is_Number else x
+    if x.is_Integer and abs(int(x)) < 2**53:
+        return f"{int(x)}.0"
+    try:
+        c = complex(sp.N(x, 20))
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        c = complex(math.nan)
+    if not (math.isfinite(c.real) and c.imag == 0):
+        raise CompileError(f"constant {sp.sstr(x)[:60]} is not a finite real float64; generated code cannot hold it")
+    return repr(c.real)
 
 
 def to_source(expr, names) -> str:
@@ -59,8 +68,8 @@ def _p(e, names, prec=0) -> str:
             return names[e.name]
         except KeyError:
             raise CompileError(f"generated code reads {e.name!r}, which is not available") from None
-    if e.is_Number:
-        s = _num(e)
+    if e.is_number:
+        s = _num(e)  # numbers and constants (pi, sqrt(2), tanh(1)) folded to one float
         return f"({s})" if s.startswith("-") and prec else s
     if isinstance(e, sp.Add):
         pos, neg = [], []
@@ -147,7 +156,7 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
             if alias not in {s.name for s in rest.free_symbols}:
                 return [f"{dst} += {_p(rest, names, 1)}"]
         return [f"_np.copyto({dst}, {_p(expr, names)})"]
-    if expr.is_Symbol or expr.is_Number:
+    if expr.is_Symbol or expr.is_number:
         return [f"_np.copyto({dst}, {_p(expr, names)})"]
     if isinstance(expr, sp.Function) and type(expr) in _NUMPY:
         arg = expr.args[0]
@@ -155,7 +164,7 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
             return [f"{_NUMPY[type(expr)]}({_p(arg, names)}, out={dst})"]
         return emit_into(arg, dst, names) + [f"{_NUMPY[type(expr)]}({dst}, out={dst})"]
     if isinstance(expr, sp.Add):  # a compound term first, so that out= does real work
-        first, *rest = sorted(expr.args, key=lambda a: (a.is_Number, a.is_Symbol, sp.default_sort_key(a)))
+        first, *rest = sorted(expr.args, key=lambda a: (a.is_number, a.is_Symbol, sp.default_sort_key(a)))
         out = emit_into(first, dst, names)
         for a in rest:
             c, _ = a.as_coeff_Mul()

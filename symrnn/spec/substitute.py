@@ -8,8 +8,10 @@ validated :class:`~symrnn.spec.cell.Cell`.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Mapping
 
+import mpmath
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol, ZeroMatrix
 
@@ -44,7 +46,64 @@ def _value(cell: Cell, name: str, value):
         raise SpecError(f"substitute: {name!r} is a matrix; only 0 or a matrix symbol can replace it, got {value}")
     if not value.is_number and not isinstance(value, sp.Expr):
         raise SpecError(f"substitute: cannot use {value!r} for {name!r}")
+    check_scalar_value(cell, value, f"substitute[{name!r}]")
     return value
+
+
+def _short(value) -> str:
+    text = mpmath.nstr(mpmath.mpf(value), 15) if isinstance(value, sp.Float) else sp.sstr(value)
+    return text if len(text) <= 60 else text[:40] + f"... ({len(text)} characters)"
+
+
+def check_scalar_value(cell: Cell, value: sp.Expr, argument: str) -> None:
+    """Refuse a per-unit value that generated code could not compute as a finite float64.
+
+    Every constant part of ``value`` must be a finite real number whose float64
+    value is finite (and not 0 unless it is 0: ``10**-400`` underflows), and every
+    symbol must name one of the cell's vectors.  ``nan``, ``oo``, ``zoo``, ``I``,
+    ``10**400`` and ``Float("1e400")`` are refused here, naming ``argument``.
+
+    Examples
+    --------
+    >>> import sympy as sp, symrnn
+    >>> check_scalar_value(symrnn.cell("gru_reset_before"), sp.oo, "substitute['z']")
+    Traceback (most recent call last):
+    ...
+    symrnn.errors.SpecError: substitute['z']: oo is not a finite real number representable as float64 ...
+    """
+    expected = "expected a finite real number representable as float64, or an expression in the cell's names"
+    walk = sp.preorder_traversal(value)
+    for e in walk:
+        if not isinstance(e, sp.Expr):
+            raise SpecError(f"{argument}: {_short(e)} in {_short(value)} is not a number or an expression; {expected}")
+        if e.is_number:
+            walk.skip()
+            why = _not_float64(e)
+            if why:
+                inside = "" if e == value else f" (in {_short(value)})"
+                raise SpecError(f"{argument}: {_short(e)}{inside} is not a finite real number representable "
+                                f"as float64 ({why}); {expected}")
+        elif e.is_Symbol:
+            role = cell.declared.get(e.name, (None, None))
+            if role[0] is None or role[1].is_matrix:
+                vectors = sorted(n for n, (_, d) in cell.declared.items() if not d.is_matrix)
+                raise SpecError(f"{argument}: {_short(value)} reads {e.name!r}, which is not a vector of cell "
+                                f"{cell.name!r} ({', '.join(vectors)}); {expected}")
+
+
+def _not_float64(e) -> str:
+    """Why the constant ``e`` is not a finite float64, or ``""``."""
+    try:
+        c = complex(sp.N(e, 20))
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return "it has no numeric value"
+    if not (math.isfinite(c.real) and math.isfinite(c.imag)) or e.is_finite is False:
+        return "it is infinite, undefined or overflows float64"
+    if c.imag != 0 or e.is_extended_real is False:
+        return "it is complex"
+    if c.real == 0 and e.is_zero is not True:
+        return "it underflows to 0 in float64"
+    return ""
 
 
 def _matrix_face(cell_shapes: dict, name: str, value):
@@ -236,6 +295,7 @@ def replace_function(cell: Cell, target: str, old, new: Callable, *, name: str |
     if not callable(new):
         raise SpecError(f"replace_function: new must be callable, got {new!r}")
     expr = eq.expr.replace(old, new)
+    check_scalar_value(cell, expr, f"replace_function({target!r}, new={getattr(new, '__name__', new)!r})")
     equations = [Equation(e.target, expr, e.size, e.anonymous, e.latex) if e is eq else e for e in cell.equations]
     new_name = check_name(name, "cell") if name is not None else f"{cell.name}_sub"
     base = _rebuild(cell, equations, cell.params, new_name, f"{cell.name} with {old.__name__} removed from {target}")
