@@ -10,8 +10,9 @@ The engine is a second, independent layer: it runs
   paranoid mode: no absolute paths, no ``..``, no dot files), and without the
   caller's ``TEXINPUTS``, so ``\\input``, ``\\openin`` and ``\\openout`` reach
   nothing outside that directory and TeX's own tree;
-* in a process group of its own, killed as a whole on a timeout (latexmk's
-  pdflatex child would otherwise keep running).
+* in a process group of its own, killed as a whole on a timeout or an
+  interrupt (latexmk's pdflatex child would otherwise keep running); the call
+  returns once no member of the group runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import SymrnnError
@@ -67,13 +69,40 @@ def _run(cmd: list[str], cwd: str, timeout: float):
     try:
         out, _ = proc.communicate(timeout=timeout)
     except BaseException:  # the timeout, and a Ctrl-C while TeX runs: nothing of the group outlives the call
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.communicate()
+        _kill_group(proc)
         raise
     return proc.returncode, out
+
+
+def _kill_group(proc, grace: float = 5.0) -> None:
+    """SIGKILL the engine's process group and wait (at most ``grace`` s) until every member is gone."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    proc.communicate()
+    deadline = time.monotonic() + grace
+    while _running(proc.pid) and time.monotonic() < deadline:  # latexmk's pdflatex is not our child
+        time.sleep(0.01)
+
+
+def _running(pgid: int) -> bool:
+    """Whether a member of process group ``pgid`` still runs (a zombie, dead but not yet reaped, does not)."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # no procfs: any member, zombies too
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state not in "ZX":
+            return True
+    return False
 
 
 def compile_tex(source: str, *, timeout: float = 120.0) -> bytes:
