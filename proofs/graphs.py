@@ -22,7 +22,7 @@ renormalisation_gives_gcn = Theorem(
     "renormalisation_gives_gcn",
     "The renormalisation trick: with Ã = A + I and D̃ = D + I, D̃^{-1/2} Ã D̃^{-1/2} replaces I + D^{-1/2} A D^{-1/2} "
     "(spectrum [0, 2] → (−1, 1]), and GCN is D̃^{-1/2} Ã D̃^{-1/2} X W + 1bᵀ.",
-    g.renormalisation_to_gcn, references=(KIPF,), timeout=60,
+    g.renormalisation_to_gcn, references=(KIPF,), expect="proved_for_dims", timeout=60,
 )
 
 cheb_first_order_is_gcn_overstatement = Theorem(
@@ -55,7 +55,7 @@ spectral_filter_commutes_with_laplacian = Theorem(
 polynomial_filter_is_m_hop_local = Theorem(
     "polynomial_filter_is_m_hop_local",
     "A degree-m polynomial filter in L is m-hop local: output i depends only on nodes within m hops of i.",
-    g.polynomial_filter_is_local, references=(HAMMOND, DEFFERRARD), timeout=60,
+    g.polynomial_filter_is_local, references=(HAMMOND, DEFFERRARD), expect="proved_for_dims", timeout=60,
 )
 
 gcn_permutation_equivariance = Theorem(
@@ -73,7 +73,7 @@ cheb_permutation_equivariance = Theorem(
 gat_permutation_equivariance = Theorem(
     "gat_permutation_equivariance",
     "The GAT layer is permutation equivariant: GAT(PG, PX) = P GAT(G, X), on directed and undirected graphs.",
-    g.gat_permutation_equivariant, references=(VELICKOVIC, WU), timeout=60,
+    g.gat_permutation_equivariant, references=(VELICKOVIC, WU), expect="proved_for_dims", timeout=60,
 )
 
 readout_permutation_invariance = Theorem(
@@ -98,5 +98,5 @@ gat_softmax_derivatives = Theorem(
 normalised_laplacian_spectrum = Theorem(
     "normalised_laplacian_spectrum",
     "The eigenvalues of the normalised Laplacian I − D^{-1/2} A D^{-1/2} lie in [0, 2].",
-    g.laplacian_spectrum_in_0_2, references=(CHUNG,), timeout=60,
+    g.laplacian_spectrum_in_0_2, references=(CHUNG,), expect="proved_for_dims", timeout=60,
 )

@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 
 from symrnn import graphs
-from symrnn.graphs.matalg import Rules, same
+from symrnn.prove.matrix_form import Rules, same
 from symrnn.graphs.search import search
 from symrnn.graphs.small_graphs import gat_relabelling_cases, gat_symbolic, locality_cases
 from symrnn.prove import run
@@ -115,10 +115,12 @@ def test_connected_strategy_gives_connected_graphs(G):
 
 def test_local_search_refutes_a_false_locality_claim():
     """One hop more than the degree allows: the check must find a counterexample."""
-    res = search(
-        lambda ex, seed: not (nx.number_of_edges(ex.graph) >= 1 and len(ex.graph) >= 2),
-        examples=30, method="deliberately false", steps=[])
-    assert res.status == "refuted"
+    false = lambda ex, seed: nx.number_of_edges(ex.graph) >= 1 and len(ex.graph) >= 2  # noqa: E731
+    res = search(lambda ex, seed: not false(ex, seed), exact=lambda ex, seed: "an edge" if false(ex, seed) else None,
+                 examples=30, method="deliberately false", steps=[])
+    assert res.status == "refuted" and res.counterexample["difference"] == "an edge"
+    with pytest.raises(TypeError, match="exact"):  # a float violation alone is never a counterexample
+        search(lambda ex, seed: False, examples=3, method="m", steps=[])
 
 
 def test_strategy_options_are_validated():

@@ -232,15 +232,20 @@ def test_progress_bar_only_on_a_terminal():
 
 def test_reports_state_how_far_each_verdict_reaches():
     from symrnn.prove import Verdict
-    from symrnn.prove.report import latex, markdown, summary
+    from symrnn.prove.report import exit_code, latex, markdown, summary
 
-    verdicts = [Verdict("dims", "s", Result("proved_for_dims", "unrolled", ("a",), dims=({"H": 1}, {"H": 2})), 0.1),
-                Verdict("num", "s", Result("checked", "numeric", ("b",), examples=30), 0.1)]
+    dims = Result("proved_for_dims", "unrolled", ("a",), dims=({"H": 1}, {"H": 2}))
+    num = Result("checked", "numeric", ("b",), examples=30)
+    verdicts = [Verdict("dims", "s", dims, 0.1, expect="proved_for_dims"), Verdict("num", "s", num, 0.1, expect="checked")]
     text = markdown(verdicts)
-    assert "proved_for_dims (expected: proved) in 0.10 s, at sizes H=1; H=2." in text
-    assert "checked (expected: proved) in 0.10 s, 30 examples." in text
+    assert "proved_for_dims (expected: proved_for_dims) in 0.10 s, at sizes H=1; H=2." in text
+    assert "checked (expected: checked) in 0.10 s, 30 examples." in text
     assert "at sizes H=1; H=2" in latex(verdicts)
     assert "2 theorems" in summary(verdicts) and "0 unexpected" in summary(verdicts)
+    # a downgrade is unexpected: proved expected, proved_for_dims or checked obtained
+    downgraded = [Verdict("dims", "s", dims, 0.1), Verdict("num", "s", num, 0.1)]
+    assert [v.as_expected for v in downgraded] == [False, False]
+    assert exit_code(downgraded) == 1 and "2 unexpected" in summary(downgraded)
 
 
 def test_nested_theorems_keep_the_outer_time_limit():

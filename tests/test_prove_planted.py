@@ -153,7 +153,7 @@ def test_wrong_jacobian_is_refuted():
     lstm = symrnn.cell("lstm")
     result = diagonal_jacobian(lstm, "c", "c_prev", "i")
     assert result.status == "refuted"
-    assert not np.allclose(result.counterexample["jacobian"], result.counterexample["claimed"])
+    assert float(result.counterexample["difference"]) > 1e-3  # central differences at 60 digits, ε = 1e-25
     assert diagonal_jacobian(symrnn.cell("lstm_no_forget"), "c", "c_prev", "i").status == "refuted"  # it is I there
 
 

@@ -98,18 +98,32 @@ def test_tree_theorems_in_catalogue_as_expected():
         assert v.as_expected, (n, v.status, v.result.message)
         assert v.status == ("refuted" if "overstatement" in n else "proved"), n
     ce = verdicts["nary_tree_lstm_order_overstatement"].result.counterexample
-    # the counterexample is concrete: re-run it with the per-node reference
+    # the counterexample is a concrete node with two children: re-run it with the per-node recursion of the paper
     m = trees.nary_tree_lstm(2)
     p = {k: np.asarray(v) for k, v in ce["params"].items()}
-    roots = []
-    for order in (("a", "b"), ("b", "a")):
-        G = nx.DiGraph()
-        G.add_nodes_from(["r", "a", "b"])
-        for pos, c in enumerate(order):
-            G.add_edge("r", c, position=pos)
-        nx.set_node_attributes(G, ce["features"], "x")
-        roots.append(trees.reference.run_tree(m, p, trees.rooted_tree(G))["r"]["h"])
-    assert np.max(np.abs(roots[0] - roots[1])) == pytest.approx(ce["max_abs_difference"])
+    x = {k: np.asarray(v)[ce["step"] - 1, 0] for k, v in ce["inputs"].items()}  # the node's inputs at that step
+    kid = {j: {"h": x[f"h_{j}"], "c": x[f"c_{j}"]} for j in (1, 2)}
+    s = trees.reference.node_step(m, p, x["x"], [(0, kid[1]), (1, kid[2])])
+    swapped = trees.reference.node_step(m, p, x["x"], [(0, kid[2]), (1, kid[1])])
+    assert max(np.max(np.abs(s[k] - swapped[k])) for k in ("h", "c")) > 1e-6
+    assert float(ce["difference"]) > 1e-6
+
+
+def test_reference_recursion_is_chosen_by_description_not_name():
+    from dataclasses import replace
+
+    from symrnn.errors import InputError
+
+    assert trees.reference.paper_form(trees.child_sum_recursive_nn()) == ("child_sum_recursive_nn", "tanh")
+    assert trees.reference.paper_form(trees.recursive_nn(3, activation="relu")) == ("recursive_nn", "relu")
+    # a ReLU model whose summary says tanh was checked against the tanh recursion (the summary was read); now refused
+    impostor = replace(trees.child_sum_recursive_nn("relu"), summary="recursive NN over the sum of the children (tanh)")
+    with pytest.raises(InputError, match="not one of the catalogue models"):
+        trees.reference.paper_form(impostor)
+    # a user model named like a catalogue model but with other equations is refused, not silently compared
+    other = replace(trees.child_sum_tree_lstm(), node=trees.child_sum_recursive_nn().node)
+    with pytest.raises(InputError, match="evaluate a user model from its description"):
+        trees.reference.paper_form(other)
 
 
 @settings(max_examples=20, deadline=None)

@@ -1,8 +1,10 @@
 """Numeric search for counterexamples to graph claims on random graphs, with greedy shrinking.
 
-Graphs come from :mod:`symrnn.testing.graphs` (hypothesis, derandomised, when installed; a seeded
-NumPy generator otherwise) through :func:`symrnn.prove.numeric.find_counterexample`.  No
-counterexample in n graphs is ``checked`` with n — never ``proved``.
+Graphs come from :func:`symrnn.testing.graphs.random_graph` with a generator seeded from the running
+theorem (:func:`symrnn.prove.context.rng`), so a search gives the same verdict on every run.  A
+violation found in floating point is a counterexample only when ``exact(case)`` — the claim
+evaluated again at 60 digits by code of its own — confirms it; no counterexample in n graphs is
+``checked`` with n, never ``proved``.
 """
 
 from __future__ import annotations
@@ -13,40 +15,50 @@ import numpy as np
 from ..prove.numeric import find_counterexample
 from ..prove.verdict import Result
 
-__all__ = ["search", "then_kernel", "shrink"]
+__all__ = ["search", "shrink", "describe_case"]
 
 
-def _with_seed(strategy):
-    from hypothesis import strategies as st
+def _draw(kw):
+    from ..testing.graphs import GraphExample, random_graph
 
-    return st.tuples(strategy, st.integers(0, (1 << 31) - 1))
+    def draw(rng):
+        G = random_graph(rng, max_nodes=7, **kw)
+        return GraphExample(G, rng.normal(size=(G.number_of_nodes(), 2))), int(rng.integers(1 << 31))
 
-
-def _np_example(rng, random_graph, **kw):
-    from ..testing.graphs import GraphExample
-
-    G = random_graph(rng, max_nodes=7, **kw)
-    return GraphExample(G, rng.normal(size=(G.number_of_nodes(), 2)))
+    return draw
 
 
-def _describe_case(case) -> dict:
+def describe_case(case) -> dict:
+    """A JSON-ready counterexample: edges with weights, nodes, features and the seed of the parameters."""
     ex, seed = case
     return {"edges": [list(e) for e in ex.graph.edges(data="weight")], "nodes": list(ex.graph.nodes),
             "X": ex.X, "seed": seed}
 
 
-def search(property_fn, *, examples: int, method: str, steps: list, graph_kw=None) -> Result:
-    from ..testing.graphs import graph_examples, random_graph
+def search(property_fn, *, examples: int, method: str, steps: list, graph_kw=None, exact=None) -> Result:
+    """Look for a random graph on which ``property_fn(example, seed)`` is False.
 
+    Parameters
+    ----------
+    property_fn : callable
+        ``(GraphExample, seed) -> bool`` in floating point (True: the claim holds).
+    exact : callable
+        ``(GraphExample, seed) -> str or None``: the same claim at 60 digits; a
+        string (the exact difference) confirms a violation.  Required: a float
+        violation without an exact confirmation is not a counterexample.
+    """
+    if exact is None:
+        raise TypeError("search: pass exact=, the 60-digit re-check of a violation")
     kw = graph_kw or {}
-    case, n = find_counterexample(
-        lambda: _with_seed(graph_examples(features=2, max_nodes=7, **kw)),
-        lambda rng: (_np_example(rng, random_graph, **kw), int(rng.integers(1 << 31))),
-        lambda c: not property_fn(*c), examples=examples)
+    fails = lambda c: not property_fn(*c) and exact(*c) is not None  # noqa: E731
+    case, n = find_counterexample(_draw(kw), fails, examples=examples, purpose=("graph search", method, str(sorted(kw.items()))))
     if case is not None:
-        case = shrink(case, lambda c: not property_fn(*c))
-        return Result("refuted", method, steps + ["counterexample simplified greedily (edges, nodes, features)"],
-                      counterexample=_describe_case(case))
+        case = shrink(case, fails)
+        ce = describe_case(case)
+        ce["difference"] = exact(*case)
+        return Result("refuted", method, steps + ["counterexample simplified greedily (edges, nodes, features) and "
+                                                  f"re-checked at 60 digits: difference {ce['difference']}"],
+                      counterexample=ce)
     return Result("checked", method, steps + [f"no counterexample in {n} random graphs"], examples=n)
 
 
@@ -85,13 +97,3 @@ def shrink(case, fails):
         if attempt(ex.graph, fn(ex.X)):
             break
     return ex, seed
-
-
-def then_kernel(method: str, steps: list, dims: tuple, holds, *, examples: int, label: str,
-                 graph_kw=None) -> Result:
-    """A symbolic small-size proof, completed by a numeric check of the kernel on random graphs."""
-    numeric = search(holds, examples=examples, method="numeric search on random graphs", steps=[],
-                      graph_kw=graph_kw)
-    if numeric.status == "refuted":
-        return numeric
-    return Result("proved_for_dims", method, steps + [f"{label}: {numeric.steps[-1]}"], dims=dims)

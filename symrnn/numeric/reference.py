@@ -4,6 +4,12 @@ It interprets the equations one by one, step by step: linear stages as
 ``Σ k v @ Pᵀ`` and pointwise stages through ``sympy.lambdify``.  It is slow on
 purpose — no fusion, no tape — and serves as an independent check of the
 generated kernels and of numeric theorem checks.
+
+The same interpreter runs in high precision: given object arrays of
+``mpmath.mpf`` numbers (see :func:`symrnn.prove.exact.mp_array`), linear
+stages multiply exactly-converted coefficients and pointwise stages are
+lambdified with mpmath, so a counterexample found in float64 is re-checked
+at 60 digits by the very same reading of the description.
 """
 
 from __future__ import annotations
@@ -30,26 +36,51 @@ NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "relu": lambda a: np.maximum(a, 0.
 """Implementations handed to ``lambdify`` for the functions of the activation table."""
 
 
+def _mp_functions():
+    import mpmath
+
+    return {"sigmoid": lambda a: 1 / (1 + mpmath.exp(-a)), "relu": lambda a: a if a > 0 else mpmath.mpf(0),
+            "Heaviside": lambda a, h0=0: mpmath.mpf(1 if a > 0 else 0 if a < 0 else h0)}
+
+
 @lru_cache(maxsize=1024)
-def _lambdified(expr: sp.Expr):
+def _lambdified(expr: sp.Expr, precise: bool = False):
     syms = sorted(expr.free_symbols, key=lambda s: s.name)
-    fn = sp.lambdify(syms, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
-    return [s.name for s in syms], fn
+    if not precise:
+        return [s.name for s in syms], sp.lambdify(syms, expr, modules=[NUMPY_FUNCTIONS, "numpy"])
+    fn = sp.lambdify(syms, expr, modules=[_mp_functions(), "mpmath"])
+    return [s.name for s in syms], (np.frompyfunc(fn, len(syms), 1) if syms else fn)
 
 
 def evaluate_pointwise(expr: sp.Expr, values: Mapping[str, np.ndarray], like: np.ndarray):
-    """Evaluate a per-unit expression on arrays (broadcasting constants to ``like``)."""
-    names, fn = _lambdified(expr)
+    """Evaluate a per-unit expression on arrays (broadcasting constants to ``like``).
+
+    Object arrays (of ``mpmath.mpf``) are evaluated with mpmath, unit by unit.
+    """
+    names, fn = _lambdified(expr, like.dtype == object)
     out = fn(*(values[n] for n in names))
     return np.broadcast_to(np.asarray(out, dtype=like.dtype), like.shape).copy()
 
 
+def _coefficient(k, dtype):
+    """A linear term's coefficient in the arithmetic of ``dtype`` (exact for object arrays)."""
+    if dtype != object:
+        return float(k)
+    import mpmath
+
+    k = sp.sympify(k)
+    return mpmath.mpf(k.p) / k.q if k.is_Rational else mpmath.mpf(str(sp.N(k, mpmath.mp.dps + 10)))
+
+
 def step(cell, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray],
-         prev: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+         prev: Mapping[str, np.ndarray], *, given: Mapping[str, sp.Expr] | None = None) -> dict[str, np.ndarray]:
     """One step on a batch: every value the equations define, by name.
 
     ``inputs`` maps input names to (B, n) arrays, ``prev`` maps state names to
-    their (B, n) values at t-1.  Sizes are read off the arrays.
+    their (B, n) values at t-1.  Sizes are read off the arrays.  ``given``
+    fixes pointwise intermediates: ``{"z": 1}`` evaluates ``1`` (a per-unit
+    expression over the cell's names) in place of the equation of ``z``,
+    while every parameter stays in use.
 
     Examples
     --------
@@ -76,14 +107,15 @@ def step(cell, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray
             for t in cell.terms(eq.target):
                 v = values[t.vector]
                 part = v @ values[t.matrix].T if t.matrix else np.broadcast_to(v, (batch, v.shape[-1]))
-                part = float(t.coeff) * part
+                part = _coefficient(t.coeff, like.dtype) * part
                 acc = part if acc is None else acc + part
             values[eq.target] = acc
         else:
             n = sp.sympify(sp.sympify(eq.size).xreplace(sizes))
             if not n.is_Integer:
                 raise InputError(f"cannot infer the size {eq.size} of {eq.target!r} from the arrays given")
-            values[eq.target] = evaluate_pointwise(eq.expr, values, np.empty((batch, int(n)), like.dtype))
+            expr = sp.sympify(given[eq.target]) if given and eq.target in given else eq.expr
+            values[eq.target] = evaluate_pointwise(expr, values, np.empty((batch, int(n)), like.dtype))
     return values
 
 

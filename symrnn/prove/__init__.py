@@ -47,16 +47,20 @@ Examples
 """
 
 from .bounds import inequality
+from .context import recording, seeded
+from .exhaustive import exhaustive
+from .matrix import diagonal, matrix_identity, orthogonal, permutation
 from .claims import depends_only_on, diagonal_jacobian, identity, independent_of, state_identity
 from .equivalence import INDUCTION, equivalent
 from .runner import catalogue, run
 from .sequences import bi, first, fst, last, pair, rev, same_sequences, scan, seq, snd, swap
 from .theorem import Theorem
-from .verdict import STATUSES, Result, Verdict
+from .verdict import EXPECTABLE, STATUSES, Result, Verdict, all_of
 
 __all__ = [
-    "Theorem", "Result", "Verdict", "STATUSES", "INDUCTION",
+    "Theorem", "Result", "Verdict", "STATUSES", "EXPECTABLE", "INDUCTION", "all_of",
     "equivalent", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian", "inequality", "identity",
+    "matrix_identity", "permutation", "orthogonal", "diagonal", "exhaustive", "recording", "seeded",
     "same_sequences", "seq", "rev", "pair", "swap", "scan", "bi", "first", "last", "fst", "snd",
     "catalogue", "run",
 ]

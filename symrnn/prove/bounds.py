@@ -22,7 +22,9 @@ Method (rigorous, per unit, hence for every size):
    strictness.
 
 A failed vertex check proves nothing; a numeric search with the reference
-evaluator then looks for a concrete counterexample.
+evaluator then looks for a concrete counterexample, re-checked at 60 digits
+(a float tie is not a counterexample).  A proof is cross-examined on random
+points at two sizes before it is reported.
 """
 
 from __future__ import annotations
@@ -30,17 +32,17 @@ from __future__ import annotations
 import itertools
 from typing import Mapping
 
-import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
-from ..numeric import init_params, step
-from ..numeric.params import vector_sizes
+from ..numeric.reference import evaluate_pointwise
 from ..spec.cell import PREV
 from ..spec.parse import as_expr
 from ..spec.symbols import FUNCTIONS
+from . import cellcheck, exact
+from .context import claim
 from .normal_form import NormalForm, as_cell
-from .verdict import Result
+from .verdict import Result, inconsistent
 
 __all__ = ["inequality", "nonnegative_on_box"]
 
@@ -171,6 +173,7 @@ def _prove_goal(goal, assume, strict, steps) -> bool:
     return True
 
 
+@claim("inequality")
 def inequality(cell, lhs, rhs, *, strict: bool = False, assume: Mapping | None = None,
                examples: int = 200) -> Result:
     """Prove ``lhs ≤ rhs`` (``<`` if strict) per unit, for every size.
@@ -221,7 +224,12 @@ def inequality(cell, lhs, rhs, *, strict: bool = False, assume: Mapping | None =
     if ok:
         steps.append("Every goal holds on its box (vertex form of multilinear polynomials): the bound holds per unit, for every size.")
         steps += _induction(L, R, strict, assume)
-        return Result("proved", "per-unit vertex bound (multilinear polynomials on a box)", steps)
+        found, line = cellcheck.cross_examine(cell, _violation(cell, L, R, strict), assume=assume,
+                                              purpose=("inequality", str(L), str(R), strict),
+                                              what=f"{L} {rel} {R}")
+        if found is not None:
+            return inconsistent(steps, found)
+        return Result("proved", "per-unit vertex bound (multilinear polynomials on a box)", steps, cross_examination=line)
     return _search(cell, L, R, strict, assume, steps, examples)
 
 
@@ -235,37 +243,42 @@ def _induction(L, R, strict, assume):
     return []
 
 
-def _search(cell, L, R, strict, assume, steps, examples) -> Result:
-    names = sorted(L.free_symbols | R.free_symbols, key=str)
-    from ..numeric import stable_sigmoid
+def _violation(cell, L, R, strict):
+    """``violation(case, precise)`` for ``L ≤ R`` (``<`` if strict) per unit.
 
-    table = {"sigmoid": stable_sigmoid, "relu": lambda a: np.maximum(a, 0.0), "Heaviside": lambda a, h0=0.0: np.heaviside(a, h0)}
-    fl, fr = (sp.lambdify(names, e, [table, "numpy"]) for e in (L, R))
-    rng = np.random.default_rng(0)
-    for k in range(examples):
-        sizes = {s.name: 2 for s in cell.sizes}
-        params = init_params(cell, sizes, rng=rng, scale=float(rng.choice([1.0, 3.0, 10.0])))
-        n = vector_sizes(cell, sizes)
-        inputs, prev = {}, {}
-        for d in cell.inputs:
-            lo, hi = assume.get(d.name, (-3, 3))
-            inputs[d.name] = rng.uniform(float(lo), float(hi), (1, n[d.name]))
-        for d in cell.states:
-            lo, hi = assume.get(d.name + PREV, (-3, 3))
-            prev[d.name] = rng.uniform(float(lo), float(hi), (1, n[d.name]))
-        vals = step(cell, params, inputs, prev)
+    Only ``L > R`` by more than round-off (float64) or a tie (60 digits) is a
+    violation: a float tie such as σ(40) == 1.0 is not a counterexample to
+    σ < 1, and at 60 digits 1 − σ(40) ≈ 4e−18 is plainly positive.  (A
+    strict claim violated only by equality cannot be confirmed numerically;
+    such a search ends ``checked``.)
+    """
+    names = sorted(L.free_symbols | R.free_symbols, key=str)
+
+    def violation(case, precise):
+        vals = cellcheck.values(cell, case, precise=precise)
         missing = [s.name for s in names if s.name not in vals]
         if missing:
             raise SpecError(f"inequality: {missing} are not vectors of one step of {cell.name!r} "
                             f"(use inputs, states, previous states and gates: {sorted(vals)})")
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            left, right = fl(*(vals[s.name] for s in names)), fr(*(vals[s.name] for s in names))
-        left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)  # constants come back as floats
-        bad = np.asarray((left >= right) if strict else (left > right + 1e-12))
-        if np.any(bad):
-            ce = {"sizes": sizes, "example": k, "params": params, "inputs": inputs, "previous": prev,
-                  "lhs": np.broadcast_to(left, bad.shape), "rhs": np.broadcast_to(right, bad.shape)}
-            steps.append(f"Reference evaluator, example {k} at sizes {sizes}: {L} = {np.max(left):.6g} vs {R} = {np.min(right):.6g}.")
-            return Result("refuted", "vertex bound (failed), then numeric counterexample", steps, counterexample=ce)
-    steps.append(f"The vertex check did not close and {examples} numeric examples found no violation: checked, not proved.")
-    return Result("checked", "vertex bound (inconclusive), then numeric search", steps, examples=examples)
+        like = vals[names[0].name] if names else next(iter(vals.values()))
+        left, right = evaluate_pointwise(L, vals, like), evaluate_pointwise(R, vals, like)
+        excess = left - right
+        worst = max(excess.flat) if excess.size else 0
+        scale = 1 + max(abs(v) for v in right.flat) if right.size else 1
+        if not (worst / scale <= (exact.TIE if precise else cellcheck.CANDIDATE)):
+            return {"lhs": left, "rhs": right, "difference": worst}
+        return None
+
+    return violation
+
+
+def _search(cell, L, R, strict, assume, steps, examples) -> Result:
+    found, n = cellcheck.search(cell, _violation(cell, L, R, strict), examples=examples, assume=assume,
+                                purpose=("inequality", str(L), str(R), strict), sizes=(2,))
+    if found is not None:
+        steps.append(f"Reference evaluator at sizes {found['sizes']}, re-checked at {exact.DIGITS} digits: "
+                     f"{L} exceeds {R} by {found['difference']}.")
+        return Result("refuted", "vertex bound (failed), then numeric counterexample", steps, counterexample=found)
+    steps.append(f"The vertex check did not close and {n} numeric examples found no violation (confirmed at "
+                 f"{exact.DIGITS} digits): checked, not proved.")
+    return Result("checked", "vertex bound (inconclusive), then numeric search", steps, examples=n)

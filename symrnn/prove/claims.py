@@ -1,4 +1,10 @@
-"""Identities: of SymPy expressions, of one state's update, and of a diagonal Jacobian."""
+"""Identities: of SymPy expressions, of one state's update, and of a diagonal Jacobian.
+
+Each prover proves symbolically, per unit (hence for every size), then
+cross-examines the proof numerically with the reference evaluator before
+returning ``proved``; when the symbolic route does not close it searches for
+a counterexample and re-checks it at 60 digits (:mod:`symrnn.prove.cellcheck`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,14 @@ import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
-from ..numeric import init_params, step
-from ..numeric.params import vector_sizes
+from ..numeric.reference import evaluate_pointwise
 from ..spec.cell import PREV
 from ..spec.parse import as_expr
+from . import cellcheck, exact
+from .context import claim
+from .context import rng as seeded_rng
 from .normal_form import NormalForm, as_cell, is_zero
-from .verdict import Result
+from .verdict import Result, inconsistent
 
 __all__ = ["identity", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian"]
 
@@ -26,14 +34,77 @@ def _parse(cell, expr, argument: str = "expression") -> sp.Expr:
     return e.xreplace({s: sp.Symbol(s.name, real=True) for s in e.free_symbols})
 
 
-def identity(lhs, rhs, *, search: int = 4) -> Result:
-    """Prove ``lhs == rhs`` for all values of their symbols (e.g. sizes), or refute it.
+# ----------------------------------------------------------------------------- identity
+GRID_LIMIT = 20000
+"""Most grid points :func:`identity` enumerates; beyond, random points are drawn."""
+
+
+def _grid(diff: sp.Expr, syms) -> list | None:
+    """A grid on which a nonzero polynomial ``diff`` cannot vanish everywhere (None if not a polynomial).
+
+    A polynomial of degree d_i in x_i that vanishes on {1, …, d_i + 1} for
+    every i is zero (induction on the number of variables: a nonzero
+    univariate polynomial of degree d has at most d roots).  For a rational
+    function the numerator is used, with as many extra points as the
+    denominator's degree, so that its roots cannot hide every point.
+    """
+    num, den = sp.fraction(sp.together(diff))
+    try:
+        pn = sp.Poly(num, *syms) if syms else None
+        pd = sp.Poly(den, *syms) if syms else None
+    except sp.PolynomialError:
+        return None
+    if pn is None:
+        return [()]
+    ranges = [[sp.Integer(v) for v in range(1, pn.degree(s) + pd.degree(s) + 2)] for s in syms]
+    if np.prod([len(r) for r in ranges], dtype=float) > GRID_LIMIT:
+        return None
+    return list(itertools.product(*ranges))
+
+
+def _random_points(syms, n: int):
+    rng = seeded_rng("identity", *map(str, syms))
+    for _ in range(n):
+        point = []
+        for s in syms:
+            if s.is_integer:
+                point.append(sp.Integer(int(rng.integers(1, 40))))
+            else:
+                v = sp.Rational(int(rng.integers(1, 400)), int(rng.integers(1, 60)))
+                point.append(v if s.is_positive or s.is_nonnegative or rng.random() < 0.5 else -v)
+        yield tuple(point)
+
+
+def _value(expr, point: dict):
+    v = expr.xreplace(point)
+    if v.is_number and not v.is_Rational:
+        with exact.precision():
+            return sp.N(v, exact.DIGITS)
+    return v
+
+
+def _nonzero(value) -> bool:
+    if value.is_Rational:
+        return value != 0
+    return value.is_finite is not False and abs(value) > exact.TIE
+
+
+@claim("identity")
+def identity(lhs, rhs, *, search: int = 40) -> Result:
+    """Prove ``lhs == rhs`` for all values of their symbols (e.g. sizes), or refute it exactly.
+
+    When the difference does not simplify to 0: a polynomial (or rational
+    function) difference is evaluated exactly on a grid that a nonzero
+    polynomial cannot vanish on (:func:`_grid`), so the verdict is
+    ``refuted`` with an exact counterexample — a decision, not a search;
+    any other difference is evaluated at ``search`` random rational points
+    at 60 digits.  A proof is cross-examined at random integer points.
 
     Parameters
     ----------
     lhs, rhs : SymPy expressions
     search : int
-        On failure, every symbol is tried at 1..search to find a counterexample.
+        Random points tried when the difference is not a rational function.
 
     Examples
     --------
@@ -41,40 +112,63 @@ def identity(lhs, rhs, *, search: int = 4) -> Result:
     >>> identity(4 * symrnn.cell("gru_reset_before").parameter_count(),
     ...          3 * symrnn.cell("lstm").parameter_count()).status
     'proved'
-    >>> identity(2 * symrnn.cell("rnn").parameter_count(), symrnn.cell("lstm").parameter_count()).counterexample
-    {'D': 1, 'H': 1, 'lhs': 6, 'rhs': 12}
+    >>> r = identity(2 * symrnn.cell("rnn").parameter_count(), symrnn.cell("lstm").parameter_count())
+    >>> r.counterexample
+    {'D': 1, 'H': 1, 'lhs': '6', 'rhs': '12', 'difference': '-6'}
+    >>> D = symrnn.sizes("D")[0]
+    >>> identity((D - 1) * (D - 2) * (D - 3) * (D - 4), 0).status     # zero on 1..4, not zero
+    'refuted'
     """
     lhs, rhs = as_expr(lhs, argument="lhs"), as_expr(rhs, argument="rhs")
     steps = [f"lhs = {sp.expand(lhs)}", f"rhs = {sp.expand(rhs)}"]
+    syms = sorted((lhs - rhs).free_symbols, key=lambda s: s.name)
     diff = sp.simplify(lhs - rhs)
     if diff == 0:
         steps.append("lhs − rhs expands to 0: the identity holds for every value of " +
-                     (", ".join(sorted(map(str, (lhs - rhs).free_symbols))) or "its (no) symbols") + ".")
-        return Result("proved", "polynomial identity", steps)
+                     (", ".join(map(str, syms)) or "its (no) symbols") + ".")
+        for point in _random_points(syms, 5):
+            at = dict(zip(syms, point))
+            if _nonzero(_value(lhs - rhs, at)):
+                return inconsistent(steps, {**{s.name: str(v) for s, v in at.items()}, "difference": str(_value(lhs - rhs, at))},
+                                    "exact evaluation")
+        return Result("proved", "polynomial identity", steps,
+                      cross_examination="cross-examined by exact evaluation at 5 random points: both sides agree")
     steps.append(f"lhs − rhs = {diff} ≠ 0")
-    syms = sorted(diff.free_symbols, key=lambda s: s.name)
-    for values in itertools.product(range(1, search + 1), repeat=len(syms)):
-        point = {s: sp.Integer(v) for s, v in zip(syms, values)}  # xreplace of a bare symbol by an int returns an int
-        if diff.xreplace(point) != 0:
-            ce = {s.name: v for s, v in point.items()}
-            ce.update(lhs=int(lhs.xreplace(point)) if lhs.xreplace(point).is_Integer else str(lhs.xreplace(point)),
-                      rhs=int(rhs.xreplace(point)) if rhs.xreplace(point).is_Integer else str(rhs.xreplace(point)))
-            steps.append(f"At {ce}: lhs ≠ rhs.")
-            return Result("refuted", "polynomial identity, then evaluation", steps, counterexample=ce)
-    n = search ** len(syms)
-    return Result("checked", "polynomial identity (inconclusive), then evaluation", steps, examples=n)
+    grid = _grid(diff, syms)
+    points = grid if grid is not None else list(_random_points(syms, search))
+    for point in points:
+        at = dict(zip(syms, point))
+        d = _value(lhs - rhs, at)
+        if d.is_finite is not False and _nonzero(d):
+            ce = {s.name: (int(v) if v.is_Integer else str(v)) for s, v in at.items()}
+            ce.update(lhs=str(_value(lhs, at)), rhs=str(_value(rhs, at)), difference=str(d))
+            steps.append(f"At {', '.join(f'{k} = {v}' for k, v in ce.items() if k not in ('lhs', 'rhs', 'difference'))}: "
+                         f"lhs − rhs = {d} ≠ 0 (exact).")
+            return Result("refuted", "polynomial identity, then exact evaluation", steps, counterexample=ce)
+    if grid is not None:  # cannot happen for a nonzero rational function; say so rather than guess
+        steps.append(f"The difference vanishes on the whole grid of {len(points)} points, which a nonzero "
+                     "polynomial cannot: the simplification above is incomplete.")
+        return Result("undecided", "polynomial identity (grid exhausted)", steps)
+    return Result("checked", "identity (inconclusive), then evaluation at random points", steps, examples=len(points))
 
 
-def _random_point(cell, seed, size=2):
-    sizes = {s.name: size for s in cell.sizes}
-    rng = np.random.default_rng(seed)
-    params = init_params(cell, sizes, rng=rng, scale=2.0)
-    n = vector_sizes(cell, sizes)
-    inputs = {d.name: rng.uniform(-2, 2, (1, n[d.name])) for d in cell.inputs}
-    prev = {d.name: rng.uniform(-2, 2, (1, n[d.name])) for d in cell.states}
-    return sizes, params, inputs, prev
+# ----------------------------------------------------------------------------- one state's update
+def _claim_violation(cell, target, expected):
+    """``violation(case, precise)`` for "target_t = expected" per unit."""
+
+    def violation(case, precise):
+        vals = cellcheck.values(cell, case, precise=precise)
+        got = vals[target]
+        want = evaluate_pointwise(expected, vals, got)
+        absolute, relative = cellcheck.gap(got, want, precise)
+        if cellcheck.exceeds(relative, precise):
+            return {target: got, "claimed": want, "difference": absolute}
+        return None
+
+    return violation
 
 
+@claim("state_identity")
 def state_identity(cell, target: str, rhs, *, examples: int = 20) -> Result:
     """Prove that a state's new value equals ``rhs`` per unit, e.g. ``h = h_prev``.
 
@@ -83,6 +177,8 @@ def state_identity(cell, target: str, rhs, *, examples: int = 20) -> Result:
     >>> import symrnn
     >>> state_identity(symrnn.cell("gru_reset_after").substitute({"z": 1}), "h", "h_prev").status
     'proved'
+    >>> state_identity(symrnn.cell("gru_reset_after").substitute({"z": 1}), "h", "2*h_prev").status
+    'refuted'
     """
     cell = as_cell(cell)
     if target not in cell.state_names:
@@ -92,25 +188,55 @@ def state_identity(cell, target: str, rhs, *, examples: int = 20) -> Result:
     got = nf.of(target)
     want = expected.xreplace({s: nf.of(s.name) for s in expected.free_symbols})
     steps = [f"Per-unit normal form: {target}_t = {got}", f"Claimed: {target}_t = {want}"]
+    violation = _claim_violation(cell, target, expected)
     if is_zero(got - want) is True:
         steps.append("The difference simplifies to 0 per unit, hence for every size.")
         if expected == sp.Symbol(target + PREV, real=True):
             steps.append(f"Induction over time: {target}_t = {target}_(t-1) at every step, so {target}_t = {target}_0 for every t.")
-        return Result("proved", "per-unit normal form", steps)
+        found, line = cellcheck.cross_examine(cell, violation, purpose=("state_identity", target, str(expected)),
+                                              what=f"{target}_t = {expected}")
+        if found is not None:
+            return inconsistent(steps, found)
+        return Result("proved", "per-unit normal form", steps, cross_examination=line)
     steps.append(f"The difference is not identically 0: {sp.factor_terms(sp.expand(got - want))}")
-    fn = sp.lambdify(sorted(expected.free_symbols, key=str), expected, "numpy")
-    for seed in range(examples):
-        sizes, params, inputs, prev = _random_point(cell, seed)
-        vals = step(cell, params, inputs, prev)
-        claim = fn(*(vals[s.name] for s in sorted(expected.free_symbols, key=str)))
-        if not np.allclose(vals[target], claim, atol=1e-9):
-            ce = {"sizes": sizes, "seed": seed, "params": params, "inputs": inputs,
-                  "previous": prev, target: vals[target], "claimed": np.broadcast_to(claim, vals[target].shape)}
-            steps.append(f"Reference evaluator at sizes {sizes} (seed {seed}): {target}_t differs from the claim.")
-            return Result("refuted", "per-unit normal form, then numeric counterexample", steps, counterexample=ce)
-    return Result("checked", "per-unit normal form (inconclusive), then numeric search", steps, examples=examples)
+    found, n = cellcheck.search(cell, violation, examples=examples, purpose=("state_identity", target, str(expected)))
+    if found is not None:
+        steps.append(f"Reference evaluator at sizes {found['sizes']}, re-checked at {exact.DIGITS} digits: {target}_t "
+                     f"differs from the claim by {found['difference']}.")
+        return Result("refuted", "per-unit normal form, then numeric counterexample", steps, counterexample=found)
+    return Result("checked", "per-unit normal form (inconclusive), then numeric search", steps, examples=n)
 
 
+# ----------------------------------------------------------------------------- dependencies
+def _given_values(cell, given) -> dict:
+    out = {}
+    for k, v in dict(given or {}).items():
+        v = as_expr(v, argument=f"given[{k!r}]")
+        out[k] = v.xreplace({u: cell.unit(u.name) for u in v.free_symbols})
+    return out
+
+
+def _dependence_violation(cell, target, names, given):
+    """``violation(case, precise)`` for "target reads none of names": shift them and compare."""
+    names = set(names)
+
+    def violation(case, precise):
+        sizes, params, inputs, prev = case
+        rng = np.random.default_rng(20170)  # the same shifts for the same case: verdicts repeat
+        shift = lambda d, key: {k: (v + rng.uniform(0.5, 1.5, np.shape(v)) if key(k) in names else v)  # noqa: E731
+                                for k, v in d.items()}
+        moved = (sizes, shift(params, lambda k: k), shift(inputs, lambda k: k), shift(prev, lambda k: k + PREV))
+        before = cellcheck.values(cell, case, precise=precise, given=given)[target]
+        after = cellcheck.values(cell, moved, precise=precise, given=given)[target]
+        absolute, relative = cellcheck.gap(before, after, precise)
+        if cellcheck.exceeds(relative, precise):
+            return {"changed": sorted(names), "before": before, "after": after, "difference": absolute}
+        return None
+
+    return violation
+
+
+@claim("independent_of")
 def independent_of(cell, target: str, names, *, given=None, examples: int = 20) -> Result:
     """Prove that ``target`` reads none of ``names`` (inputs, parameters, previous states).
 
@@ -119,7 +245,9 @@ def independent_of(cell, target: str, names, *, given=None, examples: int = 20) 
     multiplies; if none of ``names`` appears, ``target`` does not depend on
     them, for every size.  Otherwise the names are perturbed numerically.
     ``given`` fixes gates inside the normal form (``{"r": 0}``) while every
-    parameter stays declared, so the claim is about the original names.
+    parameter stays declared, so the claim is about the original names (the
+    reference evaluator fixes the same gates: :func:`symrnn.numeric.step`'s
+    ``given``).
 
     Examples
     --------
@@ -143,32 +271,25 @@ def independent_of(cell, target: str, names, *, given=None, examples: int = 20) 
     steps = ([f"Fix {', '.join(f'{k} = {v}' for k, v in given.items())} per unit."] if given else []) + [
              f"Per-unit normal form: {target}_t = {expr}",
              f"Names read (through every matrix-vector product): {sorted(read)}"]
+    values = _given_values(cell, given)
+    purpose = ("independent_of", target, *sorted(names), *sorted(f"{k}={v}" for k, v in values.items()))
     if not bad:
         steps.append(f"None of {sorted(names)} is read: {target}_t does not depend on them, for every size.")
-        return Result("proved", "per-unit normal form, dependency closure", steps)
-    steps.append(f"It reads {bad}; vary them with everything else fixed:")
-    if given:
-        from ..spec.substitute import substitute
-
-        values = {}
-        for k, v in given.items():
-            v = as_expr(v, argument=f"given[{k!r}]")
-            values[k] = v.xreplace({u: cell.unit(u.name) for u in v.free_symbols})
-        cell = substitute(cell, values, name=f"{cell.name}_given")
-        bad = [n for n in bad if n in cell.declared]
-    for seed in range(examples):
-        sizes, params, inputs, prev = _random_point(cell, seed)
-        other = {k: (v + 1.0 if k + PREV in bad else v) for k, v in prev.items()}
-        x2 = {k: (v + 1.0 if k in bad else v) for k, v in inputs.items()}
-        p2 = {k: (v + 1.0 if k in bad else v) for k, v in params.items()}
-        v1, v2 = step(cell, params, inputs, prev)[target], step(cell, p2, x2, other)[target]
-        if not np.allclose(v1, v2, atol=1e-12):
-            ce = {"sizes": sizes, "seed": seed, "changed": bad, "before": v1, "after": v2}
-            steps.append(f"At sizes {sizes} (seed {seed}) shifting {bad} by 1 changes {target}_t.")
-            return Result("refuted", "per-unit normal form, then numeric counterexample", steps, counterexample=ce)
-    return Result("checked", "dependency closure (inconclusive), then numeric search", steps, examples=examples)
+        found, line = cellcheck.cross_examine(cell, _dependence_violation(cell, target, names, values), purpose=purpose,
+                                              what=f"shifting {sorted(names)} leaves {target}_t unchanged")
+        if found is not None:
+            return inconsistent(steps, found)
+        return Result("proved", "per-unit normal form, dependency closure", steps, cross_examination=line)
+    steps.append(f"It reads {bad}; shift them with everything else fixed:")
+    found, n = cellcheck.search(cell, _dependence_violation(cell, target, bad, values), examples=examples, purpose=purpose)
+    if found is not None:
+        steps.append(f"At sizes {found['sizes']} shifting {bad} changes {target}_t by {found['difference']} "
+                     f"(re-checked at {exact.DIGITS} digits).")
+        return Result("refuted", "per-unit normal form, then numeric counterexample", steps, counterexample=found)
+    return Result("checked", "dependency closure (inconclusive), then numeric search", steps, examples=n)
 
 
+@claim("depends_only_on")
 def depends_only_on(cell, target: str, roles=("input", "param"), *, examples: int = 20) -> Result:
     """Prove that ``target`` reads only names of the given roles (e.g. no previous state).
 
@@ -187,6 +308,7 @@ def depends_only_on(cell, target: str, roles=("input", "param"), *, examples: in
     return result.with_steps(f"Claim: {target}_t reads only names of role {' or '.join(roles)}, none of {sorted(others)}.")
 
 
+# ----------------------------------------------------------------------------- diagonal Jacobians
 def _derived_diagonal(cell, of, wrt, steps):
     """The per-unit diagonal of ∂of/∂wrt from :func:`symrnn.derive.jacobian`, or None if not diagonal."""
     from ..derive import jacobian
@@ -196,6 +318,48 @@ def _derived_diagonal(cell, of, wrt, steps):
     return J.diagonal()
 
 
+def _jacobian_violation(cell, of, wrt, expected):
+    """``violation(case, precise)`` for ∂of/∂wrt = Diag(expected), by central differences.
+
+    Float64 uses ε = 1e-6 (error ~1e-9, tolerance 1e-5); 60 digits use
+    ε = 1e-25 (error ~1e-50), so a confirmed difference is not truncation.
+    """
+    state = wrt[: -len(PREV)]
+
+    def violation(case, precise):
+        sizes, params, inputs, prev = case
+        eps = 1e-25 if precise else 1e-6
+        base = cellcheck.values(cell, case, precise=precise)
+        claim_diag = evaluate_pointwise(expected, base, base[of])
+        H = prev[state].shape[1]
+        worst, where = 0, None
+        with exact.precision():
+            for j in range(H):
+                up, dn = dict(prev), dict(prev)
+                col = np.zeros_like(prev[state], dtype=float)
+                col[:, j] = 1.0
+                if precise:
+                    p0 = exact.mp_array(prev[state])
+                    up[state], dn[state] = p0 + exact.mp_array(col) * eps, p0 - exact.mp_array(col) * eps
+                else:
+                    up[state], dn[state] = prev[state] + eps * col, prev[state] - eps * col
+                fu = cellcheck.values(cell, (sizes, params, inputs, up), precise=precise)[of]
+                fd = cellcheck.values(cell, (sizes, params, inputs, dn), precise=precise)[of]
+                column = (fu - fd) / (2 * eps)
+                want = np.zeros_like(column)
+                want[:, j] = claim_diag[:, j]
+                d = max(abs(u - w) for u, w in zip(column.flat, want.flat))
+                if d > worst:
+                    worst, where = d, j
+        tolerance = 1e-20 if precise else 1e-5
+        if worst > tolerance:
+            return {"column": where, "difference": worst}
+        return None
+
+    return violation
+
+
+@claim("diagonal_jacobian")
 def diagonal_jacobian(cell, of: str, wrt: str, diag, *, examples: int = 5) -> Result:
     """Prove ∂of/∂wrt = Diag(diag) for every size (e.g. ∂c_t/∂c_{t−1} = Diag(f_t)).
 
@@ -203,8 +367,9 @@ def diagonal_jacobian(cell, of: str, wrt: str, diag, *, examples: int = 5) -> Re
     (a sum of products of Diag(·) and parameter matrices, built from the
     spec's partials, valid for every size).  When it is a single diagonal
     whose per-unit entry equals ``diag`` (normal forms, simplified), the
-    claim is proved; otherwise central differences on the reference
-    evaluator look for a counterexample.
+    claim is proved and cross-examined by central differences on the
+    reference evaluator; otherwise central differences look for a
+    counterexample, confirmed at 60 digits with ε = 1e-25.
 
     Examples
     --------
@@ -218,40 +383,31 @@ def diagonal_jacobian(cell, of: str, wrt: str, diag, *, examples: int = 5) -> Re
     expected = _parse(cell, diag, "diag")
     if cell.equation(of).is_linear:
         raise SpecError(f"diagonal_jacobian: {of!r} is a linear stage; its Jacobian is a matrix, not a diagonal")
-    steps = [f"{of}_t = {cell.equation(of).expr}"]
-    got = _derived_diagonal(cell, of, wrt, steps)
-    if got is None:
-        steps.append("It is not a single diagonal matrix.")
-        return _jacobian_numeric(cell, of, wrt, expected, steps, examples)
-    nf = NormalForm(cell)
-    flat = lambda e: e.xreplace({s: nf.of(s.name) for s in e.free_symbols})  # noqa: E731
-    if is_zero(flat(got) - flat(expected)) is True:
-        steps.append(f"Diag({got}) = Diag({expected}): the per-unit entries agree (normal forms), for every size.")
-        return Result("proved", "structured Jacobian (Diag/matrix products) + per-unit comparison", steps)
-    steps.append(f"Diag({got}) ≠ Diag({expected}) as per-unit expressions.")
-    return _jacobian_numeric(cell, of, wrt, expected, steps, examples)
-
-
-def _jacobian_numeric(cell, of, wrt, expected, steps, examples) -> Result:
-    names = sorted(expected.free_symbols, key=str)
-    fn = sp.lambdify(names, expected, "numpy")
     state = wrt[: -len(PREV)] if wrt.endswith(PREV) else None
     if state not in cell.state_names:
-        raise SpecError(f"diagonal_jacobian: numeric check needs wrt to be a previous state, got {wrt!r}")
-    for seed in range(examples):
-        sizes, params, inputs, prev = _random_point(cell, seed)
-        vals = step(cell, params, inputs, prev)
-        H = prev[state].shape[1]
-        J, eps = np.zeros((vals[of].shape[1], H)), 1e-6
-        for j in range(H):
-            up, dn = dict(prev), dict(prev)
-            up[state] = prev[state].copy(); up[state][0, j] += eps
-            dn[state] = prev[state].copy(); dn[state][0, j] -= eps
-            J[:, j] = (step(cell, params, inputs, up)[of] - step(cell, params, inputs, dn)[of])[0] / (2 * eps)
-        claim = np.diag(np.broadcast_to(fn(*(vals[s.name] for s in names)), vals[of].shape)[0])
-        if np.max(np.abs(J - claim)) > 1e-5:
-            steps.append(f"Central differences at sizes {sizes} (seed {seed}) differ from Diag({expected}).")
-            ce = {"sizes": sizes, "seed": seed, "jacobian": J, "claimed": claim}
-            return Result("refuted", "structured Jacobian, then finite differences", steps, counterexample=ce)
-    steps.append(f"Central differences agree at {examples} random points; checked, not proved.")
-    return Result("checked", "finite differences", steps, examples=examples)
+        raise SpecError(f"diagonal_jacobian: wrt must be a previous state ({[s + PREV for s in cell.state_names]}), got {wrt!r}")
+    steps = [f"{of}_t = {cell.equation(of).expr}"]
+    violation = _jacobian_violation(cell, of, wrt, expected)
+    purpose = ("diagonal_jacobian", of, wrt, str(expected))
+    got = _derived_diagonal(cell, of, wrt, steps)
+    if got is not None:
+        nf = NormalForm(cell)
+        flat = lambda e: e.xreplace({s: nf.of(s.name) for s in e.free_symbols})  # noqa: E731
+        if is_zero(flat(got) - flat(expected)) is True:
+            steps.append(f"Diag({got}) = Diag({expected}): the per-unit entries agree (normal forms), for every size.")
+            found, line = cellcheck.cross_examine(cell, violation, purpose=purpose, seeds=2,
+                                                  what=f"central differences of {of} in {wrt} = Diag({expected})")
+            if found is not None:
+                return inconsistent(steps, found, "central differences")
+            return Result("proved", "structured Jacobian (Diag/matrix products) + per-unit comparison", steps,
+                          cross_examination=line)
+        steps.append(f"Diag({got}) ≠ Diag({expected}) as per-unit expressions.")
+    else:
+        steps.append("It is not a single diagonal matrix.")
+    found, n = cellcheck.search(cell, violation, examples=examples, purpose=purpose, sizes=(2, 3))
+    if found is not None:
+        steps.append(f"Central differences at sizes {found['sizes']} differ from Diag({expected}) in column "
+                     f"{found['column']} by {found['difference']} (ε = 1e-25 at {exact.DIGITS} digits).")
+        return Result("refuted", "structured Jacobian, then finite differences", steps, counterexample=found)
+    steps.append(f"Central differences agree at {n} random points; checked, not proved.")
+    return Result("checked", "finite differences", steps, examples=n)

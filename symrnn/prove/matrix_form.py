@@ -1,4 +1,4 @@
-"""A small normal form for sums of matrix products, with the rewrite rules graph proofs need.
+"""A small normal form for sums of matrix products, with the rewrite rules matrix proofs need.
 
 SymPy keeps ``P.T*P`` as it is (it does not know P is orthogonal) and does not
 commute diagonal matrices, so identities such as P Â Pᵀ P X = P Â X need a
@@ -11,7 +11,7 @@ powers, pushing transposes inside) and then applies, until nothing changes:
 * ``absorb``: (P, 1) → 1 and (1ᵀ, P) → 1ᵀ for a permutation P (it permutes the
   all-ones vector to itself);
 * ``diagonal``: factors that are diagonal commute, so a run of them is sorted
-  (justified per entry: (D₁D₂)_ii = d₁ᵢd₂ᵢ = d₂ᵢd₁ᵢ);
+  (justified per entry: (D₁D₂)_ii = d₁ᵢd₂ᵢ = d₂ᵢd₁ᵢ), and are symmetric (Dᵀ = D);
 * equal adjacent bases merge their exponents (Λ Λ^k = Λ^{k+1}).
 
 Two expressions with the same normal form are equal for every size.  Each rule
@@ -83,9 +83,18 @@ def _transpose(f):
     return sp.Transpose(f)
 
 
+def _symmetric(f, diag):
+    if isinstance(f, sp.Transpose) and f.args[0] in diag:
+        return f.args[0]
+    if isinstance(f, sp.MatPow) and isinstance(f.args[0], sp.Transpose) and f.args[0].args[0] in diag:
+        return sp.MatPow(f.args[0].args[0], f.args[1])
+    return f
+
+
 def _simplify(fs: list, rules: Rules) -> list:
     changed = True
     diag = set(rules.diagonal)
+    fs = [_symmetric(f, diag) for f in fs]  # Dᵀ = D, (Dᵀ)^k = D^k
     while changed:
         changed = False
         for i in range(len(fs) - 1):

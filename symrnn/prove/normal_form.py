@@ -129,8 +129,8 @@ class NormalForm:
     ----------
     cell : Cell
     rename : dict, optional
-        ``name -> new name`` for inputs, states (their ``_prev`` follows) and
-        matrix parameters; ``name -> expression`` (str or SymPy, over the new
+        ``name -> new name`` for inputs, states (their ``_prev`` follows; a
+        ``_prev`` name cannot be renamed on its own) and matrix parameters; ``name -> expression`` (str or SymPy, over the new
         vocabulary's vector names) for vector parameters, e.g.
         ``{"b_n": "b_in + b_hn"}`` merges two biases.
     atoms : AtomTable, optional
@@ -169,9 +169,14 @@ class NormalForm:
                 known = ", ".join(sorted(n for n, (r, _) in cell.declared.items() if r in ("input", "param", "state")))
                 raise UnknownNameError(f"rename: {key!r} is not a name of cell {cell.name!r}; known names: {known}")
             role, decl = cell.declared[key]
+            if role == "previous":
+                state = key[: -len(PREV)]
+                raise SpecError(f"rename: {key!r} is the previous value of state {state!r}; rename the state "
+                                f"({state!r}: ...) and its previous value follows — a state and its previous "
+                                "value are one name")
             if role == "intermediate":
                 raise SpecError(f"rename: {key!r} is an intermediate of {cell.name!r}; intermediates are inlined, rename inputs, states and parameters only")
-            if decl.is_matrix or role in ("input", "state", "previous"):
+            if decl.is_matrix or role in ("input", "state"):
                 if not isinstance(value, (str, sp.Symbol, sp.MatrixSymbol)) or not str(getattr(value, "name", value)).isidentifier():
                     raise SpecError(f"rename: {key!r} ({role}) must map to a name, got {value!r}")
                 out[key] = str(getattr(value, "name", value))

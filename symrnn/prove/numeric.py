@@ -1,12 +1,23 @@
-"""Numeric search for counterexamples with the reference evaluator.
+"""Numeric search for counterexamples, and the cross-examination of proofs.
 
-Used when a symbolic check does not close: both descriptions run on the same
-drawn parameters, inputs and initial states (through
-:func:`symrnn.numeric.run`), at small sizes.  A difference is a concrete
-counterexample (``refuted``); no difference in N examples is ``checked`` with
-N — never ``proved``.  Examples are drawn with :mod:`symrnn.testing`'s
-hypothesis strategies (deterministically: ``derandomize=True``); without
-hypothesis installed, with a seeded NumPy generator of the same layout.
+Both run the plain reference evaluator (:func:`symrnn.numeric.run`), which
+interprets the descriptions and shares no code with the normal forms:
+
+* **search** (when a symbolic check does not close): both cells run on the
+  same drawn parameters, inputs and initial states, at small sizes.  A float64
+  difference above round-off is re-checked at 60 digits
+  (:mod:`symrnn.prove.exact`); only a difference that survives is a
+  counterexample (``refuted``).  When float64 finds nothing, the first few
+  draws are run again at 60 digits, which finds differences far below float
+  round-off (a ``1e-9·x`` term).  No difference in N examples is ``checked``
+  with N — never ``proved``.
+* **cross-examination** (before a ``proved`` is reported): the same
+  comparison at two sizes (every size 2, then every size 5), states *and*
+  outputs over several steps.  A confirmed difference means the prover is
+  wrong; the verdict becomes ``error``.
+
+Draws are seeded from the running theorem (:func:`symrnn.prove.context.rng`),
+so verdicts repeat exactly.
 """
 
 from __future__ import annotations
@@ -20,53 +31,49 @@ import sympy as sp
 from ..numeric import run
 from ..numeric.params import param_shapes, vector_sizes
 from ..spec.parse import as_expr
+from . import exact
+from .context import rng as seeded_rng
 from .normal_form import NormalForm
 
-__all__ = ["PairDraw", "search_pair", "find_counterexample", "zero_out"]
+__all__ = ["PairDraw", "search_pair", "cross_examine_pair", "find_counterexample", "zero_out", "draw_values",
+           "CANDIDATE", "PRECISE_DRAWS"]
 
-TOL = 1e-7
-"""Relative difference above which two evaluations differ (float64 round-off is ~1e-15)."""
+CANDIDATE = 1e-12
+"""Relative float64 difference above which a case is re-checked at 60 digits (round-off is ~1e-15)."""
+
+PRECISE_DRAWS = 6
+"""Draws evaluated again at 60 digits when float64 finds no candidate."""
 
 
-def find_counterexample(strategy_fn: Callable, numpy_fn: Callable, differs: Callable, *, examples: int, seed: int = 0):
-    """Draw up to ``examples`` cases; return ``(case, n_tried)`` with ``case`` None if none differs.
+def draw_values(rng: np.random.Generator, shape, scale: float = 2.0) -> np.ndarray:
+    """Random reals in [−scale, scale], some entries exactly 0 or ±1 (edge cases of gates)."""
+    a = rng.uniform(-scale, scale, shape)
+    if a.size and rng.random() < 0.3:
+        mask = rng.random(a.shape) < 0.25
+        a[mask] = rng.choice([0.0, 1.0, -1.0], size=int(mask.sum()))
+    return a
 
-    ``strategy_fn()`` builds a hypothesis strategy of cases, ``numpy_fn(rng)``
-    draws one case without hypothesis, ``differs(case)`` is the property.
-    Hypothesis runs its generate phase only (derandomized, so runs repeat);
-    callers simplify a found case themselves (see :func:`zero_out`), which is
-    far cheaper than generic shrinking of many arrays.
+
+def find_counterexample(draw: Callable, differs: Callable, *, examples: int, purpose: Sequence = ()):
+    """Draw up to ``examples`` cases with a seeded generator; ``(case, n_tried)``, ``case`` None if none differs.
+
+    ``draw(rng)`` builds one case, ``differs(case)`` is the property.  The
+    generator is seeded from the running theorem and ``purpose``
+    (:func:`symrnn.prove.context.rng`): the same theorem draws the same cases
+    on every run.
 
     Examples
     --------
-    >>> from hypothesis import strategies as st
-    >>> case, n = find_counterexample(lambda: st.integers(0, 100), lambda rng: int(rng.integers(0, 101)),
-    ...                               lambda k: k > 50, examples=100)
+    >>> case, n = find_counterexample(lambda rng: int(rng.integers(0, 101)), lambda k: k > 50, examples=100)
     >>> case > 50
     True
     """
-    try:
-        from hypothesis import HealthCheck, Phase, find, settings
-        from hypothesis.errors import NoSuchExample
-    except ImportError:
-        rng = np.random.default_rng(seed)
-        for k in range(examples):
-            case = numpy_fn(rng)
-            if differs(case):
-                return case, k + 1
-        return None, examples
-    opts = settings(max_examples=examples, database=None, derandomize=True, deadline=None,
-                    phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    tried = [0]
-
-    def condition(case):
-        tried[0] += 1
-        return differs(case)
-
-    try:
-        return find(strategy_fn(), condition, settings=opts), tried[0]
-    except NoSuchExample:
-        return None, tried[0]
+    rng = seeded_rng("find_counterexample", *purpose)
+    for k in range(examples):
+        case = draw(rng)
+        if differs(case):
+            return case, k + 1
+    return None, examples
 
 
 def zero_out(case, differs: Callable, keys: Sequence[int]):
@@ -108,12 +115,16 @@ def zero_out(case, differs: Callable, keys: Sequence[int]):
 
 @dataclass
 class PairDraw:
-    """How to draw one shared example for two cells ``a`` and ``b`` (``a`` renamed into ``b``)."""
+    """How to draw one shared example for two cells ``a`` and ``b`` (``a`` renamed into ``b``).
+
+    ``compare`` checks every state and the output of both cells at every
+    step; the output of ``a`` is compared with the output of ``b``.
+    """
 
     nf_a: NormalForm
     b: object
     size_map: dict
-    max_size: int = 2
+    max_size: int = 3
     length: int = 3
 
     @property
@@ -144,54 +155,94 @@ class PairDraw:
                 out[p.name] = np.broadcast_to(fn(*(pb[n] for n in names)), extra[p.name].shape).copy()
         return out
 
-    def strategy(self):
-        from hypothesis import strategies as st
-
-        from .. import testing
-
-        @st.composite
-        def build(draw):
-            sb = draw(testing.sizes(self.b, max_value=self.max_size))
-            sa = self.a_sizes(sb)
-            return (sb, sa, draw(testing.params_for(self.b, sb)), draw(testing.params_for(self.a, sa)),
-                    draw(testing.sequences(self.b, sb, length=self.length)), draw(testing.initial_states(self.b, sb)))
-
-        return build()
-
-    def numpy(self, rng):
-        sb = {s.name: int(rng.integers(1, self.max_size + 1)) for s in self.b.sizes}
+    def draw(self, rng, sizes: dict | None = None, batch: int = 1):
+        """One case ``(b sizes, a sizes, b params, a-only params, inputs, initial states)``."""
+        sb = sizes or {s.name: int(rng.integers(1, self.max_size + 1)) for s in self.b.sizes}
         sa = self.a_sizes(sb)
+        scale = float(rng.choice([1.0, 2.0, 4.0]))
 
-        def params(cell, sizes):
-            return {k: rng.uniform(-2, 2, v) for k, v in param_shapes(cell, sizes).items()}
+        def params(cell, sz):
+            return {k: draw_values(rng, v, scale) for k, v in param_shapes(cell, sz).items()}
 
         nb = vector_sizes(self.b, sb)
-        xs = {d.name: rng.uniform(-2, 2, (self.length, 1, nb[d.name])) for d in self.b.inputs}
-        init = {d.name: rng.uniform(-1, 1, (1, nb[d.name])) for d in self.b.states}
+        xs = {d.name: draw_values(rng, (self.length, batch, nb[d.name])) for d in self.b.inputs}
+        init = {d.name: draw_values(rng, (batch, nb[d.name]), 1.0) for d in self.b.states}
         return sb, sa, params(self.b, sb), params(self.a, sa), xs, init
 
-    def compare(self, case):
-        """``None`` if both cells agree on ``case``, else the first difference (a dict)."""
+    def _arguments(self, case):
         sb, sa, pb, extra, xs, init = case
-        pa = self.a_params(pb, extra)
         name = self.nf_a.name
+        pa = self.a_params(pb, extra)
         xa = {d.name: xs[name(d.name)] for d in self.a.inputs}
         ia = {d.name: init[name(d.name)] for d in self.a.states}
-        _, _, trace_a = run(self.a, pa, xa, ia)
-        _, _, trace_b = run(self.b, pb, xs, init)
+        return (pa, xa, ia), (pb, xs, init)
+
+    def _pairs(self):
+        """(label, name in a, name in b) of every compared vector: each state, then the output."""
+        name = self.nf_a.name
+        out = [(s, s, name(s)) for s in self.a.state_names]
+        return out + [("output", self.a.output, self.b.output)]
+
+    def traces(self, case, *, precise: bool = False):
+        """Per-step values of ``a`` and ``b`` on ``case`` (float64, or 60 digits)."""
+        (pa, xa, ia), (pb, xb, ib) = self._arguments(case)
+        if precise:
+            return exact.run_mp(self.a, pa, xa, ia), exact.run_mp(self.b, pb, xb, ib)
+        with np.errstate(all="ignore"):
+            return run(self.a, pa, xa, ia)[2], run(self.b, pb, xb, ib)[2]
+
+    def _first_difference(self, trace_a, trace_b, precise: bool):
+        measure, tolerance = (exact.max_difference, exact.TIE) if precise else (_float_diff, CANDIDATE)
         for t, (va, vb) in enumerate(zip(trace_a, trace_b), start=1):
-            for s in self.a.state_names:
-                diff = np.max(np.abs(va[s] - vb[name(s)]))
-                if not np.isfinite(diff) or diff > TOL * (1 + np.max(np.abs(vb[name(s)]))):
-                    return {"step": t, "state": name(s), "left": va[s], "right": vb[name(s)],
-                            "sizes": sb, "params": pb, "left_only_params": {k: v for k, v in extra.items() if self.nf_a.rename.get(k, k) not in pb
-                                                 and isinstance(self.nf_a.rename.get(k, k), str)},
-                            "inputs": {k: v[:t] for k, v in xs.items()}, "initial": init}
+            for label, sa, sb in self._pairs():
+                absolute, relative = measure(va[sa], vb[sb])
+                if not relative <= tolerance:
+                    return t, label, sa, sb, absolute
         return None
+
+    def compare(self, case, *, precise: bool = False):
+        """``None`` if both cells agree on ``case``, else the first difference (a dict).
+
+        A float64 candidate is re-checked at 60 digits; the returned dict
+        holds the 60-digit values and ``difference`` (their largest absolute
+        difference, as a string).
+        """
+        if not precise:
+            ta, tb = self.traces(case)
+            if self._first_difference(ta, tb, False) is None:
+                return None
+        ta, tb = self.traces(case, precise=True)
+        found = self._first_difference(ta, tb, True)
+        if found is None:
+            return None
+        t, label, sa, sb, absolute = found
+        sizes_b, _, pb, extra, xs, init = case
+        return {"step": t, "state": label if label != "output" else f"output ({sa} vs {sb})",
+                "left": exact.as_float(ta[t - 1][sa]), "right": exact.as_float(tb[t - 1][sb]),
+                "difference": _text(absolute), "sizes": sizes_b, "params": pb,
+                "left_only_params": {k: v for k, v in extra.items() if self.nf_a.rename.get(k, k) not in pb
+                                     and isinstance(self.nf_a.rename.get(k, k), str)},
+                "inputs": {k: v[:t] for k, v in xs.items()}, "initial": init}
+
+
+def _float_diff(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return np.inf, np.inf
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return np.inf, np.inf
+    d = float(np.max(np.abs(a - b))) if a.size else 0.0
+    return d, d / (1.0 + (float(np.max(np.abs(b))) if b.size else 0.0))
+
+
+def _text(value) -> str:
+    import mpmath
+
+    return mpmath.nstr(value, 6) if isinstance(value, mpmath.mpf) else f"{float(value):.6g}"
 
 
 def search_pair(draw: PairDraw, *, examples: int = 40, seed: int = 0):
-    """Run :func:`find_counterexample` for two cells; returns ``(difference or None, n)``.
+    """Look for a counterexample to "``a`` (renamed) equals ``b``"; ``(difference or None, n)``.
 
     Examples
     --------
@@ -200,11 +251,50 @@ def search_pair(draw: PairDraw, *, examples: int = 40, seed: int = 0):
     >>> gru = symrnn.cell("gru_reset_before").substitute({"r": 1})
     >>> nf = NormalForm(gru, {"W_n": "W", "U_n": "U", "b_n": "b"})
     >>> diff, n = search_pair(PairDraw(nf, symrnn.cell("rnn"), {}))
-    >>> diff["state"], bool(abs(diff["left"] - diff["right"]).max() > 0)
+    >>> diff["state"], float(diff["difference"]) > 0
     ('h', True)
     """
+    purpose = ("pair", draw.a.name, draw.b.name, seed)
+    rng = seeded_rng(*purpose)
+    cases = [draw.draw(rng) for _ in range(examples)]
     differs = lambda c: draw.compare(c) is not None  # noqa: E731
-    case, n = find_counterexample(draw.strategy, draw.numpy, differs, examples=examples, seed=seed)
-    if case is None:
-        return None, n
-    return draw.compare(zero_out(case, differs, keys=(2, 3, 4, 5))), n
+    found = next((c for c in cases if differs(c)), None)
+    if found is None:  # float64 saw nothing: look again at 60 digits, below float round-off
+        precise = lambda c: draw.compare(c, precise=True) is not None  # noqa: E731
+        found = next((c for c in cases[:PRECISE_DRAWS] if precise(c)), None)
+        if found is None:
+            return None, examples
+        return draw.compare(found, precise=True), examples
+    return draw.compare(zero_out(found, differs, keys=(2, 3, 4, 5))), examples
+
+
+def cross_examine_pair(draw: PairDraw, *, sizes=(2, 5), seeds: int = 2, length: int = 4, batch: int = 2):
+    """Cross-examine a proof that ``a`` equals ``b``: ``(difference or None, summary line)``.
+
+    Every size of ``b`` is set to each value of ``sizes`` in turn (``a``'s
+    follow through the size map); parameters, inputs and initial states are
+    drawn; all states and the outputs are compared at every one of
+    ``length`` steps, in float64 with a 60-digit re-check of any candidate.
+    """
+    rng = seeded_rng("cross", draw.a.name, draw.b.name)
+    old = draw.length
+    draw.length = length
+    try:
+        worst, n = 0.0, 0
+        for size in sizes:
+            for _ in range(seeds):
+                case = draw.draw(rng, sizes={s.name: size for s in draw.b.sizes}, batch=batch)
+                diff = draw.compare(case)
+                if diff is not None:
+                    return diff, ""
+                ta, tb = draw.traces(case)
+                for va, vb in zip(ta, tb):
+                    for _, sa, sb in draw._pairs():
+                        worst = max(worst, _float_diff(va[sa], vb[sb])[0])
+                n += 1
+    finally:
+        draw.length = old
+    line = (f"cross-examined with the reference evaluator (symrnn.numeric.run): {n} random cases at sizes "
+            f"{' and '.join(str(s) for s in sizes)}, {length} steps, batch {batch}: every state and the output "
+            f"agree (largest float64 difference {worst:.1e})")
+    return None, line

@@ -21,7 +21,7 @@ def exit_code(verdicts) -> int:
     Examples
     --------
     >>> from symrnn.prove import Result, Verdict
-    >>> exit_code([Verdict("t", "s", Result("refuted", "m"), 0.1, expect="refuted")])
+    >>> exit_code([Verdict("t", "s", Result("refuted", "m", counterexample={"x": 1}), 0.1, expect="refuted")])
     0
     """
     return 0 if all(v.as_expected for v in verdicts) else 1

@@ -24,8 +24,10 @@ Rewrite rules, each a lemma valid for every T:
 
 Both sides are rewritten to normal form (the system terminates: every rule
 shrinks the term or pushes ``rev`` inward); syntactically equal normal
-forms prove the claim for every T and every cell.  Otherwise both sides are
-evaluated with :func:`symrnn.numeric.run` to find a counterexample.
+forms prove the claim for every T and every cell (cross-examined by
+evaluating both sides at two sizes).  Otherwise both sides are evaluated
+with :func:`symrnn.numeric.run` to find a counterexample, re-checked at 60
+digits.
 """
 
 from __future__ import annotations
@@ -35,10 +37,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SpecError
-from ..numeric import init_params, run
-from ..numeric.params import vector_sizes
+from ..numeric import run
+from ..numeric.params import param_shapes, vector_sizes
+from . import exact
+from .context import claim
+from .context import rng as seeded_rng
 from .normal_form import as_cell
-from .verdict import Result
+from .numeric import CANDIDATE, _text, draw_values
+from .verdict import Result, inconsistent
 
 __all__ = ["Seq", "seq", "rev", "pair", "swap", "scan", "bi", "first", "last", "fst", "snd", "same_sequences"]
 
@@ -155,29 +161,37 @@ def normalize(t: Seq, steps: list, side: str, limit: int = 200) -> Seq:
     raise SpecError(f"rewriting {side} did not terminate in {limit} steps")
 
 
-def _evaluate(t: Seq, cell, params, xs):
+def _outputs(cell, params, xs, precise: bool):
+    """The output sequence (T, B, n) of one scan, in float64 or at 60 digits."""
+    if not precise:
+        return run(cell, params, xs)[0]
+    return np.stack([step_values[cell.output] for step_values in exact.run_mp(cell, params, {cell.inputs[0].name: xs})])
+
+
+def _evaluate(t: Seq, cell, params, xs, precise: bool = False):
+    ev = lambda u: _evaluate(u, cell, params, xs, precise)  # noqa: E731
     if t.op == "var":
         return xs[t.args[0]]
     if t.op == "rev":
-        v = _evaluate(t.args[0], cell, params, xs)
+        v = ev(t.args[0])
         return tuple(p[::-1] for p in v) if isinstance(v, tuple) else v[::-1]
     if t.op == "pair":
-        return tuple(_evaluate(a, cell, params, xs) for a in t.args)
+        return tuple(ev(a) for a in t.args)
     if t.op == "swap":
-        a, b = _evaluate(t.args[0], cell, params, xs)
+        a, b = ev(t.args[0])
         return (b, a)
     if t.op in ("first", "last"):
-        v = _evaluate(t.args[0], cell, params, xs)
+        v = ev(t.args[0])
         k = 0 if t.op == "first" else -1
         return tuple(p[k] for p in v) if isinstance(v, tuple) else v[k]
     if t.op in ("fst", "snd"):
-        return _evaluate(t.args[0], cell, params, xs)[0 if t.op == "fst" else 1]
+        return ev(t.args[0])[0 if t.op == "fst" else 1]
     if t.op == "scan":
-        return run(cell, params[t.args[0]], _evaluate(t.args[1], cell, params, xs))[0]
+        return _outputs(cell, params[t.args[0]], ev(t.args[1]), precise)
     if t.op == "bi":
         f, b, s = t.args
-        v = _evaluate(s, cell, params, xs)
-        return (run(cell, params[f], v)[0], run(cell, params[b], v[::-1])[0][::-1])
+        v = ev(s)
+        return (_outputs(cell, params[f], v, precise), _outputs(cell, params[b], v[::-1], precise)[::-1])
     raise SpecError(f"unknown sequence operator {t.op!r}")
 
 
@@ -195,6 +209,7 @@ def _labels(t: Seq, out: set, xs: set):
             out.add(a)
 
 
+@claim("same_sequences")
 def same_sequences(lhs: Seq, rhs: Seq, *, cell, examples: int = 10) -> Result:
     """Prove ``lhs = rhs`` for every sequence length by rewriting (see module docstring).
 
@@ -216,23 +231,44 @@ def same_sequences(lhs: Seq, rhs: Seq, *, cell, examples: int = 10) -> Result:
     steps = [f"Claim: {lhs} = {rhs} for every sequence length T."]
     nl, nr = normalize(_seq(lhs, "lhs"), steps, "lhs"), normalize(_seq(rhs, "rhs"), steps, "rhs")
     steps.append(f"Normal forms: lhs = {nl}; rhs = {nr}")
-    if nl == nr:
-        steps.append("The normal forms coincide; every rule is an identity of sequences valid for every T, so the claim holds for every T.")
-        return Result("proved", "rewriting over sequence operators", steps)
     labels, names = set(), set()
     _labels(lhs, labels, names)
     _labels(rhs, labels, names)
+    if nl == nr:
+        steps.append("The normal forms coincide; every rule is an identity of sequences valid for every T, so the claim holds for every T.")
+        found, line = _compare(lhs, rhs, cell, labels, names, sizes=(2, 5), purpose="cross")
+        if found is not None:
+            return inconsistent(steps, found)
+        return Result("proved", "rewriting over sequence operators", steps, cross_examination=line)
     steps.append("The normal forms differ; evaluate both sides with the reference evaluator.")
-    for seed in range(examples):
-        rng = np.random.default_rng(seed)
-        sizes = {s.name: 2 for s in cell.sizes}
-        params = {k: init_params(cell, sizes, rng=rng, scale=1.5) for k in sorted(labels)}
-        n = vector_sizes(cell, sizes)[cell.inputs[0].name]
-        xs = {k: rng.uniform(-2, 2, (3, 1, n)) for k in sorted(names)}
-        left, right = _flat(_evaluate(lhs, cell, params, xs)), _flat(_evaluate(rhs, cell, params, xs))
-        if left.shape != right.shape or not np.allclose(left, right, atol=1e-9):
-            steps.append(f"At T = 3, sizes {sizes}, seed {seed}: the two sides differ.")
-            return Result("refuted", "rewriting, then numeric counterexample", steps,
-                          counterexample={"T": 3, "sizes": sizes, "seed": seed, "inputs": xs, "lhs": left, "rhs": right})
+    found, _ = _compare(lhs, rhs, cell, labels, names, sizes=(1, 2, 3), count=examples, purpose="search")
+    if found is not None:
+        steps.append(f"At T = {found['T']}, sizes {found['sizes']}: the two sides differ by {found['difference']} "
+                     f"(re-checked at {exact.DIGITS} digits).")
+        return Result("refuted", "rewriting, then numeric counterexample", steps, counterexample=found)
     steps.append(f"No difference in {examples} numeric examples: checked, not proved.")
     return Result("checked", "rewriting (inconclusive), then numeric search", steps, examples=examples)
+
+
+def _compare(lhs, rhs, cell, labels, names, *, sizes, count: int = 2, purpose: str, T: int = 3):
+    """Evaluate both sides on seeded draws; ``(difference dict or None, summary)``."""
+    rng = seeded_rng("same_sequences", purpose, str(lhs), str(rhs))
+    tried = 0
+    for size in sizes:
+        for _ in range(count if purpose == "cross" else max(1, count // len(sizes))):
+            tried += 1
+            sz = {s.name: size for s in cell.sizes}
+            params = {k: {p: draw_values(rng, shape, 1.5) for p, shape in param_shapes(cell, sz).items()}
+                      for k in sorted(labels)}
+            n = vector_sizes(cell, sz)[cell.inputs[0].name]
+            xs = {k: draw_values(rng, (T, 1, n)) for k in sorted(names)}
+            left, right = _flat(_evaluate(lhs, cell, params, xs)), _flat(_evaluate(rhs, cell, params, xs))
+            if left.shape == right.shape and np.allclose(left, right, rtol=CANDIDATE, atol=CANDIDATE):
+                continue
+            left, right = (_flat(_evaluate(side, cell, params, xs, precise=True)) for side in (lhs, rhs))
+            absolute, relative = exact.max_difference(left, right)
+            if relative > exact.TIE:
+                return {"T": T, "sizes": sz, "inputs": xs, "params": params, "lhs": exact.as_float(left),
+                        "rhs": exact.as_float(right), "difference": _text(absolute)}, ""
+    return None, (f"cross-examined with the reference evaluator (symrnn.numeric.run): both sides agree on {tried} "
+                  f"random cases at sizes {' and '.join(map(str, sizes))}, T = {T}")

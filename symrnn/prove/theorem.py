@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -11,7 +12,8 @@ from typing import Callable
 
 from ..errors import SpecError
 from ..spec.symbols import check_name
-from .verdict import Result, Verdict
+from .context import seeded
+from .verdict import EXPECTABLE, Result, Verdict
 
 __all__ = ["Theorem", "TheoremTimeout"]
 
@@ -22,7 +24,7 @@ class TheoremTimeout(Exception):
 
 @contextmanager
 def _time_limit(seconds: float | None):
-    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    usable = seconds and math.isfinite(seconds) and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return
@@ -59,9 +61,11 @@ class Theorem:
         wrapped in a ``lambda`` so that nothing is built before the run.
     references : tuple of str
         The papers (or notes) the claim comes from.
-    expect : {"proved", "refuted"}
-        ``"refuted"`` for a false claim kept on purpose (a popular
-        overstatement); then a refutation is the expected outcome.
+    expect : {"proved", "proved_for_dims", "checked", "refuted"}
+        The verdict the check must give, exactly: ``"refuted"`` for a false
+        claim kept on purpose (a popular overstatement), ``"proved_for_dims"``
+        for a claim proved only at explicit sizes.  Any other verdict,
+        a downgrade included, is unexpected (``symrnn prove`` exits 1).
     latex : str
         The statement in LaTeX math, for reports (optional).
     timeout : float
@@ -89,8 +93,8 @@ class Theorem:
 
     def __post_init__(self):
         check_name(self.name, "theorem")
-        if self.expect not in ("proved", "refuted"):
-            raise SpecError(f"Theorem {self.name!r}: expect must be 'proved' or 'refuted', got {self.expect!r}")
+        if self.expect not in EXPECTABLE:
+            raise SpecError(f"Theorem {self.name!r}: expect must be one of {EXPECTABLE}, got {self.expect!r}")
         if not callable(self.check):
             raise SpecError(f"Theorem {self.name!r}: check must be callable, got {self.check!r}")
         if isinstance(self.references, str):
@@ -98,10 +102,14 @@ class Theorem:
         object.__setattr__(self, "tags", tuple(self.tags))
 
     def run(self, *, timeout: float | None = None) -> Verdict:
-        """Check the theorem; never raises for a failing check (the verdict is ``error``)."""
+        """Check the theorem; never raises for a failing check (the verdict is ``error``).
+
+        Every random draw inside the check is seeded from the theorem's name
+        (:mod:`symrnn.prove.context`), so the verdict is the same on every run.
+        """
         start = time.perf_counter()
         try:
-            with _time_limit(self.timeout if timeout is None else timeout):
+            with _time_limit(self.timeout if timeout is None else timeout), seeded(self.name):
                 result = self.check()
             if not isinstance(result, Result):
                 raise SpecError(f"check of {self.name!r} returned {type(result).__name__}, not a Result")

@@ -20,13 +20,44 @@ from .models import TreeModel
 from .forest import Forest, forest as make_forest
 from .tree import RootedTree
 
-__all__ = ["node_step", "run_tree", "run_forest"]
+__all__ = ["paper_form", "node_step", "run_tree", "run_forest"]
 
 _ACT = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0)}
 
 
-def _act(model):
-    return _ACT["relu"] if "relu" in model.summary else _ACT["tanh"]
+def paper_form(model: TreeModel) -> tuple[str, str | None]:
+    """Which paper's recursion ``model`` is, decided by its description, never by its name.
+
+    Returns ``(kind, activation)``; the model must equal (as a description)
+    the catalogue model it is compared with.  Anything else — a user model,
+    even one named like a catalogue model — raises :class:`InputError`: this
+    oracle is written from the papers, and checking another model against it
+    would check the wrong thing.
+
+    Examples
+    --------
+    >>> from symrnn.trees import recursive_nn
+    >>> paper_form(recursive_nn(2, activation="relu"))
+    ('recursive_nn', 'relu')
+    """
+    from . import models
+
+    if not isinstance(model, TreeModel):
+        raise InputError(f"reference: model must be a TreeModel, got {type(model).__name__}")
+    candidates = [("child_sum_tree_lstm", None, models.child_sum_tree_lstm)]
+    for act in _ACT:
+        candidates.append(("child_sum_recursive_nn", act, lambda act=act: models.child_sum_recursive_nn(act)))
+        if model.arity is not None:
+            candidates.append(("recursive_nn", act, lambda act=act: models.recursive_nn(model.arity, act)))
+    if model.arity is not None:
+        candidates.append(("nary_tree_lstm", None, lambda: models.nary_tree_lstm(model.arity)))
+    for kind, act, make in candidates:
+        if make() == model:
+            return kind, act
+    raise InputError(f"reference: {model.name!r} is not one of the catalogue models this per-node recursion is "
+                     "written for (recursive_nn, child_sum_recursive_nn, child_sum_tree_lstm, nary_tree_lstm, as "
+                     "built by their factories); evaluate a user model from its description instead "
+                     "(symrnn.trees.compile_tree, or symrnn.numeric.step on symrnn.trees.expand(model, K))")
 
 
 def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
@@ -40,16 +71,16 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
     >>> node_step(child_sum_recursive_nn(), p, np.zeros(2), [(0, {"h": np.ones(2)})])["h"].round(4)
     array([0.7616, 0.7616])
     """
-    name = model.name
-    if name == "child_sum_recursive_nn":
+    kind, act = paper_form(model)
+    if kind == "child_sum_recursive_nn":
         hs = sum((s["h"] for _, s in kids), np.zeros_like(p["b"]))
-        return {"h": _act(model)(p["W"] @ x + p["U"] @ hs + p["b"])}
-    if name.startswith("recursive_nn"):
+        return {"h": _ACT[act](p["W"] @ x + p["U"] @ hs + p["b"])}
+    if kind == "recursive_nn":
         a = p["W"] @ x + p["b"]
         for slot, s in kids:
             a = a + p[f"U_{slot + 1}"] @ s["h"]
-        return {"h": _act(model)(a)}
-    if name == "child_sum_tree_lstm":
+        return {"h": _ACT[act](a)}
+    if kind == "child_sum_tree_lstm":
         hs = sum((s["h"] for _, s in kids), np.zeros_like(p["b_i"]))
         i = _sig(p["W_i"] @ x + p["U_i"] @ hs + p["b_i"])
         o = _sig(p["W_o"] @ x + p["U_o"] @ hs + p["b_o"])
@@ -60,7 +91,7 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
             f = _sig(wf + p["U_f"] @ s["h"])
             c = c + f * s["c"]
         return {"h": o * np.tanh(c), "c": c}
-    if name.startswith("nary_tree_lstm"):
+    if kind == "nary_tree_lstm":
         N = model.arity
         H = p["b_i"].shape[0]
         h = [np.zeros(H) for _ in range(N)]
@@ -76,7 +107,7 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
         for k in range(N):
             c = c + _sig(pre("f", f"f{k + 1}")) * cc[k]
         return {"h": o * np.tanh(c), "c": c}
-    raise InputError(f"reference: no per-node recursion for model {name!r}")
+    raise AssertionError(kind)  # paper_form returns one of the kinds above
 
 
 def run_tree(model: TreeModel, params: dict, tree: RootedTree) -> dict:

@@ -7,8 +7,10 @@
   the rest (a leaf reads zero child states = the chain's zero initial state).
 * :func:`order_invariance` — a structural proof for models whose children
   are read only through sums, confirmed on the expanded node with 2 and 3
-  children; otherwise the per-unit normal forms differ under a swap and a
-  concrete two-leaf tree gives the counterexample.
+  children by :func:`symrnn.prove.equivalent` (the node against itself with
+  its children permuted); otherwise that same public prover refutes it with
+  a concrete node whose children's states are given — evaluated from the
+  description, whatever the model is called.
 
 References
 ----------
@@ -19,11 +21,7 @@ from __future__ import annotations
 
 from itertools import permutations
 
-import networkx as nx
-import numpy as np
-
 from ..prove import Result, equivalent
-from ..prove.normal_form import AtomTable, NormalForm, is_zero
 from .expand import expand, one_child
 from .models import TreeModel
 
@@ -58,46 +56,8 @@ def chain_equivalence(model: TreeModel, chain_cell, *, rename=None) -> Result:
 
 
 def _swap_map(model, perm):
+    """Child j's states are renamed to child perm[j]'s: a bijection of the expanded node's inputs."""
     return {f"{s}_{j + 1}": f"{s}_{perm[j] + 1}" for j in range(len(perm)) for s in model.states}
-
-
-def _symmetric(model, K):
-    """Per-unit normal forms of the node with K children; differences under each child permutation."""
-    cell = expand(model, K)
-    atoms = AtomTable()
-    base = NormalForm(cell, None, atoms).states()
-    out = []
-    for perm in permutations(range(K)):
-        if perm == tuple(range(K)):
-            continue
-        permuted = NormalForm(cell, _swap_map(model, perm), atoms).states()  # child j's states read as child perm[j]'s
-        diffs = {s: base[s] - permuted[s] for s in base}
-        out.append((perm, {s: is_zero(d) for s, d in diffs.items()}))
-    return out
-
-
-def _counterexample(model: TreeModel, seed: int = 0) -> dict | None:
-    from . import reference
-    from .kernel import compile_tree
-
-    rng = np.random.default_rng(seed)
-    k = compile_tree(model, D=2, H=2)
-    params = k.init_params(rng=rng, scale=1.0)
-    xs = {"r": [0.0, 0.0], "a": [1.0, -1.0], "b": [-1.0, 0.5]}
-    out = {}
-    for label, order in (("a_first", ("a", "b")), ("b_first", ("b", "a"))):
-        G = nx.DiGraph()
-        G.add_nodes_from(["r", "a", "b"])
-        for pos, child in enumerate(order):
-            G.add_edge("r", child, position=pos)
-        nx.set_node_attributes(G, xs, "x")
-        out[label] = reference.run_forest(model, params, G)["h"][-1]  # the root is the last row
-    diff = float(np.max(np.abs(out["a_first"] - out["b_first"])))
-    if diff < 1e-9:
-        return None
-    return {"tree": "root r with leaf children a, b (edges r -> a, r -> b; 'position' 0 and 1, then swapped)",
-            "features": xs, "sizes": {"D": 2, "H": 2}, "params_seed": seed, "params": params,
-            "h_root_a_first": out["a_first"], "h_root_b_first": out["b_first"], "max_abs_difference": diff}
 
 
 def order_invariance(model: TreeModel, *, children=(2, 3)) -> Result:
@@ -130,21 +90,22 @@ def order_invariance(model: TreeModel, *, children=(2, 3)) -> Result:
                      "the levels (leaves first) every node's states are unchanged when the children of any nodes are "
                      "reordered, for every tree and every size.")
     for K in children:
-        results = _symmetric(model, K)
-        bad = [(perm, s) for perm, d in results for s, z in d.items() if z is not True]
-        if not bad:
-            steps.append(f"Check on the expanded node with {K} children ({expand(model, K).name}): the per-unit normal "
-                         f"forms of {list(model.states)} are unchanged under all {len(results)} non-trivial permutations.")
-            continue
-        perm, s = bad[0]
-        steps.append(f"The expanded node with {K} children: the per-unit normal form of {s} changes under the "
-                     f"child permutation {perm} (position-specific matrices).")
-        ce = _counterexample(model)
-        if ce is not None:
-            steps.append(f"Counterexample: {ce['tree']}; the root's h differs by {ce['max_abs_difference']:.3g}.")
-            return Result("refuted", "per-unit normal forms under child permutations, then a concrete tree",
-                          steps, counterexample=ce)
-        return Result("checked", "normal forms differ but no numeric counterexample found", steps, examples=1)
+        cell = expand(model, K)
+        perms = [p for p in permutations(range(K)) if p != tuple(range(K))]
+        for perm in perms:
+            r = equivalent(cell, cell, rename=_swap_map(model, perm))
+            if r.status == "proved":
+                continue
+            steps.append(f"The expanded node with {K} children ({cell.name}) against itself with the children "
+                         f"permuted by {perm} (symrnn.prove.equivalent):")
+            if r.status == "refuted":
+                return r.with_steps(*steps)
+            return r.with_steps(*steps, after=("The per-unit normal forms differ under a permutation of the children, "
+                                               "but no counterexample was found.",))
+        steps.append(f"symrnn.prove.equivalent: the node with {K} children equals itself with its children permuted, "
+                     f"for all {len(perms)} non-trivial permutations (states and output, every size; cross-examined "
+                     "with the reference evaluator).")
     if model.order_free:
-        return Result("proved", "structure (gathers are sums) + symmetric per-unit normal forms", steps)
+        return Result("proved", "structure (gathers are sums) + symmetric per-unit normal forms", steps,
+                      cross_examination="each permutation's equivalence was cross-examined with symrnn.numeric.run")
     return Result("checked", "normal forms unchanged at the tried child counts", steps, examples=len(children))
