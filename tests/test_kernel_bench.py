@@ -18,15 +18,17 @@ TINY = ["--sizes", "4", "-T", "3", "-B", "2", "--repeats", "1", "--no-codegen"]
 
 
 @pytest.fixture(scope="module")
-def tiny_run():
+def tiny_run(tmp_path_factory):
     """One end-to-end run through the CLI: an LSTM (every peer) and the user cell MGU, in subprocesses."""
     import contextlib
     import io
 
-    out = io.StringIO()
+    out, saved = io.StringIO(), tmp_path_factory.mktemp("bench") / "bench.json"
     with contextlib.redirect_stdout(out):
-        assert main(["bench", *TINY, "--cells", "lstm", "mgu", "--dtypes", "float64", "--json"]) == 0
-    return json.loads(out.getvalue())
+        assert main(["bench", *TINY, "--cells", "lstm", "mgu", "--dtypes", "float64", "--json", "-o", str(saved)]) == 0
+    result = json.loads(out.getvalue())
+    assert json.loads(saved.read_text()) == result
+    return result
 
 
 def test_every_implementation_agrees_with_the_generated_kernel_before_timing(tiny_run):

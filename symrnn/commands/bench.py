@@ -24,6 +24,8 @@ def add_arguments(parser):
     parser.add_argument("--no-jax", action="store_true", help="skip JAX even if installed")
     parser.add_argument("--no-codegen", action="store_true", help="skip the code generation times")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="also write the figures as JSON to FILE (the table is still printed)")
 
 
 def command_line(args) -> str:
@@ -32,21 +34,27 @@ def command_line(args) -> str:
              "-T", str(args.T), "-B", str(args.B), "--repeats", str(args.repeats)]
     parts += [f for f, on in (("--no-torch", args.no_torch), ("--no-jax", args.no_jax),
                               ("--no-codegen", args.no_codegen), ("--json", args.json)) if on]
-    return " ".join(parts)
+    return " ".join(parts + (["-o", args.output] if args.output else []))
 
 
 def run(args) -> int:
+    from .._io import atomic_write, check_writable
     from ..codegen import bench
     from ..errors import InputError
 
     if min(args.sizes) < 1 or args.T < 1 or args.B < 1 or args.repeats < 1:
         raise InputError(f"bench: sizes, -T, -B and --repeats must be positive, got sizes {args.sizes}, "
                          f"T={args.T}, B={args.B}, repeats={args.repeats}")
+    if args.output:
+        check_writable(args.output)  # before a run that may take most of an hour
     progress = None if args.json else (lambda row: print(
         f"  {row['cell']} H={row['H']} {row['dtype']}: "
         + ", ".join(f"{k} {v:.2f}" for k, v in row["ratios"]["fb"].items()), flush=True))
     result = bench.run(args.cells, args.sizes, args.dtypes, T=args.T, B=args.B, repeats=args.repeats,
                        use_torch=not args.no_torch, use_jax=not args.no_jax,
                        codegen=() if args.no_codegen else None, progress=progress, command=command_line(args))
-    print(json.dumps(result, indent=2) if args.json else bench.format_table(result))
+    text = json.dumps(result, indent=2)
+    if args.output:
+        atomic_write(args.output, text + "\n")
+    print(text if args.json else bench.format_table(result))
     return 0

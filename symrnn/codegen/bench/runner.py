@@ -64,7 +64,7 @@ def implementations(cell: str, *, use_torch: bool = True, use_jax: bool = True) 
 
     Examples
     --------
-    >>> implementations("mgu", use_torch=False)
+    >>> implementations("mgu", use_torch=False, use_jax=False)
     ['generated', 'gemm']
     """
     skip = (set() if use_torch else {"torch", "torch_custom"}) | (set() if use_jax else {"jax"})
