@@ -83,17 +83,17 @@ def format_table(result: dict) -> str:
     >>> row = {"cell": "rnn", "H": 8, "dtype": "float64", "ms": {"generated": {"fb": 2.0, "fwd": 1.0}},
     ...        "ratios": {"fb": {"gen/np": 0.9}, "fwd": {"gen/np": 1.1}}}
     >>> print(format_table({"command": "symrnn bench --cells rnn", "rows": [row]}).splitlines()[2])
-    rnn              8 float64 |            0.90 |            1.10 |      2.0       -       -       -        -        -
+    rnn              8 float64 |            0.90 |            1.10 |      2.0       -       -       -        -        -        -
     """
     used = [n for n in RATIOS if any(n in r["ratios"][m] for r in result["rows"] for m in MEASURES)]
     cols = " ".join(f"{n:>{max(6, len(n))}}" for n in used)
     head = (f"{'cell':13} {'H':>4} {'dtype':7} | fwd+bwd: {cols} | forward: {cols} | "
-            f"{'gen ms':>8} {'pt ms':>7} {'cust ms':>7} {'np ms':>7} {'tape MB':>8} {'tape/min':>8}")
+            f"{'gen ms':>8} {'pt ms':>7} {'cust ms':>7} {'np ms':>7} {'floor ms':>8} {'tape MB':>8} {'tape/min':>8}")
     lines = [f"command: {result.get('command')}", head]
     for r in result["rows"]:
         cells = [" ".join(_num(r["ratios"][m].get(n), max(6, len(n)), 2) for n in used) for m in MEASURES]
         ms = [_num(r["ms"].get(i, {}).get("fb"), w, 1) for i, w in
-              (("generated", 8), ("torch", 7), ("torch_custom", 7), ("numpy", 7))]
+              (("generated", 8), ("torch", 7), ("torch_custom", 7), ("numpy", 7), ("gemm", 8))]
         mem = r.get("memory", {})
         tape = mem.get("tape_bytes")
         lines.append(f"{r['cell']:13} {r['H']:4d} {r['dtype']:7} | {' ' * 9}{cells[0]} | {' ' * 9}{cells[1]} | "
@@ -102,6 +102,8 @@ def format_table(result: dict) -> str:
               "timed calls); below 1 the generated kernel is faster; ms: fwd+bwd, median over repeats;",
               "floor: the generated kernel's GEMMs alone with NumPy's BLAS; custom: a torch cell written as a Python "
               "loop with autograd; tape/min: tape bytes / bytes the backward formulas read"]
+    if any(r.get("memory", {}).get("forward_without_tape") is False for r in result["rows"]):
+        lines.append("generated forward-only keeps a tape: this kernel has no forward(..., tape=False)")
     if "environment" in result:
         lines.append(_threads_line(result["environment"]))
     cg = result.get("codegen") or {}
