@@ -85,7 +85,7 @@ def _builder(kind, names):
     n = lambda slot: names.get(slot, slot)  # noqa: E731
     b = CellBuilder(f"twin_{kind}")
     if kind == "gru":
-        D, H = b.sizes(f"{n('D')} {n('H')}")
+        (D,), (H,) = b.sizes(n("D")), b.sizes(n("H"))  # one call per size: a name is never split
         x, h = b.input(n("x"), D), b.state(n("h"), H)
         W = {g: (b.param(n(f"W_{g}"), H, D), b.param(n(f"U_{g}"), H, H), b.param(n(f"b_{g}"), H)) for g in "zrn"}
         z = b.let(n("z"), sigmoid(W["z"][0] @ x + W["z"][1] @ h + W["z"][2]))
@@ -95,7 +95,7 @@ def _builder(kind, names):
         cand = b.let(n("n"), tanh(an))
         b.update(n("h"), (1 - z) * cand + z * h)
         return b, b.build
-    D, E, H = b.sizes(f"{n('D')} {n('E')} {n('H')}")
+    (D,), (E,), (H,) = b.sizes(n("D")), b.sizes(n("E")), b.sizes(n("H"))
     x, u = b.input(n("x"), D), b.input(n("u"), E)
     h, c = b.state(n("h"), H), b.state(n("c"), H)
     P = {g: (b.param(n(f"W_{g}"), H, D), b.param(n(f"V_{g}"), H, E), b.param(n(f"U_{g}"), H, H),

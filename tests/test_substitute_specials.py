@@ -75,7 +75,8 @@ def test_replace_function_refuses_a_function_that_brings_specials():
 
 
 @pytest.mark.parametrize("value", [sp.pi / 4, sp.E / 3, sp.sqrt(2) / 2, sp.Rational(1, 3), sp.tanh(1),
-                                   1 - GRU.unit("r"), sp.Float("1e-300"), sp.Rational(3, 10**300)])
+                                   1 - GRU.unit("r"), sp.Float("1e-300"), sp.Rational(3, 10**300),
+                                   sp.Float(0.999999997232426), sp.Float(0.333333333333)])  # once rounded to 1 and 1/3
 def test_finite_constants_compile_and_match_the_reference_loop(value, rng):
     cell = GRU.substitute({"z": value})
     sizes = {"D": 2, "H": 3}

@@ -36,8 +36,10 @@ for _f, _name in _NUMPY.items():  # one table; every spelling must resolve here
 
 
 def _num(x) -> str:
-    """Source of the number ``x`` (a SymPy number or constant): a finite float64, else CompileError."""
-    x = sp.nsimplify(x) if x.is_Number else x
+    """Source of the number ``x`` (a SymPy number or constant): a finite float64, else CompileError.
+
+    The value is kept exactly (no ``nsimplify``, which rounds 0.999999997 to 1).
+    """
     if x.is_Integer and abs(int(x)) < 2**53:
         return f"{int(x)}.0"
     try:
