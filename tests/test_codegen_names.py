@@ -124,7 +124,7 @@ def test_a_generator_leaking_a_user_name_is_refused(monkeypatch):
 
 
 # ----------------------------------------------------- user names: no underscore
-@pytest.mark.parametrize("role", ["input", "state", "param", "let", "linear", "size", "update"])
+@pytest.mark.parametrize("role", ["input", "state", "param", "let", "linear", "size", "cell"])
 @pytest.mark.parametrize("name", ["_x", "_", "__x", "_X_x", "_np"])
 def test_names_with_a_leading_underscore_are_refused(role, name):
     b = CellBuilder("c")
@@ -134,7 +134,7 @@ def test_names_with_a_leading_underscore_are_refused(role, name):
     with pytest.raises(InvalidNameError, match="underscore|keyword"):
         {"input": lambda: b.input(name, D), "state": lambda: b.state(name, H), "param": lambda: b.param(name, H),
          "let": lambda: b.let(name, tanh(W @ x)), "linear": lambda: b.linear(W @ x, name),
-         "size": lambda: b.sizes(name), "update": lambda: CellBuilder(name)}[role]()
+         "size": lambda: b.sizes(name), "cell": lambda: CellBuilder(name)}[role]()
 
 
 # ------------------------------------------------------------ compile() keywords
