@@ -70,18 +70,28 @@ def text_payloads(secret: Path) -> list[str]:
     ]
 
 
-def _cell(**meta):
-    b = CellBuilder("payload", **meta)
+ROLES = {"input": "input 'x' latex=", "state": "state 'h' latex=", "param": "param 'W' latex=",
+         "linear": "linear 'a' latex=", "let": "let 'z' latex="}
+"""Where a builder takes ``latex=``, and how its error names the argument."""
+
+
+def gated_cell(role: str | None = None, tex=None, **meta):
+    """A small gated cell; ``tex`` is the latex= of the vector in ``role`` (a key of :data:`ROLES`)."""
+    def t(r):
+        return tex if r == role else None
+
+    b = CellBuilder("g", **meta)
     D, H = b.sizes("D H")
-    x, h = b.input("x", D), b.state("h", H)
-    W, U, bias = b.param("W", H, D), b.param("U", H, H), b.param("b", H)
-    z = b.let("z", sigmoid(W @ x + U @ h + bias))
+    x, h = b.input("x", D, latex=t("input")), b.state("h", H, latex=t("state"))
+    W, U, bias = b.param("W", H, D, latex=t("param")), b.param("U", H, H), b.param("b", H)
+    a = b.linear(W @ x + U @ h + bias, "a", latex=t("linear"))
+    z = b.let("z", sigmoid(a), latex=t("let"))
     b.update("h", z * h + (1 - z) * tanh(W @ x + bias))
     return b.build()
 
 
 def _derive(field, value):
-    return derivation_document(_cell(**{field: f"{MARKER} {value}"}), "tex")
+    return derivation_document(gated_cell(**{field: f"{MARKER} {value}"}), "tex")
 
 
 def _tree(field, value):
@@ -93,7 +103,7 @@ def _theorem(field, value):
     text = f"{MARKER} {value}"
     t = Theorem("payload_theorem", text if field == "statement" else "a claim", lambda: Result("proved", "by hand"),
                 references=(text,) if field == "references" else ())
-    return report.latex(run([t]))
+    return report.latex([dataclasses.replace(v, seconds=0.0) for v in run([t])])  # no clock in the text
 
 
 DOCUMENTS = {"derive reference": lambda v: _derive("reference", v), "derive summary": lambda v: _derive("summary", v),

@@ -21,7 +21,6 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -29,7 +28,7 @@ import pytest
 import sympy as sp
 
 import symrnn
-from symrnn import CellBuilder, _io, graphs, sigmoid, tanh, testing, trees
+from symrnn import _io, graphs, testing, trees
 from symrnn.cli import main
 from symrnn.errors import InputError, SpecError, SymrnnError
 from symrnn.prove.runner import load
@@ -47,23 +46,7 @@ LATEX_PAYLOADS = [
     r"\mathbf{h}}\input{/etc/passwd}{", "$x$", "x & y", "x % comment", "#1", r"a \\ b", "[x]", "x\ny", "h\u00e9",
     r"\left( x", 3,
 ]
-ROLES = {"input": "input 'x' latex=", "state": "state 'h' latex=", "param": "param 'W' latex=",
-         "linear": "linear 'a' latex=", "let": "let 'z' latex="}
-
-
-def _built(role: str | None = None, tex_string=None, **meta):
-    """A small gated cell; ``tex_string`` is the latex= of the vector in ``role``."""
-    def t(r):
-        return tex_string if r == role else None
-
-    b = CellBuilder("g", **meta)
-    D, H = b.sizes("D H")
-    x, h = b.input("x", D, latex=t("input")), b.state("h", H, latex=t("state"))
-    W, U, bias = b.param("W", H, D, latex=t("param")), b.param("U", H, H), b.param("b", H)
-    a = b.linear(W @ x + U @ h + bias, "a", latex=t("linear"))
-    z = b.let("z", sigmoid(a), latex=t("let"))
-    b.update("h", z * h + (1 - z) * tanh(W @ x + bias))
-    return b.build()
+ROLES, _built = tex.ROLES, tex.gated_cell
 
 
 def _hand_built(decl_latex=None, eq_latex=None, **meta):
