@@ -123,6 +123,8 @@ def _instance(lhs, rhs, facts, size: int, rng):
         else:
             v = _rational(rng)
             subs[s] = abs(v) + sp.Rational(1, 8) if s.is_positive else v
+    powered = {p.args[0] for e in (lhs, rhs) for p in e.atoms(sp.MatPow)
+               if isinstance(p.args[0], sp.MatrixSymbol) and not sp.sympify(p.args[1]).is_integer}
     mats = {}
     for M in sorted(set().union(*(e.atoms(sp.MatrixSymbol) for e in (lhs, rhs))), key=lambda m: m.name):
         r, c = (int(sp.sympify(d).xreplace(subs)) for d in M.shape)
@@ -138,6 +140,9 @@ def _instance(lhs, rhs, facts, size: int, rng):
             value = (sp.eye(r) - S) * (sp.eye(r) + S).inv()
         elif kind == "diagonal":
             value = sp.diag(*[sp.Rational(int(rng.integers(1, 33)), 8) for _ in range(r)])
+        elif M in powered:  # under a fractional power: symmetric positive definite, B Bᵀ + I
+            B = sp.Matrix(r, r, [_rational(rng, -1, 1) for _ in range(r * r)])
+            value = B * B.T + sp.eye(r)
         else:
             value = sp.Matrix(r, c, [_rational(rng) for _ in range(r * c)])
         mats[M] = value
@@ -204,15 +209,14 @@ def _scalar(a, subs):
 
 
 def _diagonal_power(base, k):
-    """A non-integer power, defined here for diagonal matrices with positive entries (D^{-1/2})."""
+    """A non-integer power of a symmetric positive definite matrix (D^{-1/2}): V Λ^k Vᵀ."""
     import mpmath
 
-    if any(base[i, j] != 0 for i in range(base.rows) for j in range(base.cols) if i != j):
-        raise SpecError("matrix_identity: a non-integer power of a matrix is evaluated only for diagonal matrices")
-    out = mpmath.zeros(base.rows, base.cols)
-    for i in range(base.rows):
-        out[i, i] = base[i, i] ** _scalar(k, {})
-    return out
+    if any(base[i, j] != base[j, i] for i in range(base.rows) for j in range(i)):
+        raise SpecError("matrix_identity: a non-integer power is evaluated for symmetric positive definite matrices "
+                        "only (state diagonal(D) for a degree matrix)")
+    lam, V = mpmath.eigsy(base)
+    return V * mpmath.diag([v ** _scalar(k, {}) for v in lam]) * V.T
 
 
 def _exact_difference(lhs, rhs, facts, sizes, purpose):
