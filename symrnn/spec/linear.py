@@ -42,16 +42,33 @@ def _term(term: MatrixExpr, where: str) -> LinearTerm | None:
         if len(factors) == 1:
             rest = factors[0]
         elif len(factors) == 2 and all(isinstance(f, MatrixSymbol) for f in factors):
-            return LinearTerm(sp.nsimplify(coeff), factors[0].name, factors[1].name)
+            return LinearTerm(_exact(coeff), factors[0].name, factors[1].name)
         else:
             raise SpecError(f"{where}: linear term {term} must be 'P @ v' or 'v' (one matrix times one vector)")
     if isinstance(rest, MatrixSymbol):
         if rest.shape[1] != 1:
             raise SpecError(f"{where}: {rest.name!r} is a matrix used without a vector to act on")
-        return LinearTerm(sp.nsimplify(coeff), None, rest.name)
+        return LinearTerm(_exact(coeff), None, rest.name)
     if isinstance(rest, ZeroMatrix):
         return None
     raise SpecError(f"{where}: linear term {term} must be 'P @ v' or 'v' (one matrix times one vector)")
+
+
+def _exact(coeff):
+    """A coefficient kept exact: a Float becomes the rational its shortest repr denotes (no rounding to 1 or 1/3).
+
+    ``nsimplify`` would turn 0.999999997 into 1 and 0.333333333333 into 1/3,
+    silently changing the cell; this keeps every float exactly as typed.
+
+    Examples
+    --------
+    >>> _exact(sp.Float(0.999999997232426)), _exact(sp.Integer(2))
+    (499999998616213/500000000000000, 2)
+    """
+    coeff = sp.sympify(coeff)
+    if coeff.is_Float:
+        return sp.Rational(repr(float(coeff)))
+    return coeff if coeff.is_Rational or not coeff.is_number else sp.nsimplify(coeff)
 
 
 def linear_terms(expr: MatrixExpr, where: str = "linear stage") -> tuple[LinearTerm, ...]:
