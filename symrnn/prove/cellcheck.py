@@ -21,6 +21,7 @@ from ..numeric import step
 from ..numeric.params import param_shapes, vector_sizes
 from ..spec.cell import PREV
 from . import exact
+from .context import cross_examining
 from .context import rng as seeded_rng
 from .numeric import CANDIDATE, PRECISE_DRAWS, _float_diff, _text, draw_values
 
@@ -106,6 +107,11 @@ def _described(case, found: dict) -> dict:
 
 def cross_examine(cell, violation: Callable, *, purpose, what: str, sizes=(2, 5), seeds: int = 3, assume=None):
     """``(violation dict or None, summary line)``: the claim checked numerically before a proof is reported."""
+    with cross_examining():
+        return _cross_examine(cell, violation, purpose=purpose, what=what, sizes=sizes, seeds=seeds, assume=assume)
+
+
+def _cross_examine(cell, violation, *, purpose, what, sizes, seeds, assume):
     rng = seeded_rng("cross", cell.name, *purpose)
     n = 0
     for size in sizes:

@@ -18,7 +18,7 @@ from ..numeric.reference import evaluate_pointwise
 from ..spec.cell import PREV
 from ..spec.parse import as_expr
 from . import cellcheck, exact
-from .context import claim
+from .context import claim, cross_examining
 from .context import rng as seeded_rng
 from .normal_form import NormalForm, as_cell, is_zero
 from .verdict import Result, inconsistent
@@ -126,11 +126,12 @@ def identity(lhs, rhs, *, search: int = 40) -> Result:
     if diff == 0:
         steps.append("lhs − rhs expands to 0: the identity holds for every value of " +
                      (", ".join(map(str, syms)) or "its (no) symbols") + ".")
-        for point in _random_points(syms, 5):
-            at = dict(zip(syms, point))
-            if _nonzero(_value(lhs - rhs, at)):
-                return inconsistent(steps, {**{s.name: str(v) for s, v in at.items()}, "difference": str(_value(lhs - rhs, at))},
-                                    "exact evaluation")
+        with cross_examining():
+            bad = next((dict(zip(syms, p)) for p in _random_points(syms, 5)
+                        if _nonzero(_value(lhs - rhs, dict(zip(syms, p))))), None)
+        if bad is not None:
+            return inconsistent(steps, {**{s.name: str(v) for s, v in bad.items()}, "difference": str(_value(lhs - rhs, bad))},
+                                "exact evaluation")
         return Result("proved", "polynomial identity", steps,
                       cross_examination="cross-examined by exact evaluation at 5 random points: both sides agree")
     steps.append(f"lhs − rhs = {diff} ≠ 0")

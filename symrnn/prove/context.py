@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["seeded", "rng", "claim", "recording", "Call"]
+__all__ = ["seeded", "rng", "claim", "recording", "Call", "cross_examining", "cross_seconds"]
 
 _SEED: contextvars.ContextVar[int] = contextvars.ContextVar("symrnn_prove_seed", default=0)
 _RECORD: contextvars.ContextVar[list | None] = contextvars.ContextVar("symrnn_prove_record", default=None)
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("symrnn_prove_depth", default=0)
+_CROSS: contextvars.ContextVar[list | None] = contextvars.ContextVar("symrnn_prove_cross", default=None)
 
 
 def _hash(text: str) -> int:
@@ -123,3 +124,28 @@ def recording():
     finally:
         _DEPTH.reset(depth)
         _RECORD.reset(token)
+
+
+@contextmanager
+def cross_examining():
+    """Time a cross-examination (added to the running theorem's :func:`cross_seconds`)."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        total = _CROSS.get()
+        if total is not None:
+            total[0] += time.perf_counter() - start
+
+
+@contextmanager
+def cross_seconds():
+    """Collect the seconds spent cross-examining inside the block: ``with cross_seconds() as t: …; t[0]``."""
+    total = [0.0]
+    token = _CROSS.set(total)
+    try:
+        yield total
+    finally:
+        _CROSS.reset(token)

@@ -22,7 +22,7 @@ import sympy as sp
 from ..errors import ShapeError, SpecError, UnknownNameError
 from ..spec.parse import as_expr, parse_expr
 from .normal_form import AtomTable, NormalForm, as_cell, is_zero
-from .context import claim
+from .context import claim, cross_examining
 from .exact import DIGITS
 from .numeric import PRECISE_DRAWS, PairDraw, cross_examine_pair, search_pair
 from .verdict import Result, inconsistent
@@ -215,7 +215,8 @@ def equivalent(a, b, *, rename: Mapping | None = None, sizes: Mapping | None = N
         steps.append("Each difference simplifies to 0: the step functions and the outputs agree unit by unit, for every "
                      "size, because every pointwise stage acts per unit and equal atoms apply the same matrix to the same vector.")
         steps.append(INDUCTION)
-        found, line = cross_examine_pair(draw)
+        with cross_examining():
+            found, line = cross_examine_pair(draw)
         if found is not None:
             return inconsistent(steps, found)
         return Result("proved", "per-unit normal form + induction over time", steps, cross_examination=line)

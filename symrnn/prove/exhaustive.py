@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from .context import claim
+from .context import claim, cross_examining
 from .context import rng as seeded_rng
 from .verdict import Result, inconsistent
 
@@ -66,7 +66,8 @@ def exhaustive(check: Callable, cases: Iterable, *, dims, domain: str, numeric: 
     if numeric is not None:
         rng = seeded_rng("exhaustive", domain)
         for k in range(examples):
-            bad = numeric(rng)
+            with cross_examining():
+                bad = numeric(rng)
             if bad is not None:
                 bad = dict(bad)
                 bad.setdefault("difference", "violated on a random case")

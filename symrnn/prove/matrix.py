@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
-from .context import claim
+from .context import claim, cross_examining
 from .context import rng as seeded_rng
 from .matrix_form import Rules, normal_form
 from .numeric import _text
@@ -291,7 +291,8 @@ def matrix_identity(lhs, rhs, *, facts=(), numeric: Callable | None = None, exam
     steps.append(f"normal form of lhs: {_show(a)}")
     steps.append(f"normal form of rhs: {_show(b)}")
     purpose = (sp.srepr(lhs), sp.srepr(rhs))
-    found, n = _exact_difference(lhs, rhs, facts, sizes, purpose)
+    with cross_examining():  # a cross-examination when the forms agree, the search for a counterexample otherwise
+        found, n = _exact_difference(lhs, rhs, facts, sizes, purpose)
     if a == b:
         steps.append("The normal forms coincide: every rewrite is a matrix identity valid for every size, so "
                      "lhs = rhs for every size.")
@@ -300,7 +301,8 @@ def matrix_identity(lhs, rhs, *, facts=(), numeric: Callable | None = None, exam
         lines = [f"cross-examined by exact evaluation: {n} random instances satisfying the facts "
                  f"(sizes {' and '.join(map(str, sizes))}), both sides equal"]
         if numeric is not None:
-            bad, line = _numeric(numeric, examples, purpose)
+            with cross_examining():
+                bad, line = _numeric(numeric, examples, purpose)
             if bad is not None:
                 return inconsistent(steps, bad, "the numeric cross-check")
             lines.append(line)

@@ -12,7 +12,7 @@ from typing import Callable
 
 from ..errors import SpecError
 from ..spec.symbols import check_name
-from .context import seeded
+from .context import cross_seconds, seeded
 from .verdict import EXPECTABLE, Result, Verdict
 
 __all__ = ["Theorem", "TheoremTimeout"]
@@ -108,8 +108,9 @@ class Theorem:
         (:mod:`symrnn.prove.context`), so the verdict is the same on every run.
         """
         start = time.perf_counter()
+        cross = [0.0]
         try:
-            with _time_limit(self.timeout if timeout is None else timeout), seeded(self.name):
+            with _time_limit(self.timeout if timeout is None else timeout), seeded(self.name), cross_seconds() as cross:
                 result = self.check()
             if not isinstance(result, Result):
                 raise SpecError(f"check of {self.name!r} returned {type(result).__name__}, not a Result")
@@ -119,4 +120,4 @@ class Theorem:
             msg = " ".join(str(exc).split()) or type(exc).__name__
             result = Result("error", message=f"{type(exc).__name__}: {msg}")
         return Verdict(self.name, self.statement, result, time.perf_counter() - start,
-                       self.expect, tuple(self.references), self.latex, self.tags)
+                       self.expect, tuple(self.references), self.latex, self.tags, cross_seconds=cross[0])

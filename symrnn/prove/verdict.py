@@ -154,6 +154,7 @@ class Verdict:
     references: tuple = ()
     latex: str = ""
     tags: tuple = field(default=())
+    cross_seconds: float = 0.0
 
     @property
     def status(self) -> str:
@@ -172,5 +173,6 @@ class Verdict:
             "method": r.method, "steps": list(r.steps), "counterexample": _plain(r.counterexample),
             "examples": r.examples, "dims": _plain(list(r.dims)), "message": r.message,
             "difference": (r.counterexample or {}).get("difference"), "cross_examination": r.cross_examination,
+            "cross_examination_seconds": round(self.cross_seconds, 4),
             "references": list(self.references), "tags": list(self.tags),
         }
