@@ -34,11 +34,11 @@ Examples
 --------
 >>> import symrnn
 >>> from symrnn.prove import Theorem, equivalent
->>> t = Theorem("t", "GRU z = 1 copies", lambda: equivalent(symrnn.cell("lstm").substitute({"f": 1}),
+>>> t = Theorem("t", "LSTM f = 1 is no-forget", lambda: equivalent(symrnn.cell("lstm").substitute({"f": 1}),
 ...                                                          symrnn.cell("lstm_no_forget")))
 >>> ms = [m for call in claims_of(t) for m in mutants(call)]
 >>> len(ms) >= 5, sorted({m.operator for m in ms})[:3]
-(True, ['activation', 'drop', 'output'])
+(True, ['activation', 'drop', 'leak'])
 """
 
 from __future__ import annotations
