@@ -21,9 +21,11 @@ Categories:
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
+import shutil
 import stat
 import tempfile
 from fractions import Fraction
@@ -83,7 +85,9 @@ def test_text_fields_reach_documents_only_escaped(text, field):
 
 @functools.lru_cache(maxsize=1)
 def _secret() -> Path:
-    return tex.secret_file(Path(tempfile.mkdtemp(prefix="symrnn-fuzz-")))
+    directory = tempfile.mkdtemp(prefix="symrnn-fuzz-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return tex.secret_file(Path(directory))
 
 
 @fuzz(0.02)
