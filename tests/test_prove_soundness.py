@@ -180,3 +180,11 @@ def test_prove_json_carries_the_exact_difference_and_exits_1_on_a_downgrade(tmp_
     p = subprocess.run([sys.executable, "-m", "symrnn.cli", "prove", "--from", str(mine)], capture_output=True,
                        text=True, timeout=300)
     assert p.returncode == 1 and "UNEXPECTED" in p.stdout
+
+
+def test_theorem_latex_is_checked_when_built_and_an_infinite_timeout_is_no_limit():
+    from symrnn.errors import SpecError
+
+    with pytest.raises(SpecError, match="latex="):
+        Theorem("t", "s", lambda: Result("proved", "m"), latex=r"\input{/etc/passwd}")
+    assert Theorem("t", "s", lambda: Result("proved", "m"), timeout=float("inf")).run().status == "proved"

@@ -97,6 +97,9 @@ class Theorem:
             raise SpecError(f"Theorem {self.name!r}: expect must be one of {EXPECTABLE}, got {self.expect!r}")
         if not callable(self.check):
             raise SpecError(f"Theorem {self.name!r}: check must be callable, got {self.check!r}")
+        from ..spec.tex_subset import check_latex
+
+        check_latex(self.latex or None, f"Theorem {self.name!r} latex=")  # set in math mode in reports: the safe subset only
         if isinstance(self.references, str):
             object.__setattr__(self, "references", (self.references,))
         object.__setattr__(self, "tags", tuple(self.tags))
