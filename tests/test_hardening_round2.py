@@ -214,7 +214,7 @@ CLI = [
      lambda tmp: ["prove", "--from", _cli_file(tmp, "from symrnn.prove import Theorem, Result\n"
                                                     "t = Theorem('t', 's', lambda: Result('proved', 'm'), "
                                                     "latex=r'\\input{/etc/passwd}')"),
-                  "--report", str(tmp / "r.pdf")], "theorem 't' latex="),
+                  "--report", str(tmp / "r.pdf")], "Theorem 't' latex="),  # refused when the Theorem is built
     ("4", "derive -o FIFO", lambda tmp: ["derive", "rnn", "--format", "md", "-o", str(_fifo(tmp))], "FIFO"),
     ("4", "derive -o link to /dev/null", lambda tmp: ["derive", "rnn", "--format", "md", "-o", str(_to_devnull(tmp))],
      "character device"),
