@@ -15,7 +15,7 @@ from . import cells
 from .cells import cell
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors
-from .spec import Cell, CellBuilder, Decl, Equation, Vec, identity, relu, sigmoid, sizes, tanh
+from .spec import Cell, CellBuilder, Decl, Equation, GraphBuilder, Vec, identity, relu, sigmoid, sizes, tanh
 from .spec.compose import Bidirectional, Stacked
 
 __version__ = "0.1.0"
@@ -34,6 +34,6 @@ def __getattr__(name):
     raise AttributeError(f"module 'symrnn' has no attribute {name!r}")
 
 __all__ = [
-    "cell", "cells", "Cell", "CellBuilder", "Decl", "Equation", "Vec", "sizes",
+    "cell", "cells", "Cell", "CellBuilder", "GraphBuilder", "Decl", "Equation", "Vec", "sizes",
     "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", "compile", *_errors,
 ]

@@ -150,6 +150,10 @@ def compile(description, /, *, dtype=np.float64, input_size=None, hidden_size=No
         s = _alias_sizes(fw, sizes, input_size, hidden_size)
         s_bw = _alias_sizes(bw, sizes, input_size, hidden_size)
         net = Network([[(Kernel(fw, _only(fw, s), dtype), False), (Kernel(bw, _only(bw, s_bw), dtype), True)]])
+    elif isinstance(description, Cell) and description.is_graph:  # a graph layer: one step over nodes and edges
+        from .layer_kernel import LayerKernel
+
+        return LayerKernel(description, _alias_sizes(description, sizes, input_size, hidden_size), dtype, params)
     elif isinstance(description, Cell):
         return Kernel(description, _alias_sizes(description, sizes, input_size, hidden_size), dtype, params)
     else:

@@ -49,7 +49,7 @@ TAGS = {
 
 FIXED = ("_np", "_range", "_xs", "_params", "_init", "_mask", "_tape", "_dout", "_dfinal", "_grads",
          "_t", "_T", "_B", "_dt", "_P", "_P2", "_Pt", "_keep", "_dA", "_dA2", "_dAt", "_dY", "_G", "_colsum",
-         "_forward", "_backward")
+         "_forward", "_backward", "_O")
 """Fixed identifiers of the generated source."""
 
 _TAG = re.compile(r"_(?:" + "|".join(sorted(TAGS, key=len, reverse=True)) + r"|c\d+)_")

@@ -73,14 +73,18 @@ def _coefficient(k, dtype):
 
 
 def step(cell, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray],
-         prev: Mapping[str, np.ndarray], *, given: Mapping[str, sp.Expr] | None = None) -> dict[str, np.ndarray]:
+         prev: Mapping[str, np.ndarray], *, given: Mapping[str, sp.Expr] | None = None,
+         operators=None) -> dict[str, np.ndarray]:
     """One step on a batch: every value the equations define, by name.
 
     ``inputs`` maps input names to (B, n) arrays, ``prev`` maps state names to
     their (B, n) values at t-1.  Sizes are read off the arrays.  ``given``
     fixes pointwise intermediates: ``{"z": 1}`` evaluates ``1`` (a per-unit
     expression over the cell's names) in place of the equation of ``z``,
-    while every parameter stays in use.
+    while every parameter stays in use.  ``operators`` (a
+    :class:`~symrnn.graphs.operators.GraphOperators`) applies the graph
+    operators of a graph layer; the rows of a vector are then the nodes or
+    edges of its space.
 
     Examples
     --------
@@ -99,14 +103,21 @@ def step(cell, params: Mapping[str, np.ndarray], inputs: Mapping[str, np.ndarray
     values.update(inputs)
     values.update({s + PREV: v for s, v in prev.items()})
     like = next(iter(inputs.values())) if inputs else next(iter(prev.values()))
-    batch = like.shape[0]
     sizes = _known_sizes(cell, params, inputs, prev)
+    rows = (lambda space: like.shape[0]) if operators is None else \
+        (lambda space: operators.rows(space) if space is not None else like.shape[0])  # noqa: E731
     for eq in cell.equations:
+        batch = rows(cell.space(eq.target))
         if eq.is_linear:
             acc = None
             for t in cell.terms(eq.target):
                 v = values[t.vector]
-                part = v @ values[t.matrix].T if t.matrix else np.broadcast_to(v, (batch, v.shape[-1]))
+                if t.operator is not None:
+                    if operators is None:
+                        raise InputError(f"{cell.name!r} applies the graph operator {t.operator}; pass operators=")
+                    part = operators.apply(t.operator, v @ values[t.matrix].T if t.matrix else v)
+                else:
+                    part = v @ values[t.matrix].T if t.matrix else np.broadcast_to(v, (batch, v.shape[-1]))
                 part = _coefficient(t.coeff, like.dtype) * part
                 acc = part if acc is None else acc + part
             values[eq.target] = acc

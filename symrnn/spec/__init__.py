@@ -2,10 +2,12 @@
 
 from .builder import CellBuilder
 from .cell import PREV, Cell, Decl, Equation
+from .graph_builder import GraphBuilder
+from .operators import OPERATORS, Apply
 from .linear import LinearTerm, linear_terms
 from .symbols import FUNCTIONS, Vec, identity, relu, sigmoid, sizes, tanh
 
 __all__ = [
-    "CellBuilder", "Cell", "Decl", "Equation", "PREV", "LinearTerm", "linear_terms",
+    "CellBuilder", "GraphBuilder", "OPERATORS", "Apply", "Cell", "Decl", "Equation", "PREV", "LinearTerm", "linear_terms",
     "FUNCTIONS", "Vec", "identity", "relu", "sigmoid", "sizes", "tanh",
 ]

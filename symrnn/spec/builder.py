@@ -72,20 +72,24 @@ class CellBuilder:
         self._sizes.extend(s for s in out if s not in self._sizes)
         return out
 
-    def input(self, name: str, size, *, latex: str | None = None) -> Vec:
-        """Declare an input vector x_t; returns its unit symbol."""
+    def input(self, name: str, size, *, latex: str | None = None, space: str | None = None) -> Vec:
+        """Declare an input vector x_t; returns its unit symbol.
+
+        ``space`` is the index space of its rows (``"node"``, ``"edge"``; see
+        :mod:`symrnn.spec.operators`), ``None`` for the batch of an RNN cell.
+        """
         size = as_sympy(size, argument=f"input {check_name(name, 'input')!r} size")  # check all, then claim
         check_latex(latex, f"input {name!r} latex=")
-        self._inputs.append(Decl(self._claim(name, "input"), (size,), latex))
+        self._inputs.append(Decl(self._claim(name, "input"), (size,), latex, space))
         return Vec(name, size)
 
-    def state(self, name: str, size, *, latex: str | None = None) -> Vec:
+    def state(self, name: str, size, *, latex: str | None = None, space: str | None = None) -> Vec:
         """Declare a state; returns its previous value (``name_prev``, printed name_{t-1})."""
         size = as_sympy(size, argument=f"state {check_name(name, 'state')!r} size")  # check all, then claim
         check_latex(latex, f"state {name!r} latex=")
         if name + PREV in self._names:
             raise SpecError(f"cell {self.name!r}: name {name + PREV!r} (the previous value of state {name!r}) is already used")
-        self._states.append(Decl(self._claim(name, "state"), (size,), latex))
+        self._states.append(Decl(self._claim(name, "state"), (size,), latex, space))
         self._claim(name + PREV, "state")
         return Vec(name + PREV, size)
 

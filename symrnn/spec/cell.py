@@ -51,11 +51,15 @@ class Decl:
         in the cell's size symbols.
     latex : str or None
         LaTeX for the name (without time index); ``None`` derives it.
+    space : {None, "node", "edge"}
+        The index space of a vector's rows (:mod:`symrnn.spec.operators`):
+        ``None`` for the batch of an RNN cell; parameters have none.
     """
 
     name: str
     shape: tuple
     latex: str | None = None
+    space: str | None = None
 
     @property
     def is_matrix(self) -> bool:
@@ -155,9 +159,11 @@ class Cell:
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         if self.output is None and self.states:
             object.__setattr__(self, "output", self.states[0].name)
+        from .spaces import check_spaces
         from .validate import validate  # validate reads Cell's declarations: imported at use
 
         object.__setattr__(self, "equations", validate(self))
+        self._cache["spaces"] = check_spaces(self)
 
     # ------------------------------------------------------------------ names
     @cached_property
@@ -208,6 +214,23 @@ class Cell:
         """The matrix face of a vector (a column) or matrix parameter."""
         _, d = self._lookup(name)
         return MatrixSymbol(name, d.shape[0], d.shape[1] if d.is_matrix else 1)
+
+    def space(self, name: str) -> str | None:
+        """The index space of a vector's rows: ``None`` (a batch), ``"node"`` or ``"edge"``.
+
+        Examples
+        --------
+        >>> import symrnn
+        >>> symrnn.cell("lstm").space("h") is None
+        True
+        """
+        self._lookup(name)
+        return self._cache["spaces"].get(name)
+
+    @property
+    def is_graph(self) -> bool:
+        """Whether any vector lives in a graph index space (a graph layer or a graph-recurrent cell)."""
+        return any(v is not None for v in self._cache["spaces"].values())
 
     @property
     def state_names(self) -> tuple[str, ...]:

@@ -99,7 +99,18 @@ def vector_latex(cell, name: str) -> str:
         head = cell.declared[state][1].latex or name_latex(state)
         return _with_time(head, "t-1")
     head = decl.latex or name_latex(name)
-    return head if role == "param" else _with_time(head, "t")
+    if role == "param" or _static(cell):
+        return head
+    return _with_time(head, "t")
+
+
+def _static(cell) -> bool:
+    """A graph layer reads no previous state: its vectors carry no time index (a per-node row is meant)."""
+    from .cell import PREV
+
+    if not cell.is_graph:
+        return False
+    return not any(d.endswith(PREV) and cell.role(d) == "previous" for eq in cell.equations for d in eq.dependencies())
 
 
 class _CellPrinter(LatexPrinter):
@@ -141,6 +152,13 @@ class _CellPrinter(LatexPrinter):
         out = ""
         for k, t in enumerate(sorted(terms, key=key)):
             body = self._print_Symbol(sp.Symbol(t.vector))
+            if t.operator:
+                from .operators import OPERATORS
+
+                inner = self._anonymous(t.vector)
+                if inner is not None and len(self.cell.terms(inner.target)) > 1:
+                    body = rf"\left({body}\right)"
+                body = f"{OPERATORS[t.operator].latex} {body}"
             if t.matrix:
                 body = f"{vector_latex(self.cell, t.matrix)} {body}"
             coeff = t.coeff

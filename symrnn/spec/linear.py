@@ -1,8 +1,10 @@
 """Linear stages: affine maps ``Σ k · P @ v`` held as SymPy matrix expressions.
 
 A linear stage is a sum of terms, each a rational coefficient times either a
-vector ``v`` or a parameter matrix times a vector ``P @ v``.  This is all the
-derivative rules (d(P v)/dv = P), the proofs (term-by-term comparison) and the
+vector ``v`` or a parameter matrix times a vector ``P @ v``; in a graph layer
+the vector may be a graph operator applied across rows, ``P @ Op(v)``
+(:class:`~symrnn.spec.operators.Apply`).  This is all the derivative rules
+(d(P v)/dv = P, d(Op v)/dv = Op), the proofs (term-by-term comparison) and the
 kernels (one fused GEMM per input vector) need, so it is all that is accepted.
 """
 
@@ -20,11 +22,27 @@ __all__ = ["LinearTerm", "linear_terms", "rebuild_linear"]
 
 @dataclass(frozen=True)
 class LinearTerm:
-    """One term ``coeff * matrix @ vector`` (``matrix`` is None for a bare vector)."""
+    """One term ``coeff * matrix @ operator(vector)``.
+
+    ``matrix`` is None for a bare vector, ``operator`` None when no graph
+    operator acts (always, in an RNN cell).
+    """
 
     coeff: sp.Expr
     matrix: str | None
     vector: str
+    operator: str | None = None
+
+
+def _vector(f):
+    """``(name, operator)`` of a term's vector factor, or None."""
+    from .operators import Apply
+
+    if isinstance(f, Apply):
+        return f.vector.name, f.operator
+    if isinstance(f, MatrixSymbol) and f.shape[1] == 1:
+        return f.name, None
+    return None
 
 
 def _term(term: MatrixExpr, where: str) -> LinearTerm | None:
@@ -41,14 +59,14 @@ def _term(term: MatrixExpr, where: str) -> LinearTerm | None:
             )
         if len(factors) == 1:
             rest = factors[0]
-        elif len(factors) == 2 and all(isinstance(f, MatrixSymbol) for f in factors):
-            return LinearTerm(_exact(coeff), factors[0].name, factors[1].name)
+        elif len(factors) == 2 and isinstance(factors[0], MatrixSymbol) and _vector(factors[1]):
+            return LinearTerm(_exact(coeff), factors[0].name, *_vector(factors[1]))
         else:
             raise SpecError(f"{where}: linear term {term} must be 'P @ v' or 'v' (one matrix times one vector)")
-    if isinstance(rest, MatrixSymbol):
-        if rest.shape[1] != 1:
-            raise SpecError(f"{where}: {rest.name!r} is a matrix used without a vector to act on")
-        return LinearTerm(_exact(coeff), None, rest.name)
+    if _vector(rest):
+        return LinearTerm(_exact(coeff), None, *_vector(rest))
+    if isinstance(rest, MatrixSymbol) and rest.shape[1] != 1:
+        raise SpecError(f"{where}: {rest.name!r} is a matrix used without a vector to act on")
     if isinstance(rest, ZeroMatrix):
         return None
     raise SpecError(f"{where}: linear term {term} must be 'P @ v' or 'v' (one matrix times one vector)")
@@ -86,16 +104,18 @@ def linear_terms(expr: MatrixExpr, where: str = "linear stage") -> tuple[LinearT
     out = [t for t in (_term(a, where) for a in args) if t is not None]
     order = {}
     for t in out:  # merge repeated terms (W x + W x = 2 W x)
-        key = (t.matrix, t.vector)
+        key = (t.matrix, t.vector, t.operator)
         order[key] = order.get(key, 0) + t.coeff
-    return tuple(LinearTerm(c, m, v) for (m, v), c in order.items() if c != 0)
+    return tuple(LinearTerm(c, m, v, op) for (m, v, op), c in order.items() if c != 0)
 
 
 def rebuild_linear(terms, matrices: dict, rows) -> MatrixExpr:
     """Inverse of :func:`linear_terms` given the MatrixSymbols by name."""
+    from .operators import Apply
+
     parts = []
     for t in terms:
-        vec = matrices[t.vector]
+        vec = matrices[t.vector] if t.operator is None else Apply(t.operator, matrices[t.vector])
         part = matrices[t.matrix] @ vec if t.matrix else vec
         parts.append(part if t.coeff == 1 else t.coeff * part)
     if not parts:

@@ -1,0 +1,132 @@
+"""The graph operators of :data:`symrnn.spec.operators.OPERATORS` as numbers, for one graph.
+
+:class:`GraphOperators` builds, once per graph, the edge list (every copy of a
+repeated edge is its own row, as PyG's ``edge_index`` is) and the sparse
+matrices the operators stand for, and applies them to (rows, units) arrays:
+
+* ``gather_src`` / ``gather_dst``: ``V[src]`` / ``V[dst]`` (an index, no product);
+* ``scatter_src`` / ``scatter_dst``: a CSR product with S_srcᵀ / S_dstᵀ (N × E),
+  split across threads for large products (:mod:`symrnn.graphs._sparse`);
+* node-to-node operators (``gcn_norm``, ``adjacency``, ``mean_in``,
+  ``cheb_lt`` and their transposes) from :mod:`symrnn.graphs.normalize`.
+
+``edges`` chooses the edge space: ``"as_given"`` (the graph's edges),
+``"self_loops"`` (GAT: loops removed, then one per node, PyG
+``add_self_loops=True``).  Every operator is applied by name, and its adjoint
+(``OPERATORS[name].adjoint``) is the transpose, so reverse mode is
+``v̄ += apply(adjoint, ā)``.
+
+Examples
+--------
+>>> import networkx as nx, numpy as np
+>>> ops = GraphOperators(nx.DiGraph([(0, 1), (2, 1)]))
+>>> ops.rows("edge"), ops.apply("scatter_dst", np.ones((2, 1))).ravel().tolist()
+(2, [0.0, 2.0, 0.0])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sps
+
+from ..errors import InputError
+from ..spec.operators import OPERATORS, operator
+from ._sparse import matmul, row_blocks
+from .graph import as_graph
+
+__all__ = ["GraphOperators", "EDGE_SETS"]
+
+EDGE_SETS = ("as_given", "self_loops")
+
+
+class GraphOperators:
+    """The operators of one graph: ``apply(name, V)`` and ``rows(space)``.
+
+    Parameters
+    ----------
+    graph : networkx graph or :class:`~symrnn.graphs.graph.Graph`
+    edges : {"as_given", "self_loops"}
+        The edge space (see the module docstring).
+    add_self_loops, improved : bool
+        ``gcn_norm``'s options (PyG ``GCNConv``).
+    lambda_max : float
+        ``cheb_lt``'s λ_max (PyG ``ChebConv``; 2 by default).
+    """
+
+    def __init__(self, graph, *, edges: str = "as_given", add_self_loops: bool = True, improved: bool = False,
+                 lambda_max: float = 2.0):
+        if edges not in EDGE_SETS:
+            raise InputError(f"edges must be one of {EDGE_SETS}, got {edges!r}")
+        self.graph = as_graph(graph)
+        self.edges, self.add_self_loops, self.improved, self.lambda_max = edges, add_self_loops, improved, lambda_max
+        self.src, self.dst = self._edge_list()
+        self._built: dict = {}
+
+    def _edge_list(self):
+        g = self.graph
+        A = g.adjacency
+        counts = np.ones(A.nnz, dtype=np.int64) if g.multiplicity is None else \
+            np.asarray(g.multiplicity.tocsr()[A.nonzero()]).ravel().astype(np.int64)
+        dst = np.repeat(np.arange(g.num_nodes), np.diff(A.indptr))
+        src = A.indices.astype(np.int64)
+        if g.multiplicity is not None:
+            src, dst = np.repeat(src, counts), np.repeat(dst, counts)
+        if self.edges == "self_loops":
+            keep = src != dst
+            loops = np.arange(g.num_nodes)
+            src, dst = np.concatenate([src[keep], loops]), np.concatenate([dst[keep], loops])
+        return src, dst
+
+    def rows(self, space: str | None) -> int:
+        """Rows of a space: N for ``"node"``, E for ``"edge"``."""
+        if space == "node":
+            return self.graph.num_nodes
+        if space == "edge":
+            return len(self.src)
+        raise InputError(f"rows: space must be 'node' or 'edge', got {space!r}")
+
+    def _matrix(self, name):
+        if name in self._built:
+            return self._built[name]
+        from . import normalize as nz
+
+        g, N, E = self.graph, self.graph.num_nodes, len(self.src)
+        if name in ("scatter_src", "scatter_dst"):
+            index = self.src if name == "scatter_src" else self.dst
+            M = sps.csr_array((np.ones(E), (index, np.arange(E))), shape=(N, E))
+        elif name in ("adjacency", "adjacency_T"):
+            M = g.adjacency if name == "adjacency" else g.adjacency.T.tocsr()
+        elif name in ("mean_in", "mean_in_T"):  # unweighted: every edge (copy) counts once, as PyG's mean
+            counts = sps.csr_array((np.ones(E), (self.dst, self.src)), shape=(N, N))
+            deg = np.asarray(counts.sum(axis=1)).ravel()
+            inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
+            M = sps.diags_array(inv) @ counts
+            M = (M if name == "mean_in" else M.T).tocsr()
+        elif name in ("gcn_norm", "gcn_norm_T"):
+            M = nz.gcn_operator(g.require_undirected("gcn_norm"), add_self_loops=self.add_self_loops,
+                                improved=self.improved)
+        elif name in ("cheb_lt", "cheb_lt_T"):
+            M = nz.scaled_laplacian(g.require_undirected("cheb_lt"), self.lambda_max)
+        else:
+            raise InputError(f"{name}: not a matrix operator")
+        blocks = getattr(M, "blocks", None) if not sps.issparse(M) else row_blocks(M)
+        self._built[name] = (M, blocks)
+        return self._built[name]
+
+    def apply(self, name: str, V: np.ndarray) -> np.ndarray:
+        """``Op @ V`` for the operator ``name`` (V has the rows of its source space)."""
+        row = operator(name)
+        if V.shape[0] != self.rows(row.source):
+            raise InputError(f"{name}: expected {self.rows(row.source)} rows (one per {row.source}), got {V.shape[0]}")
+        if name == "gather_src":
+            return V[self.src]
+        if name == "gather_dst":
+            return V[self.dst]
+        M, blocks = self._matrix(name)
+        if sps.issparse(M):
+            return matmul(M, blocks, V)
+        return M @ V
+
+    def adjoint(self, name: str, G: np.ndarray) -> np.ndarray:
+        """``Opᵀ @ G``: the transpose of ``name`` applied (reverse mode)."""
+        return self.apply(OPERATORS[name].adjoint, G)

@@ -1,0 +1,158 @@
+"""Graph operators: linear maps across the rows (nodes, edges) of a vector, unit by unit.
+
+A description's vectors live in an **index space**: ``None`` (the rows of a
+batch, as in every RNN cell), ``"node"`` or ``"edge"``.  A graph operator
+maps the rows of one space to the rows of another and acts on every unit
+alike, so it commutes with the per-row maps ``P @ v`` and with every
+pointwise stage.  That is why a graph layer is held exactly like a cell:
+linear stages ``Σ k · P @ Op(v)`` and per-unit pointwise stages.
+
+In a SymPy linear stage an operator applied to a vector is the matrix
+expression :class:`Apply` (``Apply("gather_src", z)``), so ``W @ Apply(…)``
+is an ordinary term; :func:`~symrnn.spec.linear.linear_terms` reads it as
+``LinearTerm(coeff, "W", "z", operator="gather_src")``.
+
+The table :data:`OPERATORS` gives each operator's spaces, its adjoint (the
+transpose, used by reverse mode: d(Op v)/dv = Op, so v̄ += Opᵀ ā) and its
+LaTeX.  Every operator here is built from the graph's incidence matrices
+S_src, S_dst (E × N) and edge weights, so relabelling the nodes by P and the
+edges by Q maps it to Π_target Op Π_sourceᵀ: the fact behind permutation
+equivariance (:mod:`symrnn.graphs.equivariance`).
+
+References
+----------
+J. Gilmer et al., "Neural Message Passing for Quantum Chemistry", ICML 2017;
+Z. Wu et al., "A Comprehensive Survey on Graph Neural Networks", IEEE TNNLS 2021.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.matrices.expressions import MatrixExpr
+
+from ..errors import SpecError, UnknownNameError
+
+__all__ = ["SPACES", "Operator", "OPERATORS", "Apply", "operator"]
+
+SPACES = ("node", "edge")
+"""Index spaces of graph vectors (``None`` is the batch of an RNN cell)."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One graph operator: ``target`` rows ← ``source`` rows.
+
+    ``definition`` says how it is built from the incidence matrices (E × N)
+    S_src, S_dst and the diagonal of edge weights W_E; ``adjoint`` names the
+    operator that is its transpose.
+    """
+
+    name: str
+    source: str
+    target: str
+    adjoint: str
+    latex: str
+    definition: str
+
+
+OPERATORS: dict[str, Operator] = {op.name: op for op in (
+    Operator("gather_src", "node", "edge", "scatter_src", r"\mathbf{S}_{\mathrm{src}}",
+             "S_src: row e of S_src v is v at the source j of edge e = (j → i)"),
+    Operator("gather_dst", "node", "edge", "scatter_dst", r"\mathbf{S}_{\mathrm{dst}}",
+             "S_dst: row e of S_dst v is v at the target i of edge e = (j → i)"),
+    Operator("scatter_src", "edge", "node", "gather_src", r"\mathbf{S}_{\mathrm{src}}^{\top}",
+             "S_srcᵀ: node j sums the rows of the edges leaving it"),
+    Operator("scatter_dst", "edge", "node", "gather_dst", r"\mathbf{S}_{\mathrm{dst}}^{\top}",
+             "S_dstᵀ: node i sums the rows of the edges entering it"),
+    Operator("adjacency", "node", "node", "adjacency_T", r"\mathbf{A}",
+             "A = S_dstᵀ W_E S_src: node i sums w_ji v_j over its in-neighbours j"),
+    Operator("adjacency_T", "node", "node", "adjacency", r"\mathbf{A}^{\top}",
+             "Aᵀ = S_srcᵀ W_E S_dst"),
+    Operator("mean_in", "node", "node", "mean_in_T", r"\mathbf{D}^{-1}\mathbf{S}_{\mathrm{dst}}^{\top}\mathbf{S}_{\mathrm{src}}",
+             "D⁻¹ S_dstᵀ S_src with D = diag(S_dstᵀ 1): the unweighted mean over incoming edges, each copy of a "
+             "repeated edge counted (GraphSAGE, PyG's mean aggregation); zero rows stay zero"),
+    Operator("mean_in_T", "node", "node", "mean_in", r"(\mathbf{D}_{\mathrm{in}}^{-1}\mathbf{A})^{\top}",
+             "(D_in⁻¹ A)ᵀ"),
+    Operator("gcn_norm", "node", "node", "gcn_norm_T", r"\hat{\mathbf{A}}",
+             "Â = D̃^{-1/2} Ã D̃^{-1/2}, Ã = A + I where a node has no self-loop (PyG gcn_norm), D̃ = diag(Ã 1)"),
+    Operator("gcn_norm_T", "node", "node", "gcn_norm", r"\hat{\mathbf{A}}^{\top}", "Âᵀ"),
+    Operator("cheb_lt", "node", "node", "cheb_lt_T", r"\tilde{\mathbf{L}}",
+             "L̃ = (2/λ_max) L − I, L = I − D^{-1/2} A D^{-1/2} (PyG ChebConv, sym normalisation)"),
+    Operator("cheb_lt_T", "node", "node", "cheb_lt", r"\tilde{\mathbf{L}}^{\top}", "L̃ᵀ"),
+)}
+"""Every graph operator, by name (checked at import: adjoints pair up, spaces swap)."""
+
+
+def _check_table():
+    for op in OPERATORS.values():
+        adj = OPERATORS.get(op.adjoint)
+        if adj is None or adj.adjoint != op.name or (adj.source, adj.target) != (op.target, op.source):
+            raise ImportError(f"operator table: {op.name!r} and its adjoint {op.adjoint!r} do not pair up")
+        if op.source not in SPACES or op.target not in SPACES:
+            raise ImportError(f"operator table: {op.name!r} maps {op.source!r} to {op.target!r}, not spaces of {SPACES}")
+
+
+_check_table()
+
+
+def operator(name) -> Operator:
+    """The table row of an operator; unknown names raise, listing the known ones.
+
+    Examples
+    --------
+    >>> operator("gather_src").target, operator("gather_src").adjoint
+    ('edge', 'scatter_src')
+    """
+    row = OPERATORS.get(str(name))
+    if row is None:
+        raise UnknownNameError(f"unknown graph operator {name!r}; known operators: {', '.join(OPERATORS)}")
+    return row
+
+
+class Apply(MatrixExpr):
+    """``Op(v)``: the graph operator ``Op`` applied across the rows of the vector ``v``.
+
+    It has the per-row shape of ``v`` (its units), so ``W @ Apply("gather_src", z)``
+    is a linear term of per-edge vectors.
+
+    Examples
+    --------
+    >>> z = sp.MatrixSymbol("z", 3, 1)
+    >>> a = Apply("gather_src", z)
+    >>> a.shape, a.operator, a.vector
+    ((3, 1), 'gather_src', z)
+    """
+
+    is_commutative = False
+
+    def __new__(cls, op, v):
+        row = operator(op)
+        if not (isinstance(v, sp.MatrixSymbol) and v.shape[1] == 1):
+            raise SpecError(f"{row.name}: an operator acts on a declared or defined vector, got {v!r}")
+        return sp.Basic.__new__(cls, sp.Symbol(row.name), v)
+
+    @property
+    def operator(self) -> str:
+        return self.args[0].name
+
+    @property
+    def vector(self) -> sp.MatrixSymbol:
+        return self.args[1]
+
+    @property
+    def shape(self):
+        return self.args[1].shape
+
+    def _entry(self, i, j, **kwargs):
+        raise SpecError(f"{self.operator}: acts across rows; it has no entries in the per-row face")
+
+    def _eval_transpose(self):
+        return None
+
+    def _latex(self, printer, exp=None):
+        return rf"{OPERATORS[self.operator].latex} {printer._print(self.vector)}"
+
+    def _sympystr(self, printer):
+        return f"{self.operator}({printer._print(self.vector)})"

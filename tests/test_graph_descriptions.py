@@ -1,0 +1,129 @@
+"""Graph layers held as descriptions: generated kernels against PyG, the reference evaluator and finite differences."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+
+import symrnn
+from symrnn.errors import ShapeError, UnknownNameError
+from symrnn.graphs.operators import GraphOperators
+from symrnn.numeric import step
+from symrnn.testing.graphs import random_graph
+
+from finite_differences import central_gradient as central_difference  # noqa: E402  (tests/ helper)
+
+torch.set_default_dtype(torch.float64)
+
+
+def sage():
+    b = symrnn.GraphBuilder("sage_test", reference="Hamilton, Ying & Leskovec 2017")
+    F, G = b.sizes("F G")
+    x = b.node_input("x", F)
+    b.output("h", b.param("W_l", G, F) @ b.propagate("mean_in", x) + b.param("W_r", G, F) @ x + b.param("b", G))
+    return b.build()
+
+
+def gcn():
+    b = symrnn.GraphBuilder("gcn_test", reference="Kipf & Welling 2017")
+    F, G = b.sizes("F G")
+    x = b.node_input("x", F)
+    b.output("h", b.param("W", G, F) @ b.propagate("gcn_norm", x) + b.param("b", G))
+    return b.build()
+
+
+def _edge_index(G):
+    src, dst = [], []
+    for u, v in G.edges():
+        src += [u, v]
+        dst += [v, u]
+    return torch.tensor([src, dst], dtype=torch.long)
+
+
+def _graphs(n, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        G = random_graph(rng, min_nodes=2, max_nodes=9, weighted=False)
+        H = nx.Graph()
+        H.add_nodes_from(range(G.number_of_nodes()))
+        H.add_edges_from(G.edges())
+        out.append(H)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_generated_sage_and_gcn_equal_pyg_values_and_gradients(seed):
+    from torch_geometric.nn import GCNConv, SAGEConv
+
+    for G in _graphs(3, seed):
+        rng = np.random.default_rng(seed + 10)
+        N = G.number_of_nodes()
+        X = rng.normal(size=(N, 4))
+        R = rng.normal(size=(N, 3))
+        for desc, conv, pairs in ((sage(), SAGEConv(4, 3, aggr="mean"), (("W_l", "lin_l.weight"), ("W_r", "lin_r.weight"), ("b", "lin_l.bias"))),
+                                  (gcn(), GCNConv(4, 3), (("W", "lin.weight"), ("b", "bias")))):
+            k = symrnn.compile(desc, F=4, G=3)
+            k.params = {n: rng.normal(size=k.params[n].shape) for n in k.params}
+            named = dict(conv.named_parameters())
+            with torch.no_grad():
+                for ours, theirs in pairs:
+                    named[theirs].copy_(torch.tensor(k.params[ours]))
+            Xt = torch.tensor(X, requires_grad=True)
+            y = conv(Xt, _edge_index(G))
+            (y * torch.tensor(R)).sum().backward()
+            out, tape = k.forward(G, {"x": X})
+            grads = k.backward(tape, {"h": R})
+            assert np.abs(out["h"] - y.detach().numpy()).max() < 1e-10
+            assert np.abs(grads["x"] - Xt.grad.numpy()).max() < 1e-10
+            for ours, theirs in pairs:
+                assert np.abs(grads[ours] - named[theirs].grad.numpy()).max() < 1e-10, (desc.name, ours)
+
+
+def test_kernel_equals_the_reference_evaluator_and_finite_differences():
+    G = nx.DiGraph()
+    G.add_nodes_from(range(5))
+    G.add_weighted_edges_from([(0, 1, 0.5), (2, 1, 2.0), (3, 4, 1.0), (4, 0, 1.5), (1, 3, 0.7)])
+    b = symrnn.GraphBuilder("message")  # an edge cell: per-edge messages summed at each target
+    F, G_ = b.sizes("F G")
+    x = b.node_input("x", F)
+    msg = b.let("msg", symrnn.tanh(b.param("A", G_, F) @ b.gather(x, "src") + b.param("B", G_, F) @ b.gather(x, "dst")))
+    b.output("h", symrnn.sigmoid(b.scatter(msg * msg, "dst") + b.param("C", G_, F) @ x + b.param("c", G_)))
+    desc = b.build()
+    k = symrnn.compile(desc, F=3, G=2)
+    rng = np.random.default_rng(3)
+    X, R = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    out, tape = k.forward(G, {"x": X})
+    ref = step(desc, k.params, {"x": X}, {"h": np.zeros((5, 2))}, operators=GraphOperators(G))
+    assert np.abs(out["h"] - ref["h"]).max() < 1e-14
+    grads = k.backward(tape, {"h": R})
+
+    def loss(params, xs):
+        return float((k.__class__(desc, {"F": 3, "G": 2}, params=params).forward(G, xs)[0]["h"] * R).sum())
+
+    P = {n: v.copy() for n, v in k.params.items()}
+    for name in P:
+        fd = central_difference(lambda: loss(P, {"x": X}), P[name])
+        assert np.abs(fd - grads[name]).max() < 1e-7, name
+    fd = central_difference(lambda: loss(P, {"x": X}), X)
+    assert np.abs(fd - grads["x"]).max() < 1e-7
+
+
+def test_a_stage_that_mixes_index_spaces_is_refused_naming_it():
+    b = symrnn.GraphBuilder("mixed")
+    F, = b.sizes("F")
+    x = b.node_input("x", F)
+    e = b.gather(x, "src")
+    with pytest.raises(ShapeError, match="stage 'a_h' mixes index spaces"):
+        b.output("h", symrnn.tanh(x + e))
+        b.build()
+    b = symrnn.GraphBuilder("wrong_space")
+    F, = b.sizes("F")
+    x = b.node_input("x", F)
+    b.output("h", b.scatter(x, "dst"))  # scatter reads per-edge vectors
+    with pytest.raises(ShapeError, match="applies scatter_dst .per-edge vectors. to 'x', which is per-node"):
+        b.build()
+    with pytest.raises(UnknownNameError, match="known operators"):
+        symrnn.GraphBuilder("u").apply("laplace", x)
