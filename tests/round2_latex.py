@@ -191,6 +191,11 @@ def check_timeout_kills_the_process_group(tmp_path: Path, monkeypatch) -> None:
 
 
 def check_report_refuses_unsafe_theorem_latex() -> None:
-    t = Theorem("unsafe_latex", "a claim", lambda: Result("proved", "by hand"), latex=r"\input{/etc/passwd}")
+    # refused when the Theorem is built (before any run), and again by the report for a Verdict made by hand
+    with pytest.raises(symrnn.errors.SpecError, match="Theorem 'unsafe_latex' latex="):
+        Theorem("unsafe_latex", "a claim", lambda: Result("proved", "by hand"), latex=r"\input{/etc/passwd}")
+    from symrnn.prove import Verdict
+
+    v = Verdict("unsafe_latex", "a claim", Result("proved", "by hand"), 0.0, latex=r"\input{/etc/passwd}")
     with pytest.raises(symrnn.errors.SpecError, match="theorem 'unsafe_latex' latex="):
-        report.latex(run([t]))
+        report.latex([v])

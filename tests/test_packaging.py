@@ -28,6 +28,14 @@ def test_every_subpackage_is_listed_for_the_wheel():
 
 def test_oracles_are_never_runtime_dependencies():
     deps = " ".join(_config()["project"]["dependencies"]).lower()
-    for oracle in ("torch", "keras", "torch_geometric", "tensorflow"):
+    for oracle in ("torch", "keras", "torch_geometric", "tensorflow", "jax"):
         assert oracle not in deps
-    assert "torch==2.13.0" in _config()["project"]["optional-dependencies"]["test"]
+    test = _config()["project"]["optional-dependencies"]["test"]
+    assert "torch>=2.3,<3" in test and "jax>=0.4.30" in test  # a range: a user's own torch is kept
+
+
+def test_ci_installs_the_cpu_wheel_before_the_extras():
+    from pathlib import Path
+
+    run = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert run.index("pip install -q torch==2.13.0") < run.index('pip install -e ".[test]"')
