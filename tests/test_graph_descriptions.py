@@ -127,3 +127,31 @@ def test_a_stage_that_mixes_index_spaces_is_refused_naming_it():
         b.build()
     with pytest.raises(UnknownNameError, match="known operators"):
         symrnn.GraphBuilder("u").apply("laplace", x)
+
+
+@pytest.mark.parametrize("K", [1, 2, 3, 5])
+def test_generated_chebnet_equals_pyg_chebconv(K):
+    from torch_geometric.nn import ChebConv
+
+    from symrnn.graphs import layers
+
+    for G in _graphs(3, K):
+        rng = np.random.default_rng(K)
+        N = G.number_of_nodes()
+        X, R = rng.normal(size=(N, 4)), rng.normal(size=(N, 3))
+        k = symrnn.compile(layers.cheb(K), F=4, G=3)
+        k.params = {n: rng.normal(size=v.shape) for n, v in k.params.items()}
+        conv = ChebConv(4, 3, K=K)
+        with torch.no_grad():
+            for i in range(K):
+                conv.lins[i].weight.copy_(torch.tensor(k.params[f"Theta_{i}"]))
+            conv.bias.copy_(torch.tensor(k.params["b"]))
+        Xt = torch.tensor(X, requires_grad=True)
+        y = conv(Xt, _edge_index(G), lambda_max=2.0)
+        (y * torch.tensor(R)).sum().backward()
+        out, tape = k.forward(G, {"x": X})
+        grads = k.backward(tape, {"h": R})
+        assert np.abs(out["h"] - y.detach().numpy()).max() < 1e-10
+        assert np.abs(grads["x"] - Xt.grad.numpy()).max() < 1e-10
+        for i in range(K):
+            assert np.abs(grads[f"Theta_{i}"] - conv.lins[i].weight.grad.numpy()).max() < 1e-10

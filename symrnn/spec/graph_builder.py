@@ -34,6 +34,7 @@ from ..errors import SpecError
 from .builder import CellBuilder
 from .linear import linear_terms
 from .operators import Apply, operator
+from .latex import name_latex
 from .parse import as_sympy
 from .symbols import Vec, check_name
 
@@ -117,6 +118,32 @@ class GraphBuilder:
         if (row.source, row.target) != ("node", "node"):
             raise SpecError(f"propagate: {op!r} maps {row.source} to {row.target}; use gather/scatter/apply")
         return self.apply(op, v, **kw)
+
+    def chebyshev(self, v, K: int, *, name: str = "T") -> list:
+        """The Chebyshev basis T_0(L̃) v, …, T_{K−1}(L̃) v as named linear stages (ChebNet, GConvGRU).
+
+        T_0 v = v, T_1 v = L̃ v, T_k v = 2 L̃ T_{k−1} v − T_{k−2} v (Defferrard et al. 2016);
+        ``name`` prefixes the stages (``T1_x``, ``T2_x`` …), printed x̄_k as in the paper.  Returns their unit symbols
+        (the first is ``v`` itself).
+
+        Examples
+        --------
+        >>> b = GraphBuilder("cheb3")
+        >>> F, = b.sizes("F")
+        >>> [t.name for t in b.chebyshev(b.node_input("x", F), 3)]
+        ['x', 'T1_x', 'T2_x']
+        """
+        if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+            raise SpecError(f"chebyshev: K (the number of terms) must be an integer >= 1, got {K!r}")
+        if not isinstance(v, Vec):
+            raise SpecError(f"chebyshev: expected a vector (its unit symbol), got {v!r}")
+        out = [v]
+        for k in range(1, K):
+            step = Apply("cheb_lt", out[-1].matrix)
+            expr = step if k == 1 else 2 * step - out[-2].matrix
+            head = (v.latex if hasattr(v, "latex") and v.latex else None) or name_latex(v.name)
+            out.append(self._b.linear(expr, f"{name}{k}_{v.name}", latex=rf"\bar{{{head}}}_{{{k}}}", inline=False))
+        return out
 
     def output(self, name: str, expr, *, latex: str | None = None) -> Vec:
         """A per-node (or per-edge) output of the layer: a state that no equation reads as previous value."""

@@ -70,7 +70,7 @@ def name_latex(name: str) -> str:
     '\\\\mathbf{b}_{hn}'
     """
     base, _, sub = name.partition("_")
-    if base in _GREEK:
+    if base in _GREEK or (base.lower() in _GREEK and base[0].isupper() and base[1:].islower()):
         head = rf"\boldsymbol{{\{base}}}"
     elif len(base) == 1:
         head = rf"\mathbf{{{base}}}"
@@ -152,12 +152,12 @@ class _CellPrinter(LatexPrinter):
         out = ""
         for k, t in enumerate(sorted(terms, key=key)):
             body = self._print_Symbol(sp.Symbol(t.vector))
+            inner = self._anonymous(t.vector)
+            if (t.operator or t.matrix) and inner is not None and len(self.cell.terms(inner.target)) > 1:
+                body = rf"\left({body}\right)"
             if t.operator:
                 from .operators import OPERATORS
 
-                inner = self._anonymous(t.vector)
-                if inner is not None and len(self.cell.terms(inner.target)) > 1:
-                    body = rf"\left({body}\right)"
                 body = f"{OPERATORS[t.operator].latex} {body}"
             if t.matrix:
                 body = f"{vector_latex(self.cell, t.matrix)} {body}"
