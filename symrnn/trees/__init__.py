@@ -2,7 +2,14 @@
 
 * :mod:`~symrnn.trees.tree` — networkx trees (edges parent → child, or an
   undirected tree with its root), validation naming the offending node,
-  levels and forests;
+  each graph read in one pass into a parent array;
+* :mod:`~symrnn.trees.parents` — :func:`forest_from_parents`: a forest
+  given as arrays (a parent index per node, ``-1`` for roots, and (N, D)
+  features, optional N-ary positions), as PyG users hold ``edge_index``;
+  checked at array speed, naming the argument and the node;
+* :mod:`~symrnn.trees.forest` and :mod:`~symrnn.trees.layout` — every input
+  as one parent array, laid out level by level with array operations (no
+  loop over nodes): :class:`Forest`;
 * :mod:`~symrnn.trees.models` — the models as symbolic descriptions (real
   :class:`symrnn.Cell` s for the node and per-child computations, plus how
   children are gathered), LaTeX, :func:`expand` / :func:`one_child`;
@@ -44,6 +51,16 @@ Examples
 >>> bool(abs(run.states["h"] - ref["h"]).max() < 1e-12)
 True
 
+The same tree as a parent array (nodes in breadth-first order, as
+``balanced_tree`` numbers them) gives the same layout and states:
+
+>>> import numpy as np
+>>> f = trees.forest_from_parents(np.array([-1, 0, 0, 1, 1, 2, 2]), np.tile([1.0, -1.0], (7, 1)))
+>>> f.node.tolist() == run.forest.node.tolist()
+True
+>>> bool(abs(k.forward(p, f).states["h"] - run.states["h"]).max() == 0)
+True
+
 References
 ----------
 Socher et al. (2011), ICML; Socher et al. (2013), EMNLP;
@@ -58,11 +75,12 @@ from .expand import expand, one_child
 from .models import (Gather, TreeModel, child_sum_recursive_nn, child_sum_tree_lstm, model, names, nary_tree_lstm,
                      recursive_nn)
 from .forest import Forest, forest
+from .parents import forest_from_parents
 from .tree import POSITION, RootedTree, TreeError, rooted_tree
 
 __all__ = [
     "TreeModel", "Gather", "recursive_nn", "child_sum_recursive_nn", "child_sum_tree_lstm", "nary_tree_lstm",
     "model", "names", "expand", "one_child", "child_jacobian", "tree_document",
-    "TreeError", "RootedTree", "Forest", "rooted_tree", "forest", "POSITION",
+    "TreeError", "RootedTree", "Forest", "rooted_tree", "forest", "forest_from_parents", "POSITION",
     "TreeKernel", "TreeRun", "compile_tree", "reference",
 ]

@@ -2,6 +2,12 @@
 
 Nodes of all trees are ordered by level (a node's height: leaves first), so
 one level of the whole forest is one contiguous block of rows and one GEMM.
+Every input — networkx graphs, :class:`~symrnn.trees.tree.RootedTree` s
+(:func:`forest`) or a parent array (:func:`~symrnn.trees.parents.forest_from_parents`)
+— becomes one parent array over all its nodes, laid out by
+:mod:`~symrnn.trees.layout` at array speed.  What names a row — its tree and
+node label — and the per-tree :class:`RootedTree` s are built only when
+asked for (:attr:`Forest.nodes`, :attr:`Forest.row`, :attr:`Forest.trees`).
 """
 
 from __future__ import annotations
@@ -12,88 +18,183 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from .tree import RootedTree, TreeError, rooted_tree
+from .layout import children, layout, radix_order, row_trees
+from .tree import POSITION, RootedTree, TreeError, as_rooted, check_structure, graph_arrays, graph_features
 
-__all__ = ["Forest", "forest"]
+__all__ = ["Forest", "forest", "assemble"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class Source:
+    """What a :class:`Forest` was read from, in input order (node ``i`` of the parent array).
+
+    ``parent[i]`` is node ``i``'s parent (``-1``: a root), ``positioned[i]``
+    whether its slot is a given position; ``labels[i]`` names node ``i`` (``None``: the node is its index),
+    ``starts[k]`` is tree ``k``'s first node when the trees are consecutive
+    ranges (networkx input), ``graphs[k]`` its graph or given RootedTree
+    (``None``: built from the arrays when asked for).
+    """
+
+    parent: np.ndarray
+    positioned: np.ndarray
+    labels: list | None = None
+    starts: np.ndarray | None = None
+    graphs: tuple | None = None
+
+
+@dataclass(frozen=True, eq=False)
 class Forest:
     """Many trees laid out level by level (leaves first) for batched kernels.
 
     Rows ``offsets[l]:offsets[l+1]`` are the nodes of level ``l`` (ordered
-    by their parent's row, see :func:`forest`); ``X`` is
-    (N, D).  ``nodes[r] = (tree, node)`` names row ``r``; ``row`` is its
-    inverse; ``roots`` are the root rows, one per tree.  For each edge
-    ``child_rows[e]`` is the child's row, ``parent_rows[e]`` its parent's and
-    ``slot[e]`` its 0-based position among the parent's children (the
-    ``position`` attribute when given); edges are sorted by parent row.
-    ``cache`` holds what kernels derive from the layout once (the blocks of
-    :func:`~symrnn.trees.schedule.blocks`); the layout itself never changes.
+    by their parent's row, see :func:`forest`).  ``node[r]`` is row ``r``'s
+    index in the input (the parent array, or the graphs' nodes one after
+    another) and ``features`` (N, D) are in that input order, so
+    ``features[node[r0:r1]]`` are the features of rows ``r0:r1`` (``X``, in
+    row order, is built on first use).  ``roots`` are the root rows, one per
+    tree.  For each edge ``child_rows[e]`` is the child's row,
+    ``parent_rows[e]`` its parent's and ``slot[e]`` its 0-based position
+    among the parent's children (the ``position`` attribute when given);
+    edges are sorted by parent row.  Built on first use too: ``tree[r]``
+    (row ``r``'s tree), ``nodes[r] = (tree, node)`` naming row ``r``, and
+    ``row``, its inverse.  ``cache`` holds these and what kernels derive from
+    the layout once (the blocks of :func:`~symrnn.trees.schedule.blocks`);
+    the layout itself never changes.
     """
 
-    trees: tuple
-    X: np.ndarray
+    features: np.ndarray
     offsets: np.ndarray
-    nodes: tuple
-    row: dict
     roots: np.ndarray
     child_rows: np.ndarray
     parent_rows: np.ndarray
     slot: np.ndarray
     n_children: np.ndarray
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    node: np.ndarray
+    source: Source = field(repr=False)
+    cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
-        return self.X.shape[0]
+        return self.features.shape[0]
 
     @property
     def levels(self) -> int:
         return len(self.offsets) - 1
 
+    def _cached(self, key, make):
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+    @property
+    def X(self) -> np.ndarray:
+        """Features in row order, (N, D)."""
+        return self._cached("X", lambda: self.features[self.node])
+
+    @property
+    def tree(self) -> np.ndarray:
+        """Each row's tree, (N,)."""
+        return self._cached("tree", lambda: row_trees(self.offsets, self.roots, self.parent_rows, self.child_rows))
+
+    def label(self, i: int):
+        """The label of input node ``i`` (its index for a parent array)."""
+        labels = self.source.labels
+        return int(i) if labels is None else labels[int(i)]
+
+    def name(self, r: int) -> tuple:
+        """``(tree, node)`` of row ``r``."""
+        return int(self.tree[r]), self.label(self.node[r])
+
+    @property
+    def nodes(self) -> tuple:
+        """``(tree, node)`` of every row."""
+        def make():
+            node = self.node.tolist()
+            labels = node if self.source.labels is None else map(self.source.labels.__getitem__, node)
+            return tuple(zip(self.tree.tolist(), labels))
+
+        return self._cached("nodes", make)
+
+    @property
+    def row(self) -> dict:
+        """``{(tree, node): row}``."""
+        return self._cached("row", lambda: dict(zip(self.nodes, range(self.size))))
+
     def values(self, array: np.ndarray, tree: int = 0) -> dict:
         """Rows of a per-node array (N, ...) as ``{node: row}`` for one tree."""
-        return {v: array[r] for (t, v), r in self.row.items() if t == tree}
+        rows = np.flatnonzero(self.tree == tree)
+        return {self.label(self.node[r]): array[r] for r in rows.tolist()}
+
+    @property
+    def trees(self) -> tuple:
+        """Each tree as a :class:`RootedTree` (the given one, or built from the arrays on first use)."""
+        return self._cached("trees", lambda: _rooted_trees(self))
 
 
-def _levels(t: RootedTree) -> dict:
-    height = {}
-    for v in t.order:  # children come first
-        height[v] = 1 + max((height[c] for c, _ in t.children[v]), default=-1)
-    return height
+def _tree_graph(labels, parent, slot, positioned, X):
+    """A parent array's tree as a DiGraph (edges parent → child, ``x`` and ``position`` attributes)."""
+    G = nx.DiGraph()
+    G.add_nodes_from((v, {"x": x}) for v, x in zip(labels, X))
+    for c in np.flatnonzero(parent >= 0).tolist():
+        G.add_edge(labels[parent[c]], labels[c], **({POSITION: int(slot[c])} if positioned[c] else {}))
+    return G
 
 
-def _rows(rooted) -> tuple:
-    """Rows level by level (leaves first); in a level by parent row, then child order; roots last, by tree.
+def _rooted_trees(f: Forest) -> tuple:
+    src, K, X = f.source, len(f.roots), f.features
+    slots = np.zeros(f.size, dtype=np.int64)
+    slots[f.node[f.child_rows]] = f.slot  # back to input order
+    tree = np.empty(f.size, dtype=np.int64)
+    tree[f.node] = f.tree
+    order = radix_order(tree)  # each tree's nodes, in input order
+    ends = np.cumsum(np.bincount(tree, minlength=K)).tolist()
+    out = []
+    for k in range(K):
+        given = src.graphs[k] if src.graphs is not None else None
+        if isinstance(given, RootedTree):
+            out.append(given)
+            continue
+        idx = order[(ends[k - 1] if k else 0):ends[k]]
+        local = np.empty(f.size, dtype=np.int64)
+        local[idx] = np.arange(idx.size)
+        parent = np.where(src.parent[idx] >= 0, local[np.maximum(src.parent[idx], 0)], -1)
+        labels = [f.label(i) for i in idx.tolist()]
+        slot, positioned = slots[idx], src.positioned[idx]
+        graph = given if given is not None else _tree_graph(labels, parent, slot, positioned, X[idx])
+        ptr, kids = children(parent, slot)
+        out.append(as_rooted(graph, labels, parent, slot, positioned, X[idx], ptr, kids))
+    return tuple(out)
 
-    Placed top-down: a level's rows are known before its children are
-    placed.  Children arrive in (parent row, child order) order from each
-    parent level, and parent levels with lower rows come first: only the
-    parent levels of a level are sorted, not its nodes.
+
+def assemble(features: np.ndarray, parent: np.ndarray, slot: np.ndarray | None, where, *, names: tuple = ("", ""),
+             positioned: np.ndarray | None = None, **source) -> Forest:
+    """Check the structure (naming nodes by ``where(i) -> (label, tree)``) and lay it out as a :class:`Forest`.
+
+    ``features`` are in input order; ``slot`` and ``names`` as in
+    :func:`~symrnn.trees.tree.check_structure`; ``positioned`` marks the
+    slots given as positions (``None``: none); ``source`` are the other
+    fields of :class:`Source`.
     """
-    heights = [_levels(t) for t in rooted]
-    top = max(h[t.root] for h, t in zip(heights, rooted))
-    offsets = np.zeros(top + 2, dtype=np.int64)
-    for h in heights:
-        np.add.at(offsets, np.fromiter(h.values(), dtype=np.int64, count=len(h)) + 1, 1)
-    offsets = np.cumsum(offsets)
-    by_parent = [{} for _ in range(top + 1)]  # [level][parent's level] -> [(tree, node)]
-    for k, (h, t) in enumerate(zip(heights, rooted)):
-        by_parent[h[t.root]].setdefault(top + 1, []).append((k, t.root))  # roots: after every parent level
-    nodes, row = [None] * int(offsets[-1]), {}
-    for lvl in range(top, -1, -1):
-        r = int(offsets[lvl])
-        for src in sorted(by_parent[lvl]):
-            for k, v in by_parent[lvl][src]:
-                row[(k, v)] = r
-                nodes[r] = (k, v)
-                r += 1
-                h = heights[k]
-                for c, _ in rooted[k].children[v]:
-                    by_parent[h[c]].setdefault(lvl, []).append((k, c))
-        by_parent[lvl] = None
-    return tuple(nodes), row, offsets
+    if positioned is None:
+        positioned = np.zeros(parent.size, dtype=bool)
+    any_positions = bool(positioned.any())
+    ptr, kids, height = check_structure(parent, slot, where, names=names, positions=any_positions)
+    lay = layout(parent, slot, ptr, kids, height)
+    return Forest(features, lay.offsets, lay.roots, lay.child_rows, lay.parent_rows, lay.slot, lay.n_children,
+                  lay.node, Source(parent, positioned, **source))
+
+
+def _rooted_arrays(t: RootedTree):
+    labels = list(t.order)
+    index = {v: i for i, v in enumerate(labels)}
+    parent = np.full(len(labels), -1, dtype=np.int64)
+    slot = np.zeros(len(labels), dtype=np.int64)
+    positioned = np.zeros(len(labels), dtype=bool)
+    for v, kids in t.children.items():
+        for s, (c, p) in enumerate(kids):
+            i = index[c]
+            parent[i], slot[i], positioned[i] = index[v], s if p is None else p, p is not None
+    return labels, parent, slot, positioned, np.stack([t.features[v] for v in labels])
 
 
 def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: str = "parent_to_child") -> Forest:
@@ -121,13 +222,17 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
 
     Notes
     -----
-    The levels are ``nx.topological_generations`` of the child → parent
-    graph (a node's level is its height), computed per tree by one post-order
-    pass and merged across trees, so level ``l`` of every tree shares the
-    same rows block.  Within a level, rows follow their parent's row (then
-    the child order), and roots come last: the children of consecutive rows
-    are then consecutive rows of each lower level, which a kernel copies as a
-    few slices instead of gathering them row by row.
+    Each graph is read in one pass into a parent array
+    (:func:`~symrnn.trees.tree.graph_arrays`); the arrays of all trees are
+    joined and laid out at once by :mod:`~symrnn.trees.layout` (no loop over
+    nodes): the levels are ``nx.topological_generations`` of the child →
+    parent graph (a node's level is its height), so level ``l`` of every tree
+    shares the same rows block.  Within a level, rows follow their parent's
+    row (then the child order), and roots come last, by tree: the children
+    of consecutive rows are then consecutive rows of each lower level, which
+    a kernel copies as a few slices instead of gathering them row by row.
+    Trees already held as arrays skip networkx:
+    :func:`~symrnn.trees.parents.forest_from_parents`.
 
     Examples
     --------
@@ -147,31 +252,45 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
         raise TreeError("a forest needs at least one tree")
     if roots is not None and len(roots) != len(trees):
         raise TreeError(f"roots has {len(roots)} entries for {len(trees)} trees")
-    rooted, dim = [], None
+    parts, graphs, dims = [], [], []
     for k, G in enumerate(trees):
         if isinstance(G, RootedTree):
-            t = G
-            if dim is not None and next(iter(t.features.values())).shape[0] != dim:
-                v = next(iter(t.features))
-                raise TreeError(f"node {_name(v)}: feature has shape {t.features[v].shape}, expected ({dim},)",
-                                node=v, tree=k)
-        else:
-            t = rooted_tree(G, root=None if roots is None else roots[k], feature=feature, dim=dim, edges=edges,
-                            _tree=k)
-        dim = next(iter(t.features.values())).shape[0]
-        rooted.append(t)
-    nodes, row, offsets = _rows(rooted)
-    X = np.stack([rooted[k].features[v] for k, v in nodes])
-    child, parent, slot = [], [], []
-    n_children = np.zeros(len(nodes), dtype=np.int64)
-    for r, (k, v) in enumerate(nodes):
-        kids = rooted[k].children[v]
-        n_children[r] = len(kids)
-        for s, (c, p) in enumerate(kids):
-            child.append(row[(k, c)])
-            parent.append(r)
-            slot.append(s if p is None else p)
-    roots_ = np.array([row[(k, t.root)] for k, t in enumerate(rooted)], dtype=np.int64)
-    as_int = lambda a: np.asarray(a, dtype=np.int64)  # noqa: E731
-    return Forest(tuple(rooted), X, as_int(offsets), nodes, row, roots_, as_int(child), as_int(parent),
-                  as_int(slot), n_children)
+            labels, parent, slot, positioned, X = _rooted_arrays(G)
+            parts.append((labels, parent, slot, positioned, X))
+            graphs.append(G)
+            continue
+        g = graph_arrays(G, root=None if roots is None else roots[k], edges=edges, tree=k)
+        parts.append((g.labels, g.parent, g.slot, g.positioned, None))
+        graphs.append(g.graph)
+    X = _features([p[4] for p in parts], graphs, feature)
+    sizes = np.array([len(p[0]) for p in parts], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    parent = np.concatenate([np.where(p[1] >= 0, p[1] + s, -1) for p, s in zip(parts, starts.tolist())])
+    labels = [v for p in parts for v in p[0]]
+
+    def where(i):
+        return labels[i], int(np.searchsorted(starts, i, side="right")) - 1
+
+    return assemble(X, parent, np.concatenate([p[2] for p in parts]), where,
+                    positioned=np.concatenate([p[3] for p in parts]), labels=labels, starts=starts, graphs=tuple(graphs))
+
+
+def _features(given, graphs, feature):
+    """Features of every tree stacked: a RootedTree's as given, a graph's read from its nodes; one D for all."""
+    dim, blocks, k = None, [], 0
+    while k < len(given):
+        if given[k] is not None:
+            X = given[k]
+            if dim is not None and X.shape[1] != dim:
+                v = next(iter(graphs[k].features))
+                raise TreeError(f"node {v!r}: feature has shape ({X.shape[1]},), expected ({dim},)", node=v, tree=k)
+            blocks.append(X)
+            k += 1
+        else:  # a run of graphs: read at once
+            j = k
+            while j < len(given) and given[j] is None:
+                j += 1
+            blocks.append(graph_features(graphs[k:j], feature, dim, first=k))
+            k = j
+        dim = blocks[-1].shape[1]
+    return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]

@@ -6,8 +6,10 @@ first) and each level is cut into blocks of at most ``block_rows`` rows
 (rows of one level are independent, so every block is a batch).  Forward
 runs the blocks level by level.  On a block it copies the children's
 states, which the forest's row order keeps in a few runs of consecutive
-rows (``X[rows]`` as slices); runs the per-child cell on all the block's
-edges at once (its x terms once per parent, then repeated per edge);
+rows (``S[rows]`` as slices); reads its rows' features from the input
+order (``features[node[r0:r1]]``: the layout never copies them); runs the
+per-child cell on all the block's edges at once (its x terms once per
+parent, then repeated per edge);
 reduces per parent (Child-Sum: a 0/1 CSR matrix, built once per block,
 times the children's rows — a segment sum; N-ary: a scatter into slot ℓ,
 zero when absent); computes every linear term of the node cell with one
@@ -139,20 +141,20 @@ class TreeKernel:
 
     def _forest(self, trees) -> Forest:
         f = trees if isinstance(trees, Forest) else make_forest(trees)
-        if f.X.shape[1] != self.D:
-            k, v = f.nodes[0]
-            raise TreeError(f"node {v!r}: feature has shape ({f.X.shape[1]},), expected ({self.D},) (D={self.D})",
+        if f.features.shape[1] != self.D:
+            k, v = f.name(0)
+            raise TreeError(f"node {v!r}: feature has shape ({f.features.shape[1]},), expected ({self.D},) (D={self.D})",
                             node=v, tree=k)
         N = self.model.arity
         if N is not None:
             bad = np.flatnonzero(f.n_children > N)
             if bad.size:
-                k, v = f.nodes[bad[0]]
+                k, v = f.name(bad[0])
                 raise TreeError(f"node {v!r} has {f.n_children[bad[0]]} children; the {N}-ary model "
                                 f"{self.model.name!r} accepts at most {N}", node=v, tree=k)
             bad = np.flatnonzero(f.slot >= N)
             if bad.size:
-                k, v = f.nodes[f.parent_rows[bad[0]]]
+                k, v = f.name(f.parent_rows[bad[0]])
                 raise TreeError(f"node {v!r}: a child has position {f.slot[bad[0]]}; the {N}-ary model "
                                 f"{self.model.name!r} has positions 0..{N - 1}", node=v, tree=k)
         return f
@@ -186,7 +188,7 @@ class TreeKernel:
         """
         params = self._params(params)
         f = self._forest(trees)
-        X, dt, io = f.X.astype(self.dtype, copy=False), self.dtype, self.node_inputs
+        X, dt, io = f.features, self.dtype, self.node_inputs  # input order: each block gathers its rows
         Wz = io.weights(params)
         if self.edge is not None:
             We = with_bias(*self.edge.static_weights(params, self.D, dt))
@@ -194,7 +196,7 @@ class TreeKernel:
         S = {s: np.empty((f.size, n), dt) for s, n in self.H.items()}  # every row is written by its block
         kept = [] if tape else None
         for blk in blocks(f, self.block_rows):
-            Z = io.stack(X[blk.r0:blk.r1], blk.edges)
+            Z = io.stack(X[f.node[blk.r0:blk.r1]], blk.edges)
             kids = {st: blk.gather(S[st]) for st in io.kids} if blk.edges else {}
             EV = None
             if self.edge is not None and blk.edges:
@@ -237,7 +239,7 @@ class TreeKernel:
         dS = {s: np.zeros((N, n), dt) if grads.get(s) is None else
               real_array(grads[s], f"grads[{s!r}]", (N, n), dtype=dt).copy() for s, n in self.H.items()}
         out, egw = {}, {}
-        X = f.X.astype(dt, copy=False)
+        X = f.features
         Wz = io.weights(params)
         dWz, dX = np.zeros_like(Wz), np.empty((N, self.D), dt)
         if self.edge is not None:
@@ -248,7 +250,7 @@ class TreeKernel:
             r0, r1 = blk.r0, blk.r1
             kids = {st: blk.gather(run.states[st]) for st in io.kids} if blk.edges else {}
             V = dict(V, **io.gather(blk, kids, None, edge=False)[0])
-            Z = io.stack(X[r0:r1], blk.edges)
+            Z = io.stack(X[f.node[r0:r1]], blk.edges)
             k = io.fill(Z, V, V["_zero"])
             if EV is not None:
                 EV = dict(EV, **{f"{st}_k": kids[st] for st in io.edge_kids})
