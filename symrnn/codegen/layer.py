@@ -19,7 +19,9 @@ Reverse mode reads the same description backwards, with the fixed rules of
 ``u`` (partials written through forward values); a linear stage hands
 ``k · Opᵀ(ā) @ P`` to ``v`` and ``k · Opᵀ(ā)ᵀ v`` to ``P`` (``Opᵀ`` is the
 operator's adjoint in the table, applied once per operator), and the column
-sum of ``Opᵀ(ā)`` to a bias.  Previous states are inputs of the step, so a
+sum of ``Opᵀ(ā)`` to a bias; a size-1 vector broadcast over a stage's units
+(an attention coefficient times a message) gets the sum over the units; the
+one non-linear operator (``segmax_dst``, a softmax's shift) passes nothing back.  Previous states are inputs of the step, so a
 graph-recurrent cell (GConvGRU) runs this step T times and its backward
 step by step.  Every identifier of the generated source carries a leading
 underscore (:mod:`symrnn.codegen.naming`).
@@ -32,6 +34,7 @@ from collections import OrderedDict
 import sympy as sp
 
 from ..spec.cell import PREV
+from ..spec.operators import OPERATORS
 from ..spec.partials import pointwise_partials
 from .forward import Writer
 from .printer import _num, to_source
@@ -181,6 +184,8 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
             if eq.is_linear:
                 groups, bias = _groups(cell, eq.target, shapes)
                 for j, (op, before, after) in enumerate(groups):
+                    if op is not None and not OPERATORS[op].linear:
+                        continue  # a shift held constant (segmax): nothing flows back through it
                     G = g
                     if op is not None:
                         G = f"_Y_{eq.target}_{j}"
@@ -201,6 +206,8 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
                     if d == 0:
                         continue
                     term = f"{g} * ({to_source(d, names)})" if d != 1 else g
+                    if n.get(u, n[eq.target]) == 1 and n[eq.target] != 1:  # a size-1 vector broadcast over the units
+                        term = f"({term}).sum(axis=1, keepdims=True)"
                     if roles[u] == "param":
                         w(f"_grads[{u!r}] += ({term}).sum(axis=0)")
                     else:

@@ -69,7 +69,8 @@ class Plan:
 
 def _activation(expr):
     """``F`` name when ``expr`` is ``F(a)`` with ``a`` a single vector symbol."""
-    if isinstance(expr, sp.Function) and type(expr) in FUNCTIONS and isinstance(expr.args[0], sp.Symbol):
+    if isinstance(expr, sp.Function) and type(expr) in FUNCTIONS and FUNCTIONS[type(expr)].arity == 1 \
+            and isinstance(expr.args[0], sp.Symbol):
         return FUNCTIONS[type(expr)].name
     return None
 

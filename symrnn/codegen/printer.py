@@ -107,7 +107,7 @@ def _p(e, names, prec=0) -> str:
     if isinstance(e, sp.Heaviside):
         return f"_heaviside({_p(e.args[0], names)})"
     if isinstance(e, sp.Function) and type(e) in _NUMPY:
-        return f"{_NUMPY[type(e)]}({_p(e.args[0], names)})"
+        return f"{_NUMPY[type(e)]}({', '.join(_p(a, names) for a in e.args)})"
     raise CompileError(f"cannot generate NumPy code for {e!r} (function {type(e).__name__!r}); "
                        "add it to symrnn.spec.symbols.FUNCTIONS")
 

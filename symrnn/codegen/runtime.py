@@ -33,6 +33,15 @@ def _relu(a, out=None):
     return np.maximum(a, 0, out=out)
 
 
+def _leaky_relu(a, s, out=None):
+    """LeakyReLU with negative slope ``s``: a for a > 0, s·a otherwise (``out`` receives it if given)."""
+    value = np.where(a > 0, a, s * a)
+    if out is None:
+        return value
+    out[...] = value
+    return out
+
+
 def _heaviside(a, out=None):
     """H(a) with H(0) = 0, in the dtype of ``a``."""
     if out is None:
@@ -64,6 +73,6 @@ def _acc(grads, name, value):
         grads[name] = value
 
 
-RUNTIME = {"_np": np, "_range": range, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_heaviside": _heaviside,
+RUNTIME = {"_np": np, "_range": range, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_leaky_relu": _leaky_relu, "_heaviside": _heaviside,
            "_stack": _stack, "_stack_bias": _stack_bias, "_acc": _acc}
 """Names generated source may use."""

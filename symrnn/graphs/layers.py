@@ -19,14 +19,17 @@ from __future__ import annotations
 
 from ..errors import SpecError
 from ..spec.graph_builder import GraphBuilder
-from ..spec.symbols import FUNCTIONS
+import sympy as sp
 
-__all__ = ["gcn", "cheb", "sage", "KIPF", "DEFFERRARD", "HAMILTON"]
+from ..spec.symbols import FUNCTIONS, leaky_relu
+
+__all__ = ["gcn", "cheb", "sage", "gat", "KIPF", "DEFFERRARD", "HAMILTON", "VELICKOVIC"]
 
 KIPF = "Kipf & Welling 2017, Semi-Supervised Classification with Graph Convolutional Networks (ICLR)"
 DEFFERRARD = ("Defferrard, Bresson & Vandergheynst 2016, Convolutional Neural Networks on Graphs with Fast Localized "
               "Spectral Filtering (NeurIPS)")
 HAMILTON = "Hamilton, Ying & Leskovec 2017, Inductive Representation Learning on Large Graphs (NeurIPS)"
+VELICKOVIC = "Veličković et al. 2018, Graph Attention Networks (ICLR)"
 
 
 def _activation(activation, name):
@@ -93,4 +96,48 @@ def sage(*, root_weight: bool = True, activation: str | None = None):
     if root_weight:
         pre = pre + b.param("W_r", G, F) @ x
     b.output("h", f(pre))
+    return b.build()
+
+
+def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, activation: str | None = None):
+    """Graph attention (GAT), one description per head (PyG ``GATConv``, self-loops added).
+
+    Per head k: z = W_k x; the score of edge j → i is e = LeakyReLU(a_src,k·z_j + a_dst,k·z_i);
+    α = softmax of e over the edges entering i (the closed neighbourhood: the kernel's edge set
+    has one self-loop per node, ``edges="self_loops"``); the head's output is Σ_j α_ij z_j.
+    ``concat=True`` gives one output per head, ``h_k = f(out_k + b_k)`` (PyG concatenates them);
+    ``concat=False`` the mean, ``h = f(mean_k out_k + b)``.  PyG's ``lin.weight`` (H·C, F) is
+    ``[W_1; …; W_H]``, ``att_src[0, k]`` is ``a_src_k`` (1 × C).
+
+    Examples
+    --------
+    >>> gat(2).parameter_count()
+    2*C*F + 6*C
+    >>> [s.name for s in gat(2, concat=False).states]
+    ['h']
+    """
+    if isinstance(heads, bool) or not isinstance(heads, int) or heads < 1:
+        raise SpecError(f"gat: heads must be an integer >= 1, got {heads!r}")
+    from ..numeric.params import real_number
+
+    slope = sp.Rational(repr(real_number(negative_slope, "negative_slope")))
+    f = _activation(activation, "gat")
+    b = GraphBuilder(f"gat{heads}" + ("" if concat else "_mean"), reference=VELICKOVIC,
+                     summary=f"graph attention, {heads} head(s), " + ("concatenated" if concat else "averaged"))
+    F, C = b.sizes("F C")
+    x = b.node_input("x", F)
+    outs = []
+    for k in range(1, heads + 1):
+        z = b.linear(b.param(f"W_{k}", C, F) @ x, f"z_{k}", inline=False)
+        s_ = b.linear(b.param(f"a_src_{k}", 1, C) @ b.gather(z, "src") + b.param(f"a_dst_{k}", 1, C) @ b.gather(z, "dst"),
+                      f"s_{k}")
+        e = b.let(f"e_{k}", leaky_relu(s_, slope))
+        alpha = b.softmax(e, name=f"alpha_{k}", latex=rf"\boldsymbol{{\alpha}}_{{{k}}}")
+        m = b.let(f"m_{k}", alpha * b.linear(b.gather(z, "src")))
+        outs.append(b.linear(b.scatter(m, "dst"), f"out_{k}"))
+    if concat:
+        for k, out in enumerate(outs, start=1):
+            b.output(f"h_{k}", f(out.matrix + b.param(f"b_{k}", C).matrix))
+    else:
+        b.output("h", f(sum((o.matrix for o in outs), sp.ZeroMatrix(C, 1)) / heads + b.param("b", C).matrix))
     return b.build()

@@ -122,11 +122,28 @@ class GraphOperators:
             return V[self.src]
         if name == "gather_dst":
             return V[self.dst]
+        if name == "segmax_dst":
+            return self._segmax(V)
         M, blocks = self._matrix(name)
         if sps.issparse(M):
             return matmul(M, blocks, V)
         return M @ V
 
+    def _segmax(self, V):
+        """Per node, the largest row of ``V`` over its incoming edges (0 for a node without one)."""
+        if "segmax" not in self._built:
+            order = np.argsort(self.dst, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(self.dst[order]) != 0]) if len(order) else np.zeros(0, int)
+            self._built["segmax"] = (order, starts, self.dst[order][starts] if len(order) else starts)
+        order, starts, nodes = self._built["segmax"]
+        out = np.zeros((self.graph.num_nodes,) + V.shape[1:], V.dtype)
+        if len(order):
+            out[nodes] = np.maximum.reduceat(V[order], starts, axis=0)
+        return out
+
     def adjoint(self, name: str, G: np.ndarray) -> np.ndarray:
         """``Opᵀ @ G``: the transpose of ``name`` applied (reverse mode)."""
-        return self.apply(OPERATORS[name].adjoint, G)
+        row = OPERATORS[name]
+        if not row.linear:
+            raise InputError(f"{name} is not linear: it has no adjoint (reverse mode holds it constant)")
+        return self.apply(row.adjoint, G)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..spec.latex import name_latex
+from ..spec.symbols import leaky_relu  # noqa: F401  (one function table: the class lives there)
 from ..spec.symbols import check_name
 
 __all__ = ["graph_sizes", "matrices", "one_bias", "latex_of", "leaky_relu"]
@@ -72,33 +73,3 @@ def latex_of(expr, names: dict | None = None) -> str:
     return text.replace(r"\mathbb{1}", r"\mathbf{1}")
 
 
-class leaky_relu(sp.Function):
-    """LeakyReLU(x, s) = x for x > 0, s·x otherwise; derivative 1 or s (PyTorch's choice at 0).
-
-    Examples
-    --------
-    >>> x = sp.Symbol("x", real=True); s = sp.Symbol("s", positive=True)
-    >>> sp.diff(leaky_relu(x, s), x)
-    Piecewise((1, x > 0), (s, True))
-    """
-
-    @classmethod
-    def eval(cls, x, s):
-        if x.is_positive:
-            return x
-        if x.is_nonpositive:
-            return s * x
-        return None
-
-    def fdiff(self, argindex=1):
-        x, s = self.args
-        if argindex == 1:
-            return sp.Piecewise((1, x > 0), (s, True))
-        return sp.Piecewise((0, x > 0), (x, True))
-
-    def _eval_rewrite_as_Piecewise(self, x, s, **kwargs):
-        return sp.Piecewise((x, x > 0), (s * x, True))
-
-    def _latex(self, printer, exp=None):
-        x, s = (printer._print(a) for a in self.args)
-        return rf"\operatorname{{LeakyReLU}}_{{{s}}}\left({x}\right)"

@@ -32,6 +32,7 @@ def stable_sigmoid(a):
 
 
 NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "relu": lambda a: np.maximum(a, 0.0),
+                   "leaky_relu": lambda a, s: np.where(a > 0, a, s * a),
                    "Heaviside": lambda a, h0=0.0: np.heaviside(a, h0)}
 """Implementations handed to ``lambdify`` for the functions of the activation table."""
 
@@ -40,6 +41,7 @@ def _mp_functions():
     import mpmath
 
     return {"sigmoid": lambda a: 1 / (1 + mpmath.exp(-a)), "relu": lambda a: a if a > 0 else mpmath.mpf(0),
+            "leaky_relu": lambda a, s: a if a > 0 else s * a,
             "Heaviside": lambda a, h0=0: mpmath.mpf(1 if a > 0 else 0 if a < 0 else h0)}
 
 

@@ -8,7 +8,10 @@ expression over
 * **opaque atoms**, one per matrix-vector product ``P v``: the atom stands for
   unit j of ``P v`` and is keyed by the matrix's (renamed) name and the
   normal form of ``v``.  Sums are split first, ``P (u + k w) = P u + k P w``,
-  so ``W x + b_in`` and ``W x + b_hn`` share the atom of ``W x``.
+  so ``W x + b_in`` and ``W x + b_hn`` share the atom of ``W x``.  A graph
+  operator across rows (``Op v``: unit j of row r is Σ_s Op_rs v_sj) is an
+  atom of the same kind keyed ``⟨Op⟩``, split over sums when the operator
+  is linear and kept whole when it is not (a softmax's shift).
 
 Pointwise intermediates are inlined (scalar substitution); nothing is ever
 unrolled into per-component scalars.  Two cells whose normal forms agree as
@@ -217,6 +220,11 @@ class NormalForm:
         out = sp.S.Zero
         for t in self.cell.terms(name):
             v = self.of(t.vector)
+            if t.operator is not None:  # a graph operator across rows: one more opaque (linear) atom, innermost
+                from ..spec.operators import OPERATORS
+
+                key = f"⟨{t.operator}⟩"
+                v = self.atoms.apply(key, v) if OPERATORS[t.operator].linear else self.atoms.atom(key, v)
             out += t.coeff * (self.atoms.apply(self.name(t.matrix), v) if t.matrix else v)
         return out
 

@@ -130,7 +130,8 @@ class CellBuilder:
         units = [s for s in as_sympy(expr, argument=f"equation {name!r}").free_symbols if isinstance(s, Vec)]
         if not units:
             raise SpecError(f"equation {name!r}: cannot infer a size from {expr}; it names no vector")
-        return units[0].size
+        wide = [u for u in units if u.size != 1]  # a size-1 vector broadcasts over the units (graph layers)
+        return (wide or units)[0].size
 
     def linear(self, expr, name: str | None = None, *, latex: str | None = None, inline: bool = True) -> Vec:
         """Name an affine map so it can meet per-unit operations.

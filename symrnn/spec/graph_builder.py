@@ -81,9 +81,9 @@ class GraphBuilder:
         """Define an intermediate (pointwise or linear), as in :meth:`CellBuilder.let`."""
         return self._b.let(name, expr, latex=latex)
 
-    def linear(self, expr, name: str | None = None, *, latex: str | None = None) -> Vec:
-        """Name (or hold anonymously) an affine map of per-row vectors."""
-        return self._b.linear(expr, name, latex=latex)
+    def linear(self, expr, name: str | None = None, *, latex: str | None = None, inline: bool = True) -> Vec:
+        """Name (or hold anonymously) an affine map of per-row vectors (``inline=False``: its own line in LaTeX)."""
+        return self._b.linear(expr, name, latex=latex, inline=inline)
 
     def update(self, state: str, expr) -> Vec:
         """The new value of a declared state."""
@@ -144,6 +144,35 @@ class GraphBuilder:
             head = (v.latex if hasattr(v, "latex") and v.latex else None) or name_latex(v.name)
             out.append(self._b.linear(expr, f"{name}{k}_{v.name}", latex=rf"\bar{{{head}}}_{{{k}}}", inline=False))
         return out
+
+    def softmax(self, e, *, name: str, latex: str | None = None) -> Vec:
+        """The softmax of per-edge scores over the edges entering each node: α = exp(e) / Σ_{edges into i} exp(e).
+
+        Written as stages of the description: the shift m = max over the edges
+        into i (``segmax_dst``, so that exp never overflows), ex = exp(e − m),
+        the node sums of ``ex`` gathered back to the edges, and α = ex / sum.
+        The shift cancels exactly (a common factor exp(−m_i) of numerator and
+        denominator), which is why reverse mode may hold it constant.
+
+        Examples
+        --------
+        >>> b = GraphBuilder("attention")
+        >>> F, = b.sizes("F")
+        >>> x = b.node_input("x", F)
+        >>> s = b.linear(b.param("a", 1, F) @ b.gather(x, "src"), "s")
+        >>> alpha = b.softmax(s, name="alpha")
+        >>> alpha.size
+        1
+        """
+        if not isinstance(e, Vec):
+            raise SpecError(f"softmax: expected the unit symbol of a per-edge vector, got {e!r}")
+        check_name(name, "softmax")
+        shift = self._b.linear(Apply("gather_dst", self._b.linear(Apply("segmax_dst", e.matrix), f"{name}_max").matrix),
+                               f"{name}_shift")
+        ex = self._b.let(f"{name}_exp", sp.exp(e - shift))
+        total = self._b.linear(Apply("gather_dst", self._b.linear(Apply("scatter_dst", ex.matrix), f"{name}_sum").matrix),
+                               f"{name}_total")
+        return self._b.let(name, ex / total, latex=latex)
 
     def output(self, name: str, expr, *, latex: str | None = None) -> Vec:
         """A per-node (or per-edge) output of the layer: a state that no equation reads as previous value."""

@@ -225,11 +225,11 @@ class _CellPrinter(LatexPrinter):
     def _print_Function(self, expr, exp=None):
         row = FUNCTIONS.get(type(expr))
         if row is not None:
-            head = row.latex + (f"^{{{exp}}}" if exp else "")
+            head = row.latex + "".join(f"_{{{self._print(a)}}}" for a in expr.args[1:]) + (f"^{{{exp}}}" if exp else "")
             return rf"{head}\left({self._print(expr.args[0])}\right)"
         return super()._print_Function(expr, exp)
 
-    _print_sigmoid = _print_relu = _print_tanh = _print_exp = _print_Function
+    _print_sigmoid = _print_relu = _print_tanh = _print_exp = _print_leaky_relu = _print_Function
 
 
 def equation_latex(cell, eq, *, inline: bool = True) -> str:

@@ -14,7 +14,10 @@ is an ordinary term; :func:`~symrnn.spec.linear.linear_terms` reads it as
 
 The table :data:`OPERATORS` gives each operator's spaces, its adjoint (the
 transpose, used by reverse mode: d(Op v)/dv = Op, so v̄ += Opᵀ ā) and its
-LaTeX.  Every operator here is built from the graph's incidence matrices
+LaTeX.  One entry is not linear: ``segmax_dst``, the per-node maximum that
+stabilises a neighbourhood softmax; reverse mode holds it constant, which is
+exact because the softmax does not depend on the shift (the proof engine
+keeps it as an opaque, unsplit atom).  Every operator here is built from the graph's incidence matrices
 S_src, S_dst (E × N) and edge weights, so relabelling the nodes by P and the
 edges by Q maps it to Π_target Op Π_sourceᵀ: the fact behind permutation
 equivariance (:mod:`symrnn.graphs.equivariance`).
@@ -55,6 +58,7 @@ class Operator:
     adjoint: str
     latex: str
     definition: str
+    linear: bool = True
 
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in (
@@ -81,12 +85,20 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
     Operator("cheb_lt", "node", "node", "cheb_lt_T", r"\tilde{\mathbf{L}}",
              "L̃ = (2/λ_max) L − I, L = I − D^{-1/2} A D^{-1/2} (PyG ChebConv, sym normalisation)"),
     Operator("cheb_lt_T", "node", "node", "cheb_lt", r"\tilde{\mathbf{L}}^{\top}", "L̃ᵀ"),
+    Operator("segmax_dst", "edge", "node", "", r"\max_{\mathrm{dst}}",
+             "node i: the largest value over the edges entering it (0 without one); not linear and held constant "
+             "in reverse mode: it is only ever a shift that a neighbourhood softmax does not depend on",
+             linear=False),
 )}
 """Every graph operator, by name (checked at import: adjoints pair up, spaces swap)."""
 
 
 def _check_table():
     for op in OPERATORS.values():
+        if not op.linear:
+            if op.adjoint:
+                raise ImportError(f"operator table: {op.name!r} is not linear and cannot have an adjoint")
+            continue
         adj = OPERATORS.get(op.adjoint)
         if adj is None or adj.adjoint != op.name or (adj.source, adj.target) != (op.target, op.source):
             raise ImportError(f"operator table: {op.name!r} and its adjoint {op.adjoint!r} do not pair up")

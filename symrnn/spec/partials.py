@@ -58,7 +58,7 @@ def pointwise_partials(cell: Cell, target: str, *, through_output: bool = True) 
 
 
 def _through_output(expr, y, d):
-    if isinstance(expr, sp.Function) and type(expr) in FUNCTIONS:
+    if isinstance(expr, sp.Function) and type(expr) in FUNCTIONS and FUNCTIONS[type(expr)].arity == 1:
         row = FUNCTIONS[type(expr)]
         # f'(a) as SymPy writes it, replaced by the table's form through y
         arg = expr.args[0]

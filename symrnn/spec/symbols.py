@@ -33,6 +33,7 @@ __all__ = [
     "sizes",
     "sigmoid",
     "relu",
+    "leaky_relu",
     "identity",
     "tanh",
     "FUNCTIONS",
@@ -213,6 +214,42 @@ class relu(sp.Function):
         return None
 
 
+class leaky_relu(sp.Function):
+    """LeakyReLU(a, s) = a for a > 0, s·a otherwise (s the negative slope, a number).
+
+    Its derivative in ``a`` is (1 − s) H(a) + s with H(0) = 0, i.e. s at 0 —
+    PyTorch's choice.
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", real=True)
+    >>> sp.diff(leaky_relu(a, sp.Rational(1, 5)), a)
+    4*Heaviside(a, 0)/5 + 1/5
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, s):
+        if x.is_positive:
+            return x
+        if x.is_nonpositive:
+            return s * x
+        return None
+
+    def fdiff(self, argindex=1):
+        x, s = self.args
+        if argindex == 1:
+            return (1 - s) * sp.Heaviside(x, 0) + s
+        return x * (1 - sp.Heaviside(x, 0))
+
+    def _eval_rewrite_as_Piecewise(self, x, s, **kwargs):
+        return sp.Piecewise((x, x > 0), (s * x, True))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
 def identity(arg):
     """The identity activation (used to remove an activation by substitution)."""
     return arg
@@ -237,6 +274,7 @@ class Activation:
     numpy: str
     lower: float | None  # open range of values, used by the bounds prover
     upper: float | None
+    arity: int = 1  # arguments; a second one is a number (leaky_relu's slope), never a vector
 
 
 FUNCTIONS: dict[type, Activation] = {
@@ -244,5 +282,7 @@ FUNCTIONS: dict[type, Activation] = {
     sp.tanh: Activation("tanh", sp.tanh, lambda y, a: 1 - y**2, r"\tanh", "np.tanh", -1.0, 1.0),
     relu: Activation("relu", relu, lambda y, a: sp.Heaviside(a, 0), r"\operatorname{ReLU}", "_relu", 0.0, None),
     sp.exp: Activation("exp", sp.exp, lambda y, a: y, r"\exp", "np.exp", 0.0, None),
+    leaky_relu: Activation("leaky_relu", leaky_relu, lambda y, a: None, r"\operatorname{LeakyReLU}", "_leaky_relu",
+                           None, None, arity=2),
 }
 """Pointwise functions understood everywhere, keyed by SymPy function class."""

@@ -96,12 +96,13 @@ def validate(cell: "Cell") -> tuple:
 
     sizes_of = {n: d.shape for n, d in declared.items() if n not in states}
     sizes_of.update({t: (e.size,) for t, e in targets.items()})
+    broadcast = any(d.space is not None for d in tuple(cell.inputs) + tuple(cell.states))  # graph cells only
     for eq in cell.equations:
-        _check_equation(cell.name, eq, sizes_of)
+        _check_equation(cell.name, eq, sizes_of, broadcast)
     return _toposort(cell.name, targets)
 
 
-def _check_equation(cname: str, eq: Equation, shapes: dict) -> None:
+def _check_equation(cname: str, eq: Equation, shapes: dict, broadcast: bool = False) -> None:
     where = f"cell {cname!r}, equation {eq.target!r}"
     if eq.is_linear:
         for m in eq.expr.atoms(MatrixSymbol):
@@ -137,7 +138,7 @@ def _check_equation(cname: str, eq: Equation, shapes: dict) -> None:
         shape = shapes[s.name]
         if len(shape) == 2:
             raise ShapeError(f"{where}: matrix {s.name!r} used in a pointwise (per-unit) expression")
-        if not _same(shape[0], eq.size):
+        if not _same(shape[0], eq.size) and not (broadcast and _same(shape[0], 1)):
             raise ShapeError(
                 f"{where}: pointwise operation mixes {s.name!r} of size {shape[0]} into a vector of size {eq.size}"
             )
