@@ -73,7 +73,7 @@ def _ours(layer, n, src, dst, X, dY, rng):
         def step():
             g._cache.clear()
             Y, tape = graphs.gcn_forward(g, X, W, b)
-            return graphs.gcn_backward(tape, dY)
+            return graphs.backward(tape, dY)
     else:
         C = FEATURES // HEADS
         W, a_s, a_d = rng.normal(size=(FEATURES, FEATURES)), rng.normal(size=(HEADS, C)), rng.normal(size=(HEADS, C))
@@ -82,7 +82,7 @@ def _ours(layer, n, src, dst, X, dY, rng):
         def step():
             g._cache.clear()
             Y, tape = graphs.gat_forward(g, X, W, a_s, a_d, b)
-            return graphs.gat_backward(tape, dY)
+            return graphs.backward(tape, dY)
     return step
 
 

@@ -94,7 +94,7 @@ def check_gat_repeated_edges(heads: int, concat: bool, add_self_loops: bool) -> 
                              add_self_loops=add_self_loops) - Y).max() > 1e-3
     dY = np.random.default_rng(6).standard_normal(Y.shape)
     (ref * torch.from_numpy(dY)).sum().backward()
-    grads = graphs.gat_backward(tape, dY)
+    grads = graphs.backward(tape, dY)
     np.testing.assert_allclose(grads["X"], Xt.grad.numpy(), rtol=0, atol=ATOL)
     np.testing.assert_allclose(grads["W"], conv.lin.weight.grad.numpy().T, rtol=0, atol=ATOL)
     np.testing.assert_allclose(grads["att_src"], conv.att_src.grad.numpy()[0], rtol=0, atol=ATOL)

@@ -36,7 +36,7 @@ def test_gcn_description_gradients_equal_numeric_backward(rng):
     X, W, b = rng.normal(size=(8, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
     Y, tape = graphs.gcn_forward(G, X, W, b)
     dY = rng.normal(size=Y.shape)
-    grads = graphs.gcn_backward(tape, dY)
+    grads = graphs.backward(tape, dY)
     layer = describe_gcn()
     N, F, Gs = layer.sizes
     values = {"A_hat": graphs.gcn_adjacency(G).toarray(), "X": X, "W": W, "b": b[:, None], "Delta": dY}
@@ -53,7 +53,7 @@ def test_cheb_description_gradients_equal_numeric_backward(rng, K):
     X, T, b = rng.normal(size=(8, 3)), rng.normal(size=(K, 3, 2)), rng.normal(size=2)
     Y, tape = graphs.cheb_forward(G, X, T, b, lambda_max=1.5)
     dY = rng.normal(size=Y.shape)
-    grads = graphs.cheb_backward(tape, dY)
+    grads = graphs.backward(tape, dY)
     layer = describe_cheb(K)
     N, F, Gs = layer.sizes
     values = {"L_tilde": graphs.scaled_laplacian(G, 1.5).toarray(), "X": X, "b": b[:, None], "Delta": dY}

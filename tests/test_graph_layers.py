@@ -33,7 +33,7 @@ def _check_fd(forward, backward, arrays, rng):
 def test_gcn_gradients_finite_differences(rng):
     G = _graph()
     X, W, b = rng.normal(size=(8, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
-    _check_fd(lambda: graphs.gcn_forward(G, X, W, b), graphs.gcn_backward, {"X": X, "W": W, "b": b}, rng)
+    _check_fd(lambda: graphs.gcn_forward(G, X, W, b), graphs.backward, {"X": X, "W": W, "b": b}, rng)
 
 
 @pytest.mark.parametrize("normalization", ["sym", "rw", None])
@@ -42,7 +42,7 @@ def test_cheb_gradients_finite_differences(rng, normalization):
     X, T, b = rng.normal(size=(8, 3)), rng.normal(size=(3, 3, 2)), rng.normal(size=2)
     lam = 1.6 if normalization else 9.0
     _check_fd(lambda: graphs.cheb_forward(G, X, T, b, lambda_max=lam, normalization=normalization),
-              graphs.cheb_backward, {"X": X, "Theta": T, "b": b}, rng)
+              graphs.backward, {"X": X, "Theta": T, "b": b}, rng)
 
 
 @pytest.mark.parametrize("concat", [True, False])
@@ -52,7 +52,7 @@ def test_gat_gradients_finite_differences(rng, concat):
     X, W = rng.normal(size=(8, 3)), rng.normal(size=(3, H * C))
     a_s, a_d = rng.normal(size=(H, C)), rng.normal(size=(H, C))
     b = rng.normal(size=H * C if concat else C)
-    _check_fd(lambda: graphs.gat_forward(G, X, W, a_s, a_d, b, concat=concat), graphs.gat_backward,
+    _check_fd(lambda: graphs.gat_forward(G, X, W, a_s, a_d, b, concat=concat), graphs.backward,
               {"X": X, "W": W, "att_src": a_s, "att_dst": a_d, "b": b}, rng)
 
 

@@ -62,7 +62,7 @@ def test_gcn_matches_pyg(rng, weighted, improved, loops):
     # dropped with the missing weights), so the unweighted improved case passes ones.
     x, ei, w = _torch_inputs(G, X, weighted or improved)
     out = conv(x, ei, w)
-    _check(Y, graphs.gcn_backward(tape, dY), out, x, conv,
+    _check(Y, graphs.backward(tape, dY), out, x, conv,
            {"W": lambda m: m.lin.weight.grad.numpy().T, "b": lambda m: m.bias.grad.numpy()}, dY)
 
 
@@ -75,7 +75,7 @@ def test_gcn_without_normalisation_matches_pyg(rng):
     Y, tape = graphs.gcn_forward(G, X, p["W"], p["b"], normalize=False)
     dY = rng.normal(size=Y.shape)
     x, ei, w = _torch_inputs(G, X)
-    _check(Y, graphs.gcn_backward(tape, dY), conv(x, ei, w), x, conv,
+    _check(Y, graphs.backward(tape, dY), conv(x, ei, w), x, conv,
            {"W": lambda m: m.lin.weight.grad.numpy().T, "b": lambda m: m.bias.grad.numpy()}, dY)
 
 
@@ -108,7 +108,7 @@ def test_cheb_matches_pyg(rng, K, lambda_max):
     x, ei, w = _torch_inputs(G, X)
     # PyG's default lambda_max (None) is 2·max(L) = 2 for normalization="sym": exercise that path too
     out = conv(x, ei, w) if lambda_max == 2.0 else conv(x, ei, w, lambda_max=lambda_max)
-    grads = graphs.cheb_backward(tape, dY)
+    grads = graphs.backward(tape, dY)
     _check(Y, grads, out, x, conv, {"b": lambda m: m.bias.grad.numpy()}, dY)
     for k, lin in enumerate(conv.lins):
         np.testing.assert_allclose(grads["Theta"][k], lin.weight.grad.numpy().T, rtol=0, atol=TOL)
@@ -124,7 +124,7 @@ def test_cheb_combinatorial_laplacian_matches_pyg(rng):
     Y, tape = graphs.cheb_forward(G, X, p["Theta"], p["b"], lambda_max=lam, normalization=None)
     dY = rng.normal(size=Y.shape)
     x, ei, w = _torch_inputs(G, X)
-    _check(Y, graphs.cheb_backward(tape, dY), conv(x, ei, w, lambda_max=lam), x, conv,
+    _check(Y, graphs.backward(tape, dY), conv(x, ei, w, lambda_max=lam), x, conv,
            {"b": lambda m: m.bias.grad.numpy()}, dY)
 
 
@@ -161,7 +161,7 @@ def test_gat_matches_pyg(rng, heads, concat, loops):
     dY = rng.normal(size=Y.shape)
     x, ei, _ = _torch_inputs(G, X)
     out, (ei_att, alpha) = conv(x, ei, return_attention_weights=True)
-    grads = graphs.gat_backward(tape, dY)
+    grads = graphs.backward(tape, dY)
     _check(Y, grads, out, x, conv, {
         "W": lambda m: m.lin.weight.grad.numpy().T, "b": lambda m: m.bias.grad.numpy(),
         "att_src": lambda m: m.att_src.grad.numpy()[0], "att_dst": lambda m: m.att_dst.grad.numpy()[0],

@@ -6,8 +6,12 @@ autoencoders (GAE/VGAE with a SymPy-derived KL, :mod:`.autoencoder`,
 spatial-temporal recurrent networks (GConvGRU, GConvLSTM, DCGRU,
 :mod:`.temporal`).
 
-Numeric layers come as ``*_forward(graph, X, params…) -> (Y, tape)`` and
-``*_backward(tape, dY) -> {name: gradient}``, float64, matching PyTorch
+Each graph layer is one description (:mod:`.layers`, built with
+:class:`symrnn.GraphBuilder`): its LaTeX, parameter count, kernel
+(:func:`symrnn.compile`) and reverse mode are derived from it.  The layer
+functions take the papers' layouts: ``*_forward(graph, X, params…) -> (Y, call)``
+runs the generated kernel, and the one :func:`backward` ``(call, dY) ->
+{name: gradient}`` runs its generated reverse mode — float64, matching PyTorch
 Geometric's ``GCNConv``, ``ChebConv`` and ``GATConv`` (see each module for the
 exact conventions: self-loops, λ_max, heads).  A graph is a networkx graph or a
 validated :class:`Graph` (:func:`as_graph`, :func:`from_edges`).
@@ -19,9 +23,9 @@ live in ``symrnn.proofs.graphs`` (checks in :mod:`symrnn.graphs.theorems`).
 Example
 -------
 >>> import networkx as nx, numpy as np
->>> Y, tape = gcn_forward(nx.cycle_graph(4), np.eye(4), np.ones((4, 2)))
->>> gcn_backward(tape, np.ones_like(Y))["W"].shape
-(4, 2)
+>>> Y, call = gcn_forward(nx.cycle_graph(4), np.eye(4), np.ones((4, 2)))
+>>> np.round(backward(call, np.ones_like(Y))["W"], 12).tolist()
+[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
 
 References
 ----------
@@ -29,11 +33,12 @@ Z. Wu, S. Pan, F. Chen, G. Long, C. Zhang and P. S. Yu, "A Comprehensive
 Survey on Graph Neural Networks", IEEE TNNLS 32(1), 2021.
 """
 
-from .cheb import ChebTape, cheb, cheb_backward, cheb_forward, chebyshev_terms
+from .calls import LayerCall, backward
+from .cheb import cheb, cheb_forward, chebyshev_terms
 from .describe import GraphLayer, description, describe_cheb, describe_gcn, describe_spectral
 from .describe_gat import GATDescription, describe_gat
-from .gat import GATTape, attention_pattern, closed_neighbourhoods, gat, gat_backward, gat_forward
-from .gcn import GCNTape, gcn, gcn_backward, gcn_forward
+from .gat import attention_pattern, closed_neighbourhoods, gat, gat_forward
+from .gcn import gcn, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
 from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
@@ -53,9 +58,10 @@ from .temporal import (GraphFilter, GraphGRUTape, GraphRecurrentTape, cheb_filte
 __all__ = [
     "Graph", "as_graph", "from_edges", "check_features",
     "gcn_adjacency", "gcn_operator", "GCNOperator", "laplacian", "scaled_laplacian", "NORMALIZATIONS",
-    "gcn", "gcn_forward", "gcn_backward", "GCNTape",
-    "cheb", "cheb_forward", "cheb_backward", "chebyshev_terms", "ChebTape",
-    "gat", "gat_forward", "gat_backward", "closed_neighbourhoods", "attention_pattern", "GATTape",
+    "backward", "LayerCall",
+    "gcn", "gcn_forward",
+    "cheb", "cheb_forward", "chebyshev_terms",
+    "gat", "gat_forward", "closed_neighbourhoods", "attention_pattern",
     "spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter", "polynomial_filter_backward",
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",

@@ -36,7 +36,8 @@ import numpy as np
 from scipy.special import expit
 
 from ..errors import InputError
-from .gcn import gcn_backward, gcn_forward
+from .calls import backward as gcn_backward  # the generated reverse mode of the GCN layer
+from .gcn import gcn_forward
 from .graph import as_graph, check_features
 from .kl import kl_divergence, kl_gradient
 

@@ -1,4 +1,4 @@
-"""Graph attention layer (GAT), forward and backward on scipy.sparse.
+"""Graph attention layer (GAT), run by the kernel generated from its description (:func:`symrnn.graphs.layers.gat`).
 
 For each head h (z_i^h = (x_i W)^h, the h-th block of C columns):
 
@@ -19,7 +19,9 @@ softmax m times (α_ij below is the sum over its copies).  The softmax subtracts
 neighbourhood's maximum before ``exp``, so it never overflows.
 
 Layout: ``W`` is (F, H·C) (PyG ``lin.weight.T``), ``att_src``/``att_dst`` are
-(H, C) (PyG's (1, H, C) without the 1), ``b`` is (H·C,) or (C,).
+(H, C) (PyG's (1, H, C) without the 1), ``b`` is (H·C,) or (C,).  Gradients come
+from the generated reverse mode (:func:`symrnn.graphs.backward`); nothing here is
+a hand-written derivative.
 
 References
 ----------
@@ -36,11 +38,11 @@ import scipy.sparse as sps
 
 from ..errors import InputError
 from ..numeric.params import boolean, real_number
-from .graph import Graph, as_graph, check_features, check_param, check_tape
+from . import layers
+from .calls import kernel_for, run_layer
+from .graph import Graph, as_graph, check_features, check_param
 
-__all__ = ["GATTape", "closed_neighbourhoods", "attention_pattern", "gat", "gat_forward", "gat_backward"]
-
-_CHUNK = 1 << 20  # entries per block of the per-edge dot products (bounds temporary memory)
+__all__ = ["closed_neighbourhoods", "attention_pattern", "gat", "gat_forward"]
 
 
 def _copies(g: Graph) -> sps.csr_array:
@@ -96,63 +98,9 @@ def attention_pattern(graph, *, add_self_loops: bool = True) -> sps.csr_array:
     return g.cached(("pattern",), lambda: _copies(g))
 
 
-def _segments(P):
-    """Row starts of the non-empty rows of P and the mask of those rows."""
-    nonempty = np.diff(P.indptr) > 0
-    return P.indptr[:-1][nonempty], nonempty
-
-
-def _reduce(ufunc, values, segments):
-    """Per-row ``ufunc.reduce`` over the edges of each row (0 for rows without edges)."""
-    starts, nonempty = segments
-    out = np.zeros((nonempty.size,) + values.shape[1:])
-    if starts.size:
-        out[nonempty] = ufunc.reduceat(values, starts, axis=0)
-    return out
-
-
-@dataclass(frozen=True, eq=False)
-class GATTape:
-    """Forward values kept for :func:`gat_backward`; also the attention weights.
-
-    ``edge_index`` is (2, E) with rows (source j, target i), PyG's layout, and
-    ``attention`` is (E, H): α_ij for that edge and head (each edge once; for
-    an edge an edge list repeats, the sum over its copies, each copy α_ij / m).
-    """
-
-    graph: Graph
-    pattern: sps.csr_array
-    X: np.ndarray
-    W: np.ndarray
-    att_src: np.ndarray
-    att_dst: np.ndarray
-    Z: np.ndarray  # (N, H, C)
-    positive: np.ndarray  # (E, H) bool: pre-activation > 0
-    attention: np.ndarray  # (E, H)
-    concat: bool
-    negative_slope: float
-    has_bias: bool
-
-    @property
-    def edge_index(self) -> np.ndarray:
-        rows = np.repeat(np.arange(self.pattern.shape[0]), np.diff(self.pattern.indptr))
-        return np.stack([self.pattern.indices.astype(np.int64), rows])
-
-
-def _edge_dot(G, Z, rows, cols):
-    """(E, H): G[rows[e], h] · Z[cols[e], h] over C, in bounded blocks."""
-    E, (_, H, C) = rows.size, Z.shape
-    out = np.empty((E, H))
-    step = max(1, _CHUNK // (H * C))
-    for s in range(0, E, step):
-        r, c = rows[s:s + step], cols[s:s + step]
-        out[s:s + step] = np.einsum("ehc,ehc->eh", G[r], Z[c])
-    return out
-
-
 def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2,
                 add_self_loops: bool = True):
-    """Multi-head graph attention and the tape for :func:`gat_backward`.
+    """Multi-head graph attention and the call record for :func:`symrnn.graphs.backward`.
 
     Parameters
     ----------
@@ -172,15 +120,16 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     Returns
     -------
     Y : ndarray, shape (N, H*C) or (N, C)
-    tape : GATTape
-        ``tape.edge_index`` and ``tape.attention`` are the attention weights.
+    call : LayerCall
+        ``call.edge_index`` and ``call.attention`` (E, H) are the attention weights, one
+        row per edge the softmax runs over (every copy of a repeated edge).
 
     Examples
     --------
     >>> import networkx as nx, numpy as np
     >>> X = np.array([[1.0], [2.0], [6.0]])
     >>> zeros = np.zeros((1, 1))                    # a = 0: the closed-neighbourhood mean
-    >>> Y, tape = gat_forward(nx.path_graph(3), X, np.eye(1), zeros, zeros)
+    >>> Y, call = gat_forward(nx.path_graph(3), X, np.eye(1), zeros, zeros)
     >>> Y.ravel().tolist()
     [1.5, 3.0, 4.0]
     """
@@ -192,74 +141,31 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
         raise InputError(f"att_src must have shape (heads, channels) with both >= 1, got {att_src.shape}")
     att_dst = check_param(att_dst, (H, C), "att_dst")
     W = check_param(W, (X.shape[1], H * C), "W")
+    concat = boolean(concat, "concat")
     bias = None if b is None else check_param(b, (H * C if concat else C,), "b")
     slope = real_number(negative_slope, "negative_slope")
-    concat = boolean(concat, "concat")
-    P = attention_pattern(g, add_self_loops=boolean(add_self_loops, "add_self_loops"))
-    N, seg = g.num_nodes, _segments(P)
-    rows = np.repeat(np.arange(N), np.diff(P.indptr))
-    cols = P.indices
-    Z = (X @ W).reshape(N, H, C)
-    s_src = np.einsum("nhc,hc->nh", Z, att_src)
-    s_dst = np.einsum("nhc,hc->nh", Z, att_dst)
-    pre = s_src[cols] + s_dst[rows]
-    positive = pre > 0
-    e = np.where(positive, pre, slope * pre)
-    e -= _reduce(np.maximum, e, seg)[rows]
-    np.exp(e, out=e)
-    if g.multiplicity is not None:  # an edge's copies: its exp(e) counted once per copy
-        e *= P.data[:, None]
-    e /= _reduce(np.add, e, seg)[rows]
-    alpha = e
-    out = np.empty((N, H, C))
-    for h in range(H):
-        out[:, h] = sps.csr_array((alpha[:, h], cols, P.indptr), shape=(N, N)) @ Z[:, h]
-    Y = out.reshape(N, H * C) if concat else out.mean(axis=1)
-    if bias is not None:
-        Y += bias
-    tape = GATTape(g, P, X, W, att_src, att_dst, Z, positive, alpha, bool(concat), slope, bias is not None)
-    return Y, tape
+    loops = boolean(add_self_loops, "add_self_loops")
+    kernel = kernel_for(layers.gat, (("heads", H), ("concat", concat), ("negative_slope", slope), ("bias", bias is not None)),
+                        (("F", X.shape[1]), ("C", C)))
+    params = {}
+    for k in range(H):
+        params[f"W_{k + 1}"] = W[:, k * C:(k + 1) * C].T
+        params[f"a_src_{k + 1}"], params[f"a_dst_{k + 1}"] = att_src[k][None], att_dst[k][None]
+        if bias is not None and concat:
+            params[f"b_{k + 1}"] = bias[k * C:(k + 1) * C]
+    if bias is not None and not concat:
+        params["b"] = bias
 
+    def to_caller(grads):
+        out = {"X": grads["x"], "W": np.concatenate([grads[f"W_{k + 1}"].T for k in range(H)], axis=1),
+               "att_src": np.concatenate([grads[f"a_src_{k + 1}"] for k in range(H)]),
+               "att_dst": np.concatenate([grads[f"a_dst_{k + 1}"] for k in range(H)])}
+        if bias is not None:
+            out["b"] = np.concatenate([grads[f"b_{k + 1}"] for k in range(H)]) if concat else grads["b"]
+        return out
 
-def gat_backward(tape: GATTape, dY) -> dict:
-    """Gradients ``{"X", "W", "att_src", "att_dst", "b"}`` given ∂L/∂Y.
-
-    Softmax: ∂e_ij = α_ij (∂α_ij − Σ_k α_ik ∂α_ik); LeakyReLU: × 1 or the slope.
-
-    Examples
-    --------
-    >>> import networkx as nx, numpy as np
-    >>> zeros = np.zeros((1, 1))
-    >>> Y, tape = gat_forward(nx.path_graph(2), np.ones((2, 1)), np.eye(1), zeros, zeros)
-    >>> gat_backward(tape, np.ones_like(Y))["W"].ravel().tolist()
-    [2.0]
-    """
-    check_tape(tape, GATTape, "gat_forward")
-    N, H, C = tape.Z.shape
-    dY = check_param(dY, (N, H * C if tape.concat else C), "dY")
-    G = dY.reshape(N, H, C) if tape.concat else np.broadcast_to(dY[:, None, :] / H, (N, H, C))
-    P, alpha = tape.pattern, tape.attention
-    seg, cols = _segments(P), P.indices
-    rows = np.repeat(np.arange(N), np.diff(P.indptr))
-    dZ = np.empty((N, H, C))
-    for h in range(H):
-        dZ[:, h] = sps.csr_array((alpha[:, h], cols, P.indptr), shape=(N, N)).T @ G[:, h]
-    dalpha = _edge_dot(G, tape.Z, rows, cols)
-    de = alpha * (dalpha - _reduce(np.add, alpha * dalpha, seg)[rows])
-    dpre = np.where(tape.positive, de, tape.negative_slope * de)
-    ds_dst = _reduce(np.add, dpre, seg)
-    ds_src = np.stack([np.bincount(cols, dpre[:, h], minlength=N) for h in range(H)], axis=1)
-    dZ += ds_src[:, :, None] * tape.att_src + ds_dst[:, :, None] * tape.att_dst
-    dZ2 = dZ.reshape(N, H * C)
-    grads = {
-        "X": dZ2 @ tape.W.T,
-        "W": tape.X.T @ dZ2,
-        "att_src": np.einsum("nh,nhc->hc", ds_src, tape.Z),
-        "att_dst": np.einsum("nh,nhc->hc", ds_dst, tape.Z),
-    }
-    if tape.has_bias:
-        grads["b"] = dY.sum(axis=0)
-    return grads
+    outputs = tuple((f"h_{k + 1}", C) for k in range(H)) if concat else (("h", C),)
+    return run_layer(kernel, params, g, X, outputs, to_caller, edges="self_loops" if loops else "as_given")
 
 
 def gat(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2,
@@ -269,9 +175,9 @@ def gat(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_
     Examples
     --------
     >>> import networkx as nx, numpy as np
-    >>> one = np.ones((1, 1))
-    >>> gat(nx.empty_graph(2), np.array([[1.0], [2.0]]), one, one, one).ravel().tolist()
-    [1.0, 2.0]
+    >>> zeros = np.zeros((1, 1))
+    >>> gat(nx.path_graph(2), np.array([[1.0], [3.0]]), np.eye(1), zeros, zeros).ravel().tolist()
+    [2.0, 2.0]
     """
     return gat_forward(graph, X, W, att_src, att_dst, b, concat=concat, negative_slope=negative_slope,
                        add_self_loops=add_self_loops)[0]

@@ -1,16 +1,13 @@
-"""Spatial GCN layer (Kipf & Welling): Y = Â X W + b, forward and backward on scipy.sparse.
+"""Spatial GCN layer (Kipf & Welling): Y = Â X W + b, run by the kernel generated from its description.
 
-Layout: ``X`` is (N, F), ``W`` is (F, F') as in the paper (PyG's
-``GCNConv.lin.weight`` is ``W.T``), ``b`` is (F',).  Â is
-:func:`~symrnn.graphs.normalize.gcn_adjacency` (PyG ``gcn_norm``; an existing
-self-loop keeps its weight), applied in factors by
-:func:`~symrnn.graphs.normalize.gcn_operator` (D̃^{-1/2}·A·D̃^{-1/2} plus the
-added loops, the sparse product split across threads).  An isolated node's output is ``x_i W + b`` with
-self-loops and ``b`` without.
-
-The backward pass uses Â = Âᵀ (the graph is undirected): with P = Â·∂L/∂Y,
-∂L/∂W = Xᵀ P, ∂L/∂X = P Wᵀ, ∂L/∂b = 1ᵀ ∂L/∂Y — one sparse product forward,
-one backward, never an (E × F) message array.
+The layer is :func:`symrnn.graphs.layers.gcn` (h = W Â x + b per node, held
+once as a description); this module only takes the paper's layout, ``X`` (N, F),
+``W`` (F, F′) (PyG's ``GCNConv.lin.weight`` is ``W.T``), ``b`` (F′,), and runs the
+generated forward.  Gradients come from the generated reverse mode:
+:func:`symrnn.graphs.backward` (with Â = Âᵀ on an undirected graph,
+∂L/∂W = Xᵀ Â ∂L/∂Y, ∂L/∂X = Â ∂L/∂Y Wᵀ, ∂L/∂b = 1ᵀ ∂L/∂Y — derived, not written).
+Â is PyG's ``gcn_norm`` (an existing self-loop keeps its weight); an isolated
+node's output is ``x_i W + b`` with self-loops and ``b`` without.
 
 References
 ----------
@@ -20,31 +17,17 @@ Convolutional Networks", ICLR 2017.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
 from ..numeric.params import boolean
-from .graph import Graph, as_graph, check_features, check_param, check_tape
-from .normalize import gcn_operator
+from . import layers
+from .calls import kernel_for, run_layer
+from .graph import as_graph, check_features, check_param
 
-__all__ = ["GCNTape", "gcn", "gcn_forward", "gcn_backward"]
-
-
-@dataclass(frozen=True, eq=False)
-class GCNTape:
-    """What :func:`gcn_backward` needs from the forward pass."""
-
-    graph: Graph
-    operator: object  # Â (GCNOperator) or A (csr)
-    X: np.ndarray
-    W: np.ndarray
-    has_bias: bool
+__all__ = ["gcn", "gcn_forward"]
 
 
 def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False,
                 normalize: bool = True):
-    """Y = Â X W + b and the tape for :func:`gcn_backward`.
+    """Y = Â X W + b and the call record for :func:`symrnn.graphs.backward`.
 
     Parameters
     ----------
@@ -62,12 +45,12 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     Returns
     -------
     Y : ndarray, shape (N, F')
-    tape : GCNTape
+    call : LayerCall
 
     Examples
     --------
     >>> import networkx as nx, numpy as np
-    >>> Y, tape = gcn_forward(nx.path_graph(2), np.eye(2), np.ones((2, 1)), np.array([0.5]))
+    >>> Y, call = gcn_forward(nx.path_graph(2), np.eye(2), np.ones((2, 1)), np.array([0.5]))
     >>> np.round(Y.ravel(), 12).tolist()
     [1.5, 1.5]
     """
@@ -77,34 +60,22 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     X = check_features(g, X)
     W = check_param(W, (X.shape[1], None), "W")
     bias = None if b is None else check_param(b, (W.shape[1],), "b")
-    A = gcn_operator(g, add_self_loops=add_self_loops, improved=improved) if normalize else g.adjacency
-    Y = A @ (X @ W) if W.shape[1] <= W.shape[0] else (A @ X) @ W
-    if bias is not None:
-        Y += bias
-    return Y, GCNTape(g, A, X, W, bias is not None)
+    kernel = kernel_for(layers.gcn, (("bias", bias is not None), ("normalize", normalize)),
+                        (("F", X.shape[1]), ("G", W.shape[1])))
+    params = {"W": W.T} if bias is None else {"W": W.T, "b": bias}
 
+    def to_caller(grads):
+        out = {"X": grads["x"], "W": grads["W"].T}
+        if bias is not None:
+            out["b"] = grads["b"]
+        return out
 
-def gcn_backward(tape: GCNTape, dY) -> dict:
-    """Gradients ``{"X", "W", "b"}`` of a loss given ∂L/∂Y (``"b"`` only with a bias).
-
-    Examples
-    --------
-    >>> import networkx as nx, numpy as np
-    >>> Y, tape = gcn_forward(nx.path_graph(2), np.eye(2), np.ones((2, 1)))
-    >>> np.round(gcn_backward(tape, np.ones_like(Y))["W"].ravel(), 12).tolist()
-    [1.0, 1.0]
-    """
-    check_tape(tape, GCNTape, "gcn_forward")
-    dY = check_param(dY, (tape.X.shape[0], tape.W.shape[1]), "dY")
-    P = tape.operator @ dY
-    grads = {"X": P @ tape.W.T, "W": tape.X.T @ P}
-    if tape.has_bias:
-        grads["b"] = dY.sum(axis=0)
-    return grads
+    return run_layer(kernel, params, g, X, (("h", W.shape[1]),), to_caller,
+                     add_self_loops=add_self_loops, improved=improved)
 
 
 def gcn(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False,
-        normalize: bool = True) -> np.ndarray:
+        normalize: bool = True):
     """The GCN layer's output Â X W + b (see :func:`gcn_forward`).
 
     Examples

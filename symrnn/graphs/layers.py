@@ -41,8 +41,10 @@ def _activation(activation, name):
     return rows[activation]
 
 
-def gcn(*, activation: str | None = None):
+def gcn(*, bias: bool = True, normalize: bool = True, activation: str | None = None):
     """Kipf & Welling's GCN layer: h = f(W Â x + b), Â = D̃^{-1/2}(A + I)D̃^{-1/2} (PyG ``GCNConv``).
+
+    ``normalize=False`` multiplies by the weighted adjacency A instead (PyG ``normalize=False``).
 
     Examples
     --------
@@ -52,14 +54,16 @@ def gcn(*, activation: str | None = None):
     \\end{aligned}
     """
     f = _activation(activation, "gcn")
-    b = GraphBuilder("gcn", reference=KIPF, summary="spatial GCN with the renormalisation trick")
+    b = GraphBuilder("gcn" if normalize else "gcn_unnormalised", reference=KIPF,
+                     summary="spatial GCN with the renormalisation trick" if normalize else "graph convolution by A")
     F, G = b.sizes("F G")
     x = b.node_input("x", F)
-    b.output("h", f(b.param("W", G, F) @ b.propagate("gcn_norm", x) + b.param("b", G)))
+    pre = b.param("W", G, F) @ b.propagate("gcn_norm" if normalize else "adjacency", x)
+    b.output("h", f(pre + b.param("b", G) if bias else pre))
     return b.build()
 
 
-def cheb(K: int = 3, *, activation: str | None = None):
+def cheb(K: int = 3, *, bias: bool = True, activation: str | None = None):
     """ChebNet: h = f(Σ_{k<K} Θ_k T_k(L̃) x + b), K counting the terms as PyG's ``ChebConv(K=K)``.
 
     Examples
@@ -72,7 +76,7 @@ def cheb(K: int = 3, *, activation: str | None = None):
                      summary=f"Chebyshev spectral graph convolution, {K} terms")
     F, G = b.sizes("F G")
     basis = b.chebyshev(b.node_input("x", F), K)
-    pre = b.param("b", G).matrix
+    pre = b.param("b", G).matrix if bias else sp.ZeroMatrix(G, 1)
     for k, t in enumerate(basis):
         pre = b.param(f"Theta_{k}", G, F) @ t.matrix + pre
     b.output("h", f(pre))
@@ -99,7 +103,8 @@ def sage(*, root_weight: bool = True, activation: str | None = None):
     return b.build()
 
 
-def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, activation: str | None = None):
+def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, bias: bool = True,
+        activation: str | None = None):
     """Graph attention (GAT), one description per head (PyG ``GATConv``, self-loops added).
 
     Per head k: z = W_k x; the score of edge j → i is e = LeakyReLU(a_src,k·z_j + a_dst,k·z_i);
@@ -137,7 +142,8 @@ def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, act
         outs.append(b.linear(b.scatter(m, "dst"), f"out_{k}"))
     if concat:
         for k, out in enumerate(outs, start=1):
-            b.output(f"h_{k}", f(out.matrix + b.param(f"b_{k}", C).matrix))
+            b.output(f"h_{k}", f(out.matrix + b.param(f"b_{k}", C).matrix if bias else out.matrix))
     else:
-        b.output("h", f(sum((o.matrix for o in outs), sp.ZeroMatrix(C, 1)) / heads + b.param("b", C).matrix))
+        mean = sum((o.matrix for o in outs), sp.ZeroMatrix(C, 1)) / heads
+        b.output("h", f(mean + b.param("b", C).matrix if bias else mean))
     return b.build()

@@ -8,7 +8,9 @@ matrices the operators stand for, and applies them to (rows, units) arrays:
 * ``scatter_src`` / ``scatter_dst``: a CSR product with S_srcᵀ / S_dstᵀ (N × E),
   split across threads for large products (:mod:`symrnn.graphs._sparse`);
 * node-to-node operators (``gcn_norm``, ``adjacency``, ``mean_in``,
-  ``cheb_lt`` and their transposes) from :mod:`symrnn.graphs.normalize`.
+  ``cheb_lt`` and their transposes) from :mod:`symrnn.graphs.normalize`;
+  DCRNN's random walks ``walk_out`` / ``walk_in`` (and transposes) from
+  :func:`symrnn.graphs.filters.diffusion_supports`.
 
 ``edges`` chooses the edge space: ``"as_given"`` (the graph's edges),
 ``"self_loops"`` (GAT: loops removed, then one per node, PyG
@@ -49,16 +51,20 @@ class GraphOperators:
         The edge space (see the module docstring).
     add_self_loops, improved : bool
         ``gcn_norm``'s options (PyG ``GCNConv``).
-    lambda_max : float
-        ``cheb_lt``'s λ_max (PyG ``ChebConv``; 2 by default).
+    lambda_max, normalization
+        ``cheb_lt``'s λ_max and Laplacian (PyG ``ChebConv``; 2 and ``"sym"`` by default).
     """
 
     def __init__(self, graph, *, edges: str = "as_given", add_self_loops: bool = True, improved: bool = False,
-                 lambda_max: float = 2.0):
+                 lambda_max: float = 2.0, normalization: str | None = "sym"):
+        from ..numeric.params import boolean
+
         if edges not in EDGE_SETS:
             raise InputError(f"edges must be one of {EDGE_SETS}, got {edges!r}")
         self.graph = as_graph(graph)
-        self.edges, self.add_self_loops, self.improved, self.lambda_max = edges, add_self_loops, improved, lambda_max
+        self.edges = edges
+        self.add_self_loops, self.improved = boolean(add_self_loops, "add_self_loops"), boolean(improved, "improved")
+        self.lambda_max, self.normalization = lambda_max, normalization
         self.src, self.dst = self._edge_list()
         self._built: dict = {}
 
@@ -103,10 +109,16 @@ class GraphOperators:
             M = sps.diags_array(inv) @ counts
             M = (M if name == "mean_in" else M.T).tocsr()
         elif name in ("gcn_norm", "gcn_norm_T"):
-            M = nz.gcn_operator(g.require_undirected("gcn_norm"), add_self_loops=self.add_self_loops,
+            M = nz.gcn_operator(g.require_undirected("gcn"), add_self_loops=self.add_self_loops,
                                 improved=self.improved)
         elif name in ("cheb_lt", "cheb_lt_T"):
-            M = nz.scaled_laplacian(g.require_undirected("cheb_lt"), self.lambda_max)
+            M = nz.scaled_laplacian(g.require_undirected("cheb"), self.lambda_max, self.normalization)
+            M = M if name == "cheb_lt" else M.T.tocsr()  # "rw" is not symmetric: the adjoint is the transpose
+        elif name in ("walk_out", "walk_out_T", "walk_in", "walk_in_T"):  # weighted, directed; zero rows stay zero
+            from .filters import diffusion_supports
+
+            M = diffusion_supports(g)[name.startswith("walk_in")]
+            M = (M.T if name.endswith("_T") else M).tocsr()
         else:
             raise InputError(f"{name}: not a matrix operator")
         blocks = getattr(M, "blocks", None) if not sps.issparse(M) else row_blocks(M)
