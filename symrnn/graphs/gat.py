@@ -31,7 +31,6 @@ P. Veličković, G. Cucurull, A. Casanova, A. Romero, P. Liò and Y. Bengio,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sps
