@@ -1,41 +1,25 @@
-"""Spatial-temporal graph RNNs: GConvGRU, GConvLSTM (Seo et al.) and DCRNN's DCGRU (Li et al.).
+"""Spatial-temporal graph RNNs with stacked filter parameters: GConvGRU, GConvLSTM and DCGRU.
 
-Any single-input symrnn cell runs on a fixed graph with every matrix product
-replaced by a graph filter F(X; Θ) = Σ_m S_m X Θ_m (:func:`graph_recurrent_forward`;
-the pointwise stages and their partials come from the cell's SymPy description).
-GConvGRU and DCGRU are ``symrnn.cell("gru_reset_before")`` so::
+The models are descriptions (:mod:`symrnn.graphs.recurrent`), run by their
+generated step kernels; this module keeps the stacked parameter layout of the
+filters F(X; Θ) = Σ_m S_m X Θ_m — ``W_g`` (M, F, H), ``U_g`` (M, H, H), vectors
+``b_g`` (H,) — and translates it to and from the descriptions' parameters
+(``W_g_0`` … as (H, F), :func:`~symrnn.graphs.filters.support_names`).
 
-    r = σ(F(X_t; W_r) + F(H; U_r) + b_r)          z = σ(F(X_t; W_z) + F(H; U_z) + b_z)
-    n = tanh(F(X_t; W_n) + F(r ⊙ H; U_n) + b_n)    H_t = z ⊙ H + (1 − z) ⊙ n
+* :func:`gconv_gru_forward`: GConvGRU, M = K Chebyshev terms (PyG-Temporal ``GConvGRU``);
+* :func:`gconv_lstm_forward`: GConvLSTM, Seo et al.'s Model 2 (PyG-Temporal ``GConvLSTM``);
+* :func:`dcgru_forward`: DCRNN's DCGRU, M = 2K random-walk powers (Li et al. 2018, eq. 2);
+* :func:`graph_recurrent_forward`: any one-input symrnn cell with a :class:`GraphFilter`.
 
-* GConvGRU (Seo et al. 2018, "model 2"; PyG-temporal ``GConvGRU``): S_k = T_k(L̃),
-  k < K, the Chebyshev terms of :func:`~symrnn.graphs.cheb_forward` (PyG ``ChebConv``).
-  PyG-temporal gives each of the six ChebConvs its own bias; only their sum per gate
-  matters, so there is one bias per gate here.
-* GConvLSTM (PyG-temporal ``GConvLSTM``): ``symrnn.cell("lstm_peephole")`` with the
-  Chebyshev supports (peepholes w ⊙ c_{t-1} in i and f, w ⊙ c_t in o).
-* DCGRU (Li et al. 2018, eq. 2): S = (I, P_O, …, P_O^{K-1}, I, P_I, …, P_I^{K-1}) with
-  P_O = D_O^{-1} W and P_I = D_I^{-1} Wᵀ, W[i, j] the weight of the edge i → j — the
-  paper's sum, with both k = 0 terms kept (so ``W_r`` has 2K slices).  A node without
-  out- (in-) edges gets a zero row of P_O (P_I).  PyTorch Geometric Temporal's ``DConv``
-  (read for comparison, version of 2024) is not this formula: for k ≥ 2 it uses a
-  Chebyshev-style recurrence 2·P·T_{k-1} − T_{k-2} instead of the powers P^k, its messages
-  are not multiplied by the edge weights (these enter only the degrees), and each message
-  is divided by the degree of its source node; so it is tested against nothing here, the
-  oracle being a dense reference of eq. 2 (``tests/test_temporal.py``).
-
-Layout: sequences ``(T, N, F)`` (nodes play the batch of the symrnn RNN kernels);
-``W_g`` is (M, F, H), ``U_g`` is (M, H, H), ``b_g`` is (H,); outputs ``(T, N, H)``.
-Gradients come back as a dict with every parameter, ``"x"`` (T, N, F) and ``"h"``
-(the initial state), like :meth:`symrnn.codegen.Kernel.backward`.
+Sequences are ``(T, N, F)``, outputs ``(T, N, H)``; the backward functions return
+every parameter (stacked), ``"x"`` (T, N, F) and each initial state by name.
 
 References
 ----------
 Y. Seo, M. Defferrard, P. Vandergheynst and X. Bresson, "Structured Sequence Modeling
-with Graph Convolutional Recurrent Networks", ICONIP 2018 (arXiv:1612.07659, 2016).
+with Graph Convolutional Recurrent Networks", ICONIP 2018 (arXiv:1612.07659).
 Y. Li, R. Yu, C. Shahabi and Y. Liu, "Diffusion Convolutional Recurrent Neural Network:
 Data-Driven Traffic Forecasting", ICLR 2018.
-Z. Wu et al., "A Comprehensive Survey on Graph Neural Networks", IEEE TNNLS 32(1), 2021, §7.
 """
 
 from __future__ import annotations
@@ -46,9 +30,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..errors import InputError
-from ..numeric.reference import evaluate_pointwise
-from ..spec.partials import pointwise_partials
-from .filters import GraphFilter, cheb_filter, diffusion_conv, diffusion_filter, diffusion_supports
+from . import recurrent
+from .filters import GraphFilter, cheb_filter, diffusion_conv, diffusion_filter, diffusion_supports, support_names
 
 __all__ = ["GraphFilter", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
            "graph_cell_params", "graph_gru_params", "graph_recurrent_forward", "graph_recurrent_backward",
@@ -93,23 +76,19 @@ def graph_gru_params(in_features: int, hidden: int, supports: int, *, rng=0) -> 
 
 @dataclass(frozen=True, eq=False)
 class GraphRecurrentTape:
-    """Forward values read by :func:`graph_recurrent_backward` (one dict of (N, n) arrays per step)."""
+    """What :func:`graph_recurrent_backward` reads: the cell, its filter and the run over time."""
 
     cell: object
     filter: GraphFilter
-    params: dict
-    xs: np.ndarray
-    steps: list
+    run: recurrent.RecurrentTape
+
+    @property
+    def steps(self) -> list:
+        """Every value of every step, by name (one dict of (N, n) arrays per step)."""
+        return self.run.values
 
 
-@lru_cache(maxsize=256)
-def _partials(cell, target):
-    return pointwise_partials(cell, target)
-
-
-@lru_cache(maxsize=256)
-def _terms(cell, target):
-    return tuple(cell.terms(target))
+GraphGRUTape = GraphRecurrentTape
 
 
 def _check(cell, f: GraphFilter, xs, params, initial):
@@ -126,45 +105,48 @@ def _check(cell, f: GraphFilter, xs, params, initial):
     P = {k: np.asarray(params[k], dtype=np.float64) for k in names}
     out = cell.declared[cell.output][1].size
     H = next(P[d.name].shape[-1] for d in cell.params if len(d.shape) == 2 and d.shape[0] == out)
-    want = graph_cell_params(cell, xs.shape[2], H, f.size)
-    for k, w in want.items():
+    for k, w in graph_cell_params(cell, xs.shape[2], H, f.size).items():
         if P[k].shape != w.shape:
             raise InputError(f"{k} has shape {P[k].shape}; expected {w.shape} (M = {f.size} supports, "
                              f"F = {xs.shape[2]}, H = {H})")
-    states = [d.name for d in cell.states]
     if initial is not None and not isinstance(initial, dict):
         initial = {cell.output: initial}
-    init = {}
-    for d in cell.states:
-        v = np.zeros((f.num_nodes, H)) if not initial or d.name not in initial else np.asarray(initial[d.name], float)
-        if v.shape != (f.num_nodes, H):
-            raise InputError(f"initial state {d.name!r} has shape {v.shape}; expected ({f.num_nodes}, {H})")
-        init[d.name] = v
-    extra = sorted(set(initial or ()) - set(states))
+    extra = sorted(set(initial or ()) - set(cell.state_names))
     if extra:
-        raise InputError(f"initial names unknown states {extra}; the cell's states are {states}")
-    return xs, P, init
+        raise InputError(f"initial names unknown states {extra}; the cell's states are {list(cell.state_names)}")
+    init = {}
+    for s in (initial or {}):
+        v = np.asarray(initial[s], dtype=np.float64)
+        if v.shape != (f.num_nodes, H):
+            raise InputError(f"initial state {s!r} has shape {v.shape}; expected ({f.num_nodes}, {H})")
+        init[s] = v
+    return xs, P, H, init
 
 
-def _filter_all(f: GraphFilter, xs, W):
-    """Σ_m S_m X_t W_m for every t at once: the T steps side by side as columns."""
-    T, N, F = xs.shape
-    wide = xs.transpose(1, 0, 2).reshape(N, T * F)
-    out = sum(t.reshape(N, T, F) @ Wm for t, Wm in zip(f.terms(wide), W))
-    return out.transpose(1, 0, 2)
+def _flat(cell, f: GraphFilter, P: dict) -> dict:
+    """Stacked (M, in, out) filters → the description's (out, in) parameters, one per support."""
+    out = {}
+    for d in cell.params:
+        if len(d.shape) == 2:
+            out.update({n: P[d.name][m].T for m, n in enumerate(support_names(d.name, f.kind, f.K))})
+        else:
+            out[d.name] = P[d.name]
+    return out
 
 
-def _input_name(cell):
-    if len(cell.inputs) != 1:
-        raise InputError(f"cell: {cell.name!r} has {len(cell.inputs)} inputs; a graph recurrence takes one")
-    return cell.inputs[0].name
+def _stacked(cell, f: GraphFilter, grads: dict) -> dict:
+    out = {}
+    for d in cell.params:
+        out[d.name] = (np.stack([grads[n].T for n in support_names(d.name, f.kind, f.K)]) if len(d.shape) == 2
+                       else grads[d.name])
+    return out
 
 
 def graph_recurrent_forward(cell, f: GraphFilter, xs, params, *, initial=None):
-    """Run any single-input symrnn cell on a graph, matrix products replaced by the filter ``f``.
+    """Run any single-input symrnn cell on a graph, its matrix products replaced by the filter ``f``.
 
-    Linear stages Σ k P v become Σ k Σ_m S_m V Θ_P[m]; pointwise stages are the cell's
-    per-unit SymPy expressions evaluated on (N, n) arrays.
+    The cell is lifted to a description (:func:`~symrnn.graphs.recurrent.graph_recurrent`)
+    and run by its generated step kernel (:func:`~symrnn.graphs.recurrent.run`).
 
     Parameters
     ----------
@@ -187,41 +169,34 @@ def graph_recurrent_forward(cell, f: GraphFilter, xs, params, *, initial=None):
     >>> hs.shape, sorted(graph_recurrent_backward(tape, np.ones_like(hs)))[:2]
     ((4, 3, 5), ['U_f', 'U_g'])
     """
-    xs, P, state = _check(cell, f, xs, params, initial)
-    xname = _input_name(cell)
-    pre = {}
-    for eq in cell.equations:
-        if eq.is_linear:
-            for t in _terms(cell, eq.target):
-                if t.matrix and t.vector == xname:
-                    pre[eq.target] = pre.get(eq.target, 0) + float(t.coeff) * _filter_all(f, xs, P[t.matrix])
-    steps = []
-    for t in range(xs.shape[0]):
-        values = {k: v for k, v in P.items() if v.ndim == 1}
-        values.update({s + "_prev": v for s, v in state.items()})
-        for eq in cell.equations:
-            if eq.is_linear:
-                acc = pre[eq.target][t].copy() if eq.target in pre else 0.0
-                for term in _terms(cell, eq.target):
-                    c = float(term.coeff)
-                    if term.matrix and term.vector != xname:
-                        acc = acc + c * sum(s @ Th for s, Th in zip(f.terms(values[term.vector]), P[term.matrix]))
-                    elif not term.matrix:
-                        acc = acc + c * (xs[t] if term.vector == xname else values[term.vector])
-                values[eq.target] = acc
-            else:
-                like = next(values[d] for d in eq.dependencies() if np.ndim(values[d]) == 2)
-                values[eq.target] = evaluate_pointwise(eq.expr, values, like)
-        state = {s: values[s] for s in state}
-        steps.append(values)
-    return np.stack([v[cell.output] for v in steps]), GraphRecurrentTape(cell, f, P, xs, steps)
+    xs, P, H, init = _check(cell, f, xs, params, initial)
+    if len(cell.inputs) != 1:
+        raise InputError(f"cell: {cell.name!r} has {len(cell.inputs)} inputs; a graph recurrence takes one")
+    desc = _lifted(cell, f.kind, f.K)
+    sizes = {str(desc.inputs[0].size): xs.shape[2], str(desc.declared[desc.output][1].size): H}
+    kernel = recurrent.compiled(desc, _flat(cell, f, P), **sizes)
+    hs, _, tape = recurrent.run(kernel, f.operators(), xs, init)
+    return hs, GraphRecurrentTape(cell, f, tape)
+
+
+@lru_cache(maxsize=64)
+def _lifted(cell, kind, K):
+    """The catalogue model (GConvGRU, DCRNN, GConvLSTM) when ``cell`` is its catalogue cell, else the lifted cell."""
+    import symrnn
+
+    models = {("gru_reset_before", "cheb"): recurrent.gconv_gru, ("gru_reset_before", "diffusion"): recurrent.dcrnn,
+              ("lstm_peephole", "cheb"): recurrent.gconv_lstm}
+    model = models.get((cell.name, kind))
+    if model is not None and cell == symrnn.cell(cell.name):
+        return model(K)
+    return recurrent.graph_recurrent(cell, kind, K)
 
 
 def graph_recurrent_backward(tape: GraphRecurrentTape, d_outputs, d_final=None) -> dict:
-    """Gradients of every parameter, the input (by the cell's input name) and each initial state (by state name).
+    """Gradients of every parameter (stacked), the input (by the cell's input name) and each initial state.
 
-    Pointwise stages go back through :func:`symrnn.spec.partials.pointwise_partials`; linear
-    stages through the adjoint supports S_mᵀ.
+    The generated step backward runs from the last step to the first
+    (:func:`~symrnn.graphs.recurrent.backward`).
 
     Examples
     --------
@@ -231,69 +206,19 @@ def graph_recurrent_backward(tape: GraphRecurrentTape, d_outputs, d_final=None) 
     >>> sorted(graph_gru_backward(tape, np.ones_like(hs)))[:3]
     ['U_n', 'U_r', 'U_z']
     """
-    cell, f, P, xs = tape.cell, tape.filter, tape.params, tape.xs
-    T, N = xs.shape[:2]
-    xname = _input_name(cell)
-    dout = np.asarray(d_outputs, dtype=np.float64)
-    H = tape.steps[0][cell.output].shape[1]
-    if dout.shape != (T, N, H):
-        raise InputError(f"d_outputs has shape {dout.shape}; expected {(T, N, H)}")
+    if not isinstance(tape, GraphRecurrentTape):
+        raise InputError(f"tape must be the GraphRecurrentTape of graph_recurrent_forward, got {type(tape).__name__}")
+    cell = tape.cell
     if d_final is not None and not isinstance(d_final, dict):
         d_final = {cell.output: d_final}
-    carry = {d.name: np.zeros((N, H)) for d in cell.states}
-    for k, v in (d_final or {}).items():
-        carry[k] = carry[k] + np.asarray(v, dtype=np.float64).reshape(N, H)
-    grads = {k: np.zeros_like(v) for k, v in P.items()}
-    d_in = {}  # linear target -> (T, N, n) adjoint, for the batched input terms
-    dx = np.zeros_like(xs)
-    for t in range(T - 1, -1, -1):
-        values = tape.steps[t]
-        d = dict(carry)
-        d[cell.output] = d[cell.output] + dout[t]
-        for eq in reversed(cell.equations):
-            g = d.pop(eq.target, None)
-            if g is None:
-                continue
-            if not eq.is_linear:
-                for name, expr in _partials(cell, eq.target).items():
-                    part = g * evaluate_pointwise(expr, values, g)
-                    if name in grads:
-                        grads[name] += part.sum(axis=0)
-                    else:
-                        d[name] = d[name] + part if name in d else part
-                continue
-            for term in _terms(cell, eq.target):
-                c = float(term.coeff)
-                if term.matrix and term.vector == xname:
-                    d_in.setdefault(eq.target, np.zeros((T, N, g.shape[1])))[t] = g
-                elif term.matrix:
-                    v, Th, dTh = values[term.vector], P[term.matrix], grads[term.matrix]
-                    back = 0.0
-                    for m, q in enumerate(f.adjoint_terms(c * g)):
-                        dTh[m] += v.T @ q
-                        back = back + q @ Th[m].T
-                    d[term.vector] = d[term.vector] + back if term.vector in d else back
-                elif term.vector in grads:
-                    grads[term.vector] += c * g.sum(axis=0)
-                elif term.vector == xname:
-                    dx[t] += c * g
-                else:
-                    d[term.vector] = d[term.vector] + c * g if term.vector in d else c * g
-        carry = {s: d.get(s + "_prev", np.zeros((N, H))) for s in carry}
-    for eq in cell.equations:
-        if eq.target not in d_in:
-            continue
-        wide = d_in[eq.target].transpose(1, 0, 2).reshape(N, -1)
-        for term in _terms(cell, eq.target):
-            if term.matrix and term.vector == xname:
-                Th, dTh = P[term.matrix], grads[term.matrix]
-                for m, q in enumerate(f.adjoint_terms(float(term.coeff) * wide)):
-                    q = q.reshape(N, T, -1).transpose(1, 0, 2)
-                    dTh[m] += np.einsum("tnf,tng->fg", xs, q)
-                    dx += q @ Th[m].T
-    grads[xname] = dx
-    grads.update(carry)
-    return grads
+    N = tape.filter.num_nodes
+    if d_final is not None:
+        d_final = {s: np.asarray(v, dtype=np.float64).reshape(N, -1) for s, v in d_final.items()}
+    grads = recurrent.backward(tape.run, d_outputs, d_final)
+    out = _stacked(cell, tape.filter, grads)
+    out[cell.inputs[0].name] = grads[cell.inputs[0].name]
+    out.update({s: grads[s] for s in cell.state_names})
+    return out
 
 
 def graph_gru_forward(f: GraphFilter, xs, params, *, initial=None):
@@ -313,7 +238,6 @@ def graph_gru_forward(f: GraphFilter, xs, params, *, initial=None):
 
 
 graph_gru_backward = graph_recurrent_backward
-GraphGRUTape = GraphRecurrentTape
 
 
 def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.0,
@@ -326,7 +250,7 @@ def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.
     xs : array_like, shape (T, N, F)
     params : dict from ``graph_gru_params(F, H, K)``
     initial : array_like, shape (N, H), optional (zeros)
-    lambda_max, normalization : as in :func:`~symrnn.graphs.cheb_forward`
+    lambda_max, normalization : as in PyG ``ChebConv``
 
     Returns
     -------
@@ -347,7 +271,7 @@ def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.
 
 def gconv_lstm_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.0,
                        normalization: str | None = "sym"):
-    """GConvLSTM (Seo et al., PyG-temporal ``GConvLSTM``): ``lstm_peephole`` with Chebyshev filters.
+    """GConvLSTM (Seo et al.'s Model 2, PyG-Temporal ``GConvLSTM``): ``lstm_peephole`` with Chebyshev filters.
 
     ``params`` from ``graph_cell_params(symrnn.cell("lstm_peephole"), F, H, K)``; ``initial``
     a dict with ``"h"`` and/or ``"c"``.  Returns ``(hs, tape)``.

@@ -85,6 +85,14 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
     Operator("cheb_lt", "node", "node", "cheb_lt_T", r"\tilde{\mathbf{L}}",
              "L̃ = (2/λ_max) L − I, L = I − D^{-1/2} A D^{-1/2} (PyG ChebConv, sym normalisation)"),
     Operator("cheb_lt_T", "node", "node", "cheb_lt", r"\tilde{\mathbf{L}}^{\top}", "L̃ᵀ"),
+    Operator("walk_out", "node", "node", "walk_out_T", r"\mathbf{D}_{O}^{-1}\mathbf{W}",
+             "D_O⁻¹ W with W = Aᵀ (W[i, j] the weight of the edge i → j) and D_O = diag(W 1): node i averages v over "
+             "its out-neighbours, weighted (DCRNN's forward random walk, Li et al. 2018); zero rows stay zero"),
+    Operator("walk_out_T", "node", "node", "walk_out", r"(\mathbf{D}_{O}^{-1}\mathbf{W})^{\top}", "(D_O⁻¹ W)ᵀ"),
+    Operator("walk_in", "node", "node", "walk_in_T", r"\mathbf{D}_{I}^{-1}\mathbf{W}^{\top}",
+             "D_I⁻¹ Wᵀ with D_I = diag(Wᵀ 1): node i averages v over its in-neighbours, weighted (DCRNN's backward "
+             "random walk); zero rows stay zero"),
+    Operator("walk_in_T", "node", "node", "walk_in", r"(\mathbf{D}_{I}^{-1}\mathbf{W}^{\top})^{\top}", "(D_I⁻¹ Wᵀ)ᵀ"),
     Operator("segmax_dst", "edge", "node", "", r"\max_{\mathrm{dst}}",
              "node i: the largest value over the edges entering it (0 without one); not linear and held constant "
              "in reverse mode: it is only ever a shift that a neighbourhood softmax does not depend on",
