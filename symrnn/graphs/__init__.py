@@ -3,8 +3,9 @@
 Layers: GCN, ChebNet, spectral filters, GAT; models built on them: graph
 autoencoders (GAE/VGAE with a SymPy-derived KL, :mod:`.autoencoder`,
 :mod:`.kl`), GraphRNN-style generation (:mod:`.generation`) and
-spatial-temporal recurrent networks (GConvGRU, GConvLSTM, DCGRU,
-:mod:`.temporal`).
+spatial-temporal recurrent networks (GConvGRU, GConvLSTM, DCRNN as
+descriptions in :mod:`.recurrent`, with ``recurrent.run`` / ``recurrent.backward``
+over time; the stacked-filter layout in :mod:`.temporal`).
 
 Each graph layer is one description (:mod:`.layers`, built with
 :class:`symrnn.GraphBuilder`): its LaTeX, parameter count, kernel
@@ -50,6 +51,7 @@ from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs,
                          encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, level_bound, sample_graphs,
                          train_graphrnn)
 from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
+from .recurrent import dcrnn, gconv_gru, gconv_lstm, graph_recurrent
 from .temporal import (GraphFilter, GraphGRUTape, GraphRecurrentTape, cheb_filter, dcgru_forward, diffusion_conv,
                        diffusion_filter, diffusion_supports, gconv_gru_forward, gconv_lstm_forward, graph_cell_params,
                        graph_gru_backward, graph_gru_forward, graph_gru_params, graph_recurrent_backward,
@@ -67,6 +69,7 @@ __all__ = [
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
     "recon_loss", "kl_loss", "negative_edges", "link_prediction_scores",
     "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
+    "gconv_gru", "gconv_lstm", "dcrnn", "graph_recurrent",
     "GraphFilter", "GraphGRUTape", "GraphRecurrentTape", "cheb_filter", "diffusion_filter", "diffusion_supports",
     "diffusion_conv",
     "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
