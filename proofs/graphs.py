@@ -1,7 +1,8 @@
 """Graph convolutions and attention: ChebNet → GCN, spectral = spatial, locality, equivariance, GAT."""
 
+from symrnn.graphs import layers
 from symrnn.graphs import theorems as g
-from symrnn.prove import Theorem
+from symrnn.prove import Theorem, permutation_equivariant
 
 KIPF = "Kipf & Welling 2017, Semi-Supervised Classification with Graph Convolutional Networks (ICLR)"
 DEFFERRARD = "Defferrard, Bresson & Vandergheynst 2016, Convolutional Neural Networks on Graphs with Fast Localized Spectral Filtering (NeurIPS)"
@@ -60,20 +61,48 @@ polynomial_filter_is_m_hop_local = Theorem(
 
 gcn_permutation_equivariance = Theorem(
     "gcn_permutation_equivariance",
-    "The GCN layer is permutation equivariant: GCN(PAPᵀ, PX) = P GCN(A, X), for every size.",
+    "The GCN layer (its description) is permutation equivariant: relabelling the nodes of any graph relabels its "
+    "output, for every graph and every size.",
+    lambda: permutation_equivariant(layers.gcn()), references=(KIPF, WU),
+)
+
+gcn_normal_form_equivariance = Theorem(
+    "gcn_normal_form_equivariance",
+    "With the renormalised adjacency moved to P Â Pᵀ, the GCN layer's matrix form satisfies "
+    "GCN(PAPᵀ, PX) = P GCN(A, X), for every size.",
     g.gcn_permutation_equivariant, references=(KIPF, WU),
 )
 
 cheb_permutation_equivariance = Theorem(
     "cheb_permutation_equivariance",
-    "The ChebNet layer is permutation equivariant, for every size and number of terms.",
+    "The ChebNet layer (its description, K = 4 terms) is permutation equivariant, for every graph and size.",
+    lambda: permutation_equivariant(layers.cheb(4)), references=(DEFFERRARD, WU),
+)
+
+cheb_power_lemma_equivariance = Theorem(
+    "cheb_power_lemma_equivariance",
+    "T_k(P L̃ Pᵀ) = P T_k(L̃) Pᵀ for every k (induction), so ChebNet's matrix form is equivariant for every K.",
     g.cheb_permutation_equivariant, references=(DEFFERRARD, WU),
 )
 
 gat_permutation_equivariance = Theorem(
     "gat_permutation_equivariance",
-    "The GAT layer is permutation equivariant: GAT(PG, PX) = P GAT(G, X), on directed and undirected graphs.",
+    "The GAT layer (its description, 2 heads, concatenated) is permutation equivariant on directed and undirected "
+    "graphs, for every graph and size.",
+    lambda: permutation_equivariant(layers.gat(2)), references=(VELICKOVIC, WU),
+)
+
+gat_relabelling_small_graphs = Theorem(
+    "gat_relabelling_small_graphs",
+    "GAT's symbolic outputs (one head, symbolic features, attention and slope) are relabelled by every relabelling "
+    "of every directed graph on up to 4 nodes.",
     g.gat_permutation_equivariant, references=(VELICKOVIC, WU), expect="proved_for_dims", timeout=60,
+)
+
+sage_permutation_equivariance = Theorem(
+    "sage_permutation_equivariance",
+    "GraphSAGE (mean aggregator, root weight) is permutation equivariant, for every graph and size.",
+    lambda: permutation_equivariant(layers.sage()), references=(layers.HAMILTON, WU),
 )
 
 readout_permutation_invariance = Theorem(

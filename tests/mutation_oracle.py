@@ -215,7 +215,39 @@ def _matrix_identity(call, rng):
     return False
 
 
-JUDGES = {"equivalent": _equivalent, "state_identity": _state_identity, "independent_of": _independent_of,
+def _permutation_equivariant(call, rng):
+    """Relabel a random graph's nodes: do the outputs move with them (equivariant) or stay (invariant)?"""
+    import networkx as nx
+
+    from symrnn.graphs.operators import GraphOperators
+    from symrnn.numeric.params import param_shapes as shapes
+
+    cell = as_cell(call.args[0])
+    invariant = call.kwargs.get("invariant", False)
+    for _ in range(5):
+        G = nx.gnm_random_graph(6, 9, seed=int(rng.integers(1 << 30)))
+        perm = rng.permutation(6)
+        H = nx.relabel_nodes(G, {i: int(perm[i]) for i in range(6)})
+        H2 = nx.Graph()
+        H2.add_nodes_from(range(6))
+        H2.add_edges_from(H.edges())
+        sizes = {s.name: 2 for s in cell.sizes}
+        p = {k: rng.normal(size=v) for k, v in shapes(cell, sizes).items()}
+        n = vector_sizes(cell, sizes)
+        xs = {d.name: rng.normal(size=(6, n[d.name])) for d in cell.inputs}
+        prev = {d.name: np.zeros((6, n[d.name])) for d in cell.states}
+        edges = "self_loops" if "segmax" in str([eq.expr for eq in cell.equations]) else "as_given"
+        a = step(cell, p, xs, prev, operators=GraphOperators(G, edges=edges))
+        moved = {k: v[np.argsort(perm)] for k, v in xs.items()}
+        b = step(cell, p, moved, prev, operators=GraphOperators(H2, edges=edges))
+        for s in cell.state_names:
+            want = a[s] if invariant else a[s][np.argsort(perm)]
+            if _wide(b[s], want):
+                return True
+    return False
+
+
+JUDGES = {"permutation_equivariant": _permutation_equivariant,"equivalent": _equivalent, "state_identity": _state_identity, "independent_of": _independent_of,
           "depends_only_on": _depends_only_on, "diagonal_jacobian": _diagonal_jacobian, "inequality": _inequality,
           "identity": _identity, "same_sequences": _same_sequences, "matrix_identity": _matrix_identity}
 

@@ -137,6 +137,11 @@ class GraphOperators:
         if name == "segmax_dst":
             return self._segmax(V)
         M, blocks = self._matrix(name)
+        if V.dtype == object:  # a 60-digit re-check (mpmath entries): the operator's entries, exactly, as a dense matrix
+            from ..prove.exact import mp_array
+
+            dense = M.toarray() if sps.issparse(M) else M.tocsr().toarray()
+            return mp_array(dense) @ V
         if sps.issparse(M):
             return matmul(M, blocks, V)
         return M @ V
@@ -149,6 +154,13 @@ class GraphOperators:
             self._built["segmax"] = (order, starts, self.dst[order][starts] if len(order) else starts)
         order, starts, nodes = self._built["segmax"]
         out = np.zeros((self.graph.num_nodes,) + V.shape[1:], V.dtype)
+        if V.dtype == object:  # mpmath entries: the same maximum, one segment at a time
+            out[...] = 0
+            for k, lo in enumerate(starts):
+                hi = starts[k + 1] if k + 1 < len(starts) else len(order)
+                rows = V[order[lo:hi]]
+                out[nodes[k]] = [max(col) for col in rows.T]
+            return out
         if len(order):
             out[nodes] = np.maximum.reduceat(V[order], starts, axis=0)
         return out

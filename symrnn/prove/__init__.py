@@ -48,6 +48,7 @@ Examples
 
 from .bounds import inequality
 from .context import recording, seeded
+from .equivariance import permutation_equivariant
 from .exhaustive import exhaustive
 from .matrix import diagonal, matrix_identity, orthogonal, permutation
 from .claims import depends_only_on, diagonal_jacobian, identity, independent_of, state_identity
@@ -60,7 +61,7 @@ from .verdict import EXPECTABLE, STATUSES, Result, Verdict, all_of
 __all__ = [
     "Theorem", "Result", "Verdict", "STATUSES", "EXPECTABLE", "INDUCTION", "all_of",
     "equivalent", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian", "inequality", "identity",
-    "matrix_identity", "permutation", "orthogonal", "diagonal", "exhaustive", "recording", "seeded",
+    "matrix_identity", "permutation", "orthogonal", "diagonal", "exhaustive", "permutation_equivariant", "recording", "seeded",
     "same_sequences", "seq", "rev", "pair", "swap", "scan", "bi", "first", "last", "fst", "snd",
     "catalogue", "run",
 ]

@@ -192,7 +192,7 @@ def mutants(call: Call) -> Iterator[Mutant]:
     """False variants (presumably) of one recorded prover call."""
     from .normal_form import as_cell
 
-    if call.prover not in ("matrix_identity", "identity", "same_sequences", "exhaustive"):
+    if call.prover not in ("matrix_identity", "identity", "same_sequences", "exhaustive", "permutation_equivariant"):
         for where in _cells_in(call):
             cell = as_cell(call.args[where] if isinstance(where, int) else call.kwargs[where])
             for op, text, mutated in cell_mutants(cell):
@@ -346,7 +346,11 @@ def _matrix_side(call, i, side):
                 yield Mutant("order", f"{side}: {a}·{b} → {b}·{a}", put(rhs.xreplace({mm: sp.MatMul(*args)})))
 
 
-_SPECIFIC = {"equivalent": _rename_mutants, "state_identity": _state_identity_mutants,
+def _equivariance_mutants(call):
+    yield Mutant("rhs", "invariant instead of equivariant", replace(call, kwargs={**call.kwargs, "invariant": True}))
+
+
+_SPECIFIC = {"permutation_equivariant": _equivariance_mutants, "equivalent": _rename_mutants, "state_identity": _state_identity_mutants,
              "diagonal_jacobian": _diagonal_mutants, "independent_of": _independent_mutants,
              "depends_only_on": _depends_mutants,
              "inequality": _inequality_mutants, "identity": _identity_mutants,
