@@ -7,9 +7,8 @@ listing the known ones.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ..errors import SpecError, UnknownNameError
+from ..registry import _build  # noqa: F401  (benchmarks clear this cache to time real construction)
 from ..spec.compose import Bidirectional, Stacked, bidirectional, stacked
 from .gru import gru
 from .lstm import VARIANTS as _LSTM_VARIANTS
@@ -41,10 +40,11 @@ CATALOGUE.update({
 
 
 def register(description, *, name: str | None = None, replace: bool = False) -> str:
-    """Add a user-defined cell (or a zero-argument factory) to the catalogue.
+    """Add a user-defined cell (or a factory) to the catalogue.
 
-    Registered cells work with :func:`cell`, ``symrnn list`` and ``symrnn show``
-    like built-in ones.  Returns the name used.
+    Registered cells work with :func:`cell`, :func:`symrnn.registry.model`,
+    ``symrnn list``, ``show`` and ``derive`` like built-in ones; a factory's
+    keyword arguments become the entry's options.  Returns the name used.
 
     Examples
     --------
@@ -59,6 +59,7 @@ def register(description, *, name: str | None = None, replace: bool = False) -> 
     D*H
     >>> unregister("leaky")
     """
+    from .. import registry
     from ..spec import Cell
     from ..spec.symbols import check_name
 
@@ -70,32 +71,34 @@ def register(description, *, name: str | None = None, replace: bool = False) -> 
     check_name(name, "cell")
     if name in CATALOGUE and not replace:
         raise SpecError(f"register: a cell named {name!r} exists; pass replace=True to replace it")
+    if name not in CATALOGUE:
+        for kind in registry.KINDS[1:]:
+            if name in registry.names(kind):
+                raise SpecError(f"register: {name!r} names one of the {registry.LABELS[kind]}; choose another name")
     CATALOGUE[name] = (factory, {})
-    _build.cache_clear()
+    registry.clear_cache()
     return name
 
 
 def unregister(name: str) -> None:
     """Remove a registered cell from the catalogue."""
+    from .. import registry
+
     if name not in CATALOGUE:
         raise UnknownNameError(f"unknown cell {name!r}; known cells: {', '.join(CATALOGUE)}")
     del CATALOGUE[name]
-    _build.cache_clear()
+    registry.clear_cache()
 
 
 def names() -> tuple[str, ...]:
-    """Names of every catalogue entry."""
+    """Names of every catalogue entry (cells only; :func:`symrnn.registry.names` has every model)."""
     return tuple(CATALOGUE)
-
-
-@lru_cache(maxsize=256)
-def _build(name, options):
-    factory, fixed = CATALOGUE[name]
-    return factory(**fixed, **dict(options))
 
 
 def cell(name: str, **options):
     """Build the catalogue entry ``name``.
+
+    The lookup is :func:`symrnn.registry.model` restricted to cells.
 
     Parameters
     ----------
@@ -103,27 +106,24 @@ def cell(name: str, **options):
         One of :func:`names`.
     **options
         Passed to the family's factory, e.g. ``cell("rnn", activation="relu")``,
-        ``cell("stacked", layers=("lstm", "gru"))``, ``cell("bidirectional", cell_name="gru_reset_after")``.
+        ``cell("stacked", layers=("lstm", "gru"))``, ``cell("bidirectional", cell_name="gru_reset_after")``;
+        the options a name fixes are its defaults (``cell("lstm", variant="peephole")`` is ``lstm_peephole``).
 
     Raises
     ------
     UnknownNameError
         For an unknown name; the message lists the known ones.
+    SpecError
+        For an unknown option (the message lists the valid ones) or a bad value.
 
     Examples
     --------
     >>> import symrnn
     >>> symrnn.cell("gru_reset_before").state_names
     ('h',)
+    >>> symrnn.cell("lstm", variant="coupled") == symrnn.cell("lstm_coupled")
+    True
     """
-    if not isinstance(name, str) or name not in CATALOGUE:
-        raise UnknownNameError(f"unknown cell {name!r}; known cells: {', '.join(CATALOGUE)}")
-    try:
-        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-        hash(key)
-    except TypeError:
-        raise SpecError(f"cell {name!r}: options must be hashable values, got {options!r}") from None
-    try:
-        return _build(name, key)
-    except TypeError as exc:  # unexpected keyword
-        raise SpecError(f"cell {name!r}: bad options {options!r} ({exc})") from None
+    from ..registry import _model
+
+    return _model(name, options, ("cell",))

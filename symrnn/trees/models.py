@@ -364,20 +364,20 @@ FACTORIES = {"recursive_nn": recursive_nn, "child_sum_recursive_nn": child_sum_r
 
 
 def names() -> list[str]:
-    """Names accepted by :func:`model`."""
-    return sorted(FACTORIES)
+    """Names accepted by :func:`model` (the tree models of :func:`symrnn.registry.names`)."""
+    from ..registry import names as registered
+
+    return list(registered("tree"))
 
 
 def model(name: str, **options) -> TreeModel:
-    """A tree model by name, e.g. ``model("nary_tree_lstm", arity=2)``.
+    """A tree model by name, e.g. ``model("nary_tree_lstm", arity=2)``: :func:`symrnn.registry.model` for trees.
 
     Examples
     --------
     >>> model("child_sum_tree_lstm").states
     ('h', 'c')
     """
-    from ..errors import UnknownNameError
+    from ..registry import _model
 
-    if name not in FACTORIES:
-        raise UnknownNameError(f"unknown tree model {name!r}; known models: {', '.join(names())}")
-    return FACTORIES[name](**options)
+    return _model(name, options, ("tree",))
