@@ -31,7 +31,7 @@ def test_markdown_holds_the_derivation():
     md = derivation_document(symrnn.cell("rnn"), "md")
     assert md.startswith("# Derivation of the rnn cell")
     assert md.count("$$") % 2 == 0 and "\\begin{aligned}" in md
-    jac = r"\frac{\partial \mathbf{h}_{t}}{\partial \mathbf{h}_{t-1}}"
+    jac = r"\frac{\mathrm{d} \mathbf{h}_{t}}{\mathrm{d} \mathbf{h}_{t-1}}"  # the total derivative (issue 20, item 4)
     assert jac in md
     assert r"\operatorname{diag}\left(1 - \mathbf{h}_{t}^{2}\right) \mathbf{U}" in md  # the closed form
     assert r"\sum_{t=1}^{T} \boldsymbol{\varepsilon}^{\mathbf{a}_{h}}_{t} \mathbf{h}_{t-1}^{\top}" in md  # ∂L/∂U

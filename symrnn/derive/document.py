@@ -11,14 +11,16 @@ displays with ``aligned``, which GitHub and Jupyter render.
 
 from __future__ import annotations
 
+import sys
+
 from ..errors import SpecError
 from ..spec.cell import PREV
 from ..spec.latex import cell_latex, document, tex_escape, vector_latex
 from .bptt import bptt
 from .flow import jacobian_bound
-from .gradients import delta_latex, eps_latex, transpose_sum_latex
+from .gradients import delta_latex, eps_latex
 from .jacobian import as_cell, jacobian, local_partials
-from .latexing import at_time, partial_latex
+from .latexing import at_time, partial_latex, total_latex
 
 __all__ = ["derivation_blocks", "derivation_document", "render", "FORMATS"]
 
@@ -71,15 +73,28 @@ def _aligned_rows(aligned: str) -> list[str]:
 
 
 def _chain(cell, of: str, wrt: str) -> str:
-    """The chain-rule step ∂of/∂wrt = Σ_u ∂of/∂u ∂u/∂wrt over the vectors ``of``'s equation reads."""
+    """The chain-rule step d of/d wrt = ∂of/∂wrt + Σ_u ∂of/∂u · du/dwrt over the vectors ``of``'s equation reads.
+
+    The total derivatives (d) run through every stage of the step, the
+    partials (∂) are one equation's own: the two never share a symbol.
+    """
     parts = []
     defined = {e.target for e in cell.equations}
     for u in local_partials(cell, of):
         if u == wrt:
             parts.append(partial_latex(cell, of, u))
         elif u in defined and not jacobian(cell, u, wrt).is_zero():
-            parts.append(partial_latex(cell, of, u) + " " + partial_latex(cell, u, wrt))
+            parts.append(partial_latex(cell, of, u) + " " + total_latex(cell, u, wrt))
     return " + ".join(parts)
+
+
+def _transpose_sum(cell, terms, index: str, sep: str = " ") -> str:
+    """``Σ (ds/dw)ᵀ δ^s_index`` for ``terms = [(s, (ds/dw)ᵀ, w)]``: a one-product Jacobian written out, a sum named."""
+    parts = []
+    for s, JT, wrt in terms:
+        body = JT.latex(cell) if len(JT.terms) == 1 else rf"\left({total_latex(cell, s, wrt)}\right)^{{\top}}"
+        parts.append(f"{body} \\, {delta_latex(cell, s, index)}")
+    return (sep + "+ ").join(parts) if parts else r"\mathbf{0}"
 
 
 def _cell_blocks(cell, prefix: str = "") -> list:
@@ -100,13 +115,15 @@ def _cell_blocks(cell, prefix: str = "") -> list:
             rows += _rows(P, cell, partial_latex(cell, eq.target, u))
     out.append(("math", rows))
     out.append(("section", f"{prefix}Local Jacobians"))
-    out.append(("text", "Chain rule through the stages of one step; every derivative not listed is zero."))
+    out.append(("text", r"Chain rule through the stages of one step: $\frac{\mathrm{d}\,\cdot}{\mathrm{d}\,\cdot}$ is "
+                        r"the total derivative through every stage, $\frac{\partial\,\cdot}{\partial\,\cdot}$ the "
+                        r"direct partial of one equation (listed above); every derivative not listed is zero."))
     for s in states:
         for w in [x + PREV for x in states] + inputs:
             J = jacobian(cell, s, w)
             if J.is_zero():
                 continue
-            lead = partial_latex(cell, s, w)
+            lead = total_latex(cell, s, w)
             rows = [rf"{lead} &= {_chain(cell, s, w)}"] + _rows(J, cell, "")
             out.append(("math", rows))
     out += _path_blocks(cell, b, prefix)
@@ -148,48 +165,53 @@ def _bptt_blocks(cell, b, prefix):
         first = rf"\frac{{\partial \ell_{{t-1}}}}{{\partial {at_time(cell, s, 't-1')}}}"
         rows.append(rf"{lead} &= {first}")
         for s2, JT in b.recursion[s]:
-            rows.append(r"&\quad + " + transpose_sum_latex(cell, [(s2, JT, s + PREV)], "t"))
+            rows.append(r"&\quad + " + _transpose_sum(cell, [(s2, JT, s + PREV)], "t"))
     out.append(("math", rows))
     out.append(("text", r"The initial-state gradients are the same sums without the loss term, at $t = 1$. "
                         r"Adjoints of the stages of step $t$ (the stage held as an independent variable):"))
     rows = []
     for st, adj in b.adjoints.items():
-        rows.append(rf"{eps_latex(cell, st)} &= " + adj.latex(cell, sep=r" \\ &\quad "))
+        rows.append(rf"{eps_latex(cell, st)} &= " + _adjoint_latex(cell, adj))
     out.append(("math", rows))
     out.append(("text", "Total parameter gradients, summed over the sequence:"))
     rows = [rf"\frac{{\partial L}}{{\partial {vector_latex(cell, p)}}} &= \sum_{{t=1}}^{{T}} " + g.latex(cell)
             for p, g in b.gradients.items()]
     out.append(("math", rows))
     out.append(("text", "Input gradients:"))
-    rows = [rf"\frac{{\partial L}}{{\partial {vector_latex(cell, x)}}} &= " + adj.latex(cell, sep=r" \\ &\quad ")
+    rows = [rf"\frac{{\partial L}}{{\partial {vector_latex(cell, x)}}} &= " + _adjoint_latex(cell, adj)
             for x, adj in b.inputs.items()]
     out.append(("math", rows))
     return out
+
+
+def _adjoint_latex(cell, adj) -> str:
+    """``Σ_s (ds_t/dname)ᵀ δ^s_t`` of a :class:`~symrnn.derive.gradients.Adjoint`, one state per row."""
+    return _transpose_sum(cell, [(s, JT, adj.name) for s, JT in adj.terms], "t", r" \\ &\quad ")
 
 
 def _flow_blocks(cell, prefix):
     h = cell.output
     hT, hk = at_time(cell, h, "T"), at_time(cell, h, "T-k")
     out = [("section", f"{prefix}Gradient flow")]
+    total = total_latex(cell, h, h, "T", "T-k")
     if len(cell.state_names) == 1:
-        out.append(("math", [rf"\frac{{\partial {hT}}}{{\partial {hk}}} &= \prod_{{j=0}}^{{k-1}} "
-                             rf"\frac{{\partial {at_time(cell, h, 'T-j')}}}{{\partial {at_time(cell, h, 'T-j-1')}}}"]))
+        out.append(("math", [rf"{total} &= \prod_{{j=0}}^{{k-1}} {total_latex(cell, h, h, 'T-j', 'T-j-1')}"]))
     else:
         names = ", ".join(f"${vector_latex(cell, s)}$" for s in cell.state_names)
         out.append(("text", rf"With the state $\mathbf{{S}}_t$ = ({names}) and the block Jacobian "
-                            r"$\mathbf{J}_t = \left[\partial \mathbf{S}_t / \partial \mathbf{S}_{t-1}\right]$ "
+                            r"$\mathbf{J}_t = \left[\mathrm{d} \mathbf{S}_t / \mathrm{d} \mathbf{S}_{t-1}\right]$ "
                             r"of the local Jacobians above:"))
-        out.append(("math", [r"\frac{\partial \mathbf{S}_{T}}{\partial \mathbf{S}_{T-k}} &= "
+        out.append(("math", [r"\frac{\mathrm{d} \mathbf{S}_{T}}{\mathrm{d} \mathbf{S}_{T-k}} &= "
                              r"\mathbf{J}_{T} \mathbf{J}_{T-1} \cdots \mathbf{J}_{T-k+1}",
-                             rf"\frac{{\partial {hT}}}{{\partial {hk}}} &= \text{{its }}({vector_latex(cell, h)}, "
-                             rf"{vector_latex(cell, h)})\text{{ block}}"]))
+                             rf"{total} &= \text{{its }}({hT}, {hk})\text{{ block (rows of }}{hT}"
+                             rf"\text{{, columns of }}{hk}\text{{)}}"]))
     bound = jacobian_bound(cell)
     if bound is not None:
-        total = " + ".join(rf"\|{vector_latex(cell, p)}\|" if s == 1 else rf"{s} \|{vector_latex(cell, p)}\|"
+        norms = " + ".join(rf"\|{vector_latex(cell, p)}\|" if s == 1 else rf"{s} \|{vector_latex(cell, p)}\|"
                            for _, s, p in bound.terms)
         out.append(("text", "A bound derived from the closed form (submultiplicativity and the activation's range):"))
         out.append(("math", bound.latex(cell)
-                    + [rf"\Rightarrow \left\|\frac{{\partial {hT}}}{{\partial {hk}}}\right\| &\le \left({total}\right)^{{k}}"]))
+                    + [rf"\Rightarrow \left\|{total}\right\| &\le \left({norms}\right)^{{k}}"]))
         out.append(("text", "so the gradient vanishes geometrically in k when the bracket is below 1."))
     return out
 
@@ -245,11 +267,15 @@ def _tex_text_inline(s: str) -> str:
 
 
 def derivation_document(desc, format: str = "tex") -> str:
-    """The derivation of a cell as a document: equations, partials, Jacobians, BPTT, gradient sums, flow.
+    """The derivation of a model as a document: equations, partials, Jacobians, BPTT, gradient sums, flow.
+
+    A tree model gets :func:`~symrnn.trees.document.tree_document`, a graph
+    layer or graph-recurrent cell :func:`~symrnn.derive.graph_document.graph_document`
+    (its reverse mode stage by stage); a name is looked up in :mod:`symrnn.registry`.
 
     Parameters
     ----------
-    desc : Cell, Stacked or Bidirectional
+    desc : Cell, Stacked, Bidirectional, TreeModel or str
     format : {"tex", "md"}
         ``tex``: a standalone article that compiles with latexmk/pdflatex;
         ``md``: Markdown with ``$$`` math (GitHub, Jupyter).
@@ -270,5 +296,18 @@ def derivation_document(desc, format: str = "tex") -> str:
     """
     if format not in FORMATS:
         raise SpecError(f"derivation_document: format must be one of {FORMATS}, got {format!r}")
+    if isinstance(desc, str):
+        from ..registry import model
+
+        desc = model(desc)
+    trees = sys.modules.get("symrnn.trees.models")  # not imported: desc cannot be a tree model
+    if trees is not None and isinstance(desc, trees.TreeModel):
+        from ..trees.document import tree_document
+
+        return tree_document(desc, format)
+    if getattr(desc, "is_graph", False):
+        from .graph_document import graph_document
+
+        return graph_document(desc, format)
     title, blocks = derivation_blocks(desc)
     return render(title, blocks, format)

@@ -7,7 +7,7 @@ import sympy as sp
 from ..spec.latex import _CellPrinter, _with_time, name_latex, vector_latex
 from .structured import Diag
 
-__all__ = ["unit_latex", "term_latex", "term_order", "partial_latex", "at_time", "adjoint_latex", "transpose_latex"]
+__all__ = ["unit_latex", "term_latex", "term_order", "partial_latex", "total_latex", "at_time", "adjoint_latex", "transpose_latex"]
 
 
 class _DerivativePrinter(_CellPrinter):
@@ -68,6 +68,26 @@ def transpose_latex(body: str) -> str:
 def partial_latex(cell, of: str, wrt: str) -> str:
     """``\\frac{\\partial h_t}{\\partial h_{t-1}}``."""
     return rf"\frac{{\partial {vector_latex(cell, of)}}}{{\partial {vector_latex(cell, wrt)}}}"
+
+
+def total_latex(cell, of: str, wrt: str, of_index: str | None = None, wrt_index: str | None = None) -> str:
+    """``\\frac{\\mathrm{d} h_t}{\\mathrm{d} h_{t-1}}``: the total derivative, through every path.
+
+    :func:`partial_latex` is the direct partial of one equation; the two never
+    share a symbol.  ``of_index`` / ``wrt_index`` print another time index
+    (``T``, ``T-k``).
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> print(total_latex(symrnn.cell("rnn"), "h", "h_prev"))
+    \\frac{\\mathrm{d} \\mathbf{h}_{t}}{\\mathrm{d} \\mathbf{h}_{t-1}}
+    >>> print(total_latex(symrnn.cell("rnn"), "h", "h", "T", "T-k"))
+    \\frac{\\mathrm{d} \\mathbf{h}_{T}}{\\mathrm{d} \\mathbf{h}_{T-k}}
+    """
+    top = vector_latex(cell, of) if of_index is None else at_time(cell, of, of_index)
+    bottom = vector_latex(cell, wrt) if wrt_index is None else at_time(cell, wrt, wrt_index)
+    return rf"\frac{{\mathrm{{d}} {top}}}{{\mathrm{{d}} {bottom}}}"
 
 
 def at_time(cell, name: str, index: str) -> str:

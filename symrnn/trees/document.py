@@ -22,6 +22,7 @@ import re
 import sympy as sp
 
 from ..derive import jacobian
+from ..derive.document import _rows
 from ..errors import InputError
 from ..spec.latex import document, tex_escape
 from .expand import expand
@@ -61,8 +62,8 @@ def tree_document(model: TreeModel, format: str = "tex") -> str:
     for of in model.states:
         for wrt in model.states:
             J = jacobian(full, of, f"{wrt}_prev" if model.order_free else f"{wrt}_1")
-            lhs = rf"\frac{{\partial \mathbf{{{of}}}_{{j}}}}{{\partial \mathbf{{{wrt}}}_{{{child}}}}}"
-            jac.append(f"{lhs} &= {_indices(J.latex(full))}")
+            lhs = rf"\frac{{\mathrm{{d}} \mathbf{{{of}}}_{{j}}}}{{\mathrm{{d}} \mathbf{{{wrt}}}_{{{child}}}}}"
+            jac += [_indices(row) for row in _rows(J, full, lhs)]
     where = ("child $k$ of node $j$" if model.order_free
              else f"the child in slot 1 of node $j$ (all {model.arity} slots filled)")
     count = sp.latex(model.parameter_count())
@@ -70,7 +71,8 @@ def tree_document(model: TreeModel, format: str = "tex") -> str:
         body = [f"# {model.name}", "", f"{model.summary}. Reference: {model.reference}.", "",
                 "## Equations", "", "$$" + model.latex() + "$$", "", f"Parameters: ${count}$.", "",
                 "## One child per node (the chain cell)", "", "$$" + _indices(chain.latex()) + "$$", "",
-                f"## Jacobians to {where}", "", "$$\\begin{aligned}" + " \\\\ ".join(jac) + "\\end{aligned}$$", ""]
+                f"## Jacobians to {where}", "", "Total derivatives through every stage of the node, one term per row:", "",
+                "$$\\begin{aligned}\n" + " \\\\\n".join(jac) + "\n\\end{aligned}$$", ""]
         return "\n".join(body)
     body = (f"{tex_escape(model.summary)}. Reference: {tex_escape(model.reference)}.\n\n"
             "\\section*{Equations}\nAt node $j$ with children $C(j)$ (leaves read zero child states):\n"
@@ -79,5 +81,6 @@ def tree_document(model: TreeModel, format: str = "tex") -> str:
             "it is the chain cell:\n"
             f"\\[\n{_indices(chain.latex())}\n\\]\n\n"
             f"\\section*{{Jacobians to {where}}}\n"
+            "Total derivatives through every stage of the node, one term per row:\n"
             "\\begin{align*}\n" + " \\\\\n".join(jac) + "\n\\end{align*}\n")
     return document(f"symrnn: {model.name}", body)
