@@ -21,7 +21,7 @@ from sympy.calculus.util import maximum, minimum
 from ..spec.cell import PREV
 from ..spec.symbols import FUNCTIONS
 from .jacobian import as_cell, jacobian
-from .latexing import partial_latex, unit_latex
+from .latexing import total_latex, unit_latex
 from .numeric import check_sequence, forward_values, size_map
 from .structured import Diag, Mat
 
@@ -46,7 +46,7 @@ class Bound:
         """The derivation as display lines."""
         from ..spec.latex import vector_latex
 
-        norm = rf"\left\|{partial_latex(cell, self.of, self.wrt)}\right\|"
+        norm = rf"\left\|{total_latex(cell, self.of, self.wrt)}\right\|"
         sup_forms = " + ".join(rf"\sup\left|{unit_latex(cell, d)}\right| \, \|{vector_latex(cell, p)}\|"
                                for d, _, p in self.terms)
         values = " + ".join((rf"\|{vector_latex(cell, p)}\|" if s == 1 else rf"{sp.latex(s)} \, \|{vector_latex(cell, p)}\|")
@@ -268,16 +268,79 @@ def vanishing_gradient_figure(path=None, *, curves=CURVES, hidden: int = 32, inp
     return fig
 
 
-def main(argv=None) -> int:
-    """``python -m symrnn.derive.flow OUT.png``: write the vanishing-gradient figure."""
+def _parser():
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):  # one line, exit 2, as the symrnn command line
+            raise SystemExit(_fail(f"{self.prog}: error: {message}"))
+
+    p = Parser(prog="python -m symrnn.derive.flow",
+               description="Write the vanishing-gradient figure: log10 ||dh_T/dh_(T-k)|| against k for several cells.")
+    p.add_argument("output", metavar="OUT.png", help="the PNG to write (replaced atomically; its directory must exist)")
+    p.add_argument("--hidden", type=_positive, default=32, metavar="H", help="hidden size (default 32)")
+    p.add_argument("--inputs", type=_positive, default=8, metavar="D", help="input size (default 8)")
+    p.add_argument("--steps", type=_positive, default=60, metavar="T", help="sequence length (default 60)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and inputs (default 0)")
+    return p
+
+
+def _positive(text):
+    import argparse
+
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
+
+
+def _fail(line: str) -> int:
     import sys
 
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        sys.stderr.write("usage: python -m symrnn.derive.flow OUT.png\n")
-        return 2
-    vanishing_gradient_figure(args[0])
+    sys.stderr.write(line + "\n")
+    return 2
+
+
+def main(argv=None) -> int:
+    """``python -m symrnn.derive.flow OUT.png [--hidden H] [--inputs D] [--steps T] [--seed S]``.
+
+    Writes the vanishing-gradient figure; ``--help`` prints the usage.  A bad
+    flag or an unwritable output (a missing directory, a directory, a device)
+    ends with one line on stderr and exit code 2, before any work.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "flow.png")
+    >>> main([out, "--hidden", "4", "--inputs", "2", "--steps", "5"]), os.path.getsize(out) > 0
+    (0, True)
+    """
+    from ..errors import SymrnnError
+
+    args = _parser().parse_args(argv)
+    try:
+        vanishing_gradient_figure(args.output, hidden=args.hidden, inputs=args.inputs, steps=args.steps, seed=args.seed)
+    except SymrnnError as exc:
+        return _fail(f"symrnn: error: {' '.join(str(exc).split())}")
     return 0
+
+
+def _quiet_rerun_warning() -> None:
+    """``python -m symrnn.derive.flow``: silence runpy's warning that this module is already imported.
+
+    ``symrnn.derive`` imports this module, and ``-m`` runs it again as
+    ``__main__``; runpy then warns (harmlessly: ``__main__`` shares no state
+    with the imported copy).  The filter is installed only in a process started
+    as ``-m symrnn.derive.flow`` and matches only that one message.
+    """
+    import sys
+    import warnings
+
+    argv = list(getattr(sys, "orig_argv", ()))
+    if "-m" in argv and argv.index("-m") + 1 < len(argv) and argv[argv.index("-m") + 1] == __name__:
+        warnings.filterwarnings("ignore", message=f"'{__name__}' found in sys.modules", category=RuntimeWarning)
+
+
+_quiet_rerun_warning()
 
 
 if __name__ == "__main__":  # pragma: no cover
