@@ -1,25 +1,23 @@
-"""``symrnn list [--json]``: every catalogue entry with its family and reference."""
+"""``symrnn list [--json]``: every model — cells, tree models, graph layers — with its kind, family and paper."""
 
 from __future__ import annotations
 
 import json
 
 NAME = "list"
-HELP = "list the catalogue: name, family and reference of every entry"
+HELP = "list every model (cells, tree models, graph layers): name, kind, family and paper"
 
 
 def add_arguments(parser):
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON: name, kind, family, paper (also as reference), summary and options of each")
 
 
-def entries():
-    from .. import cells
+def entries() -> list[dict]:
+    """One dict per registered model, in the order of :func:`symrnn.registry.names`."""
+    from .. import registry
 
-    out = []
-    for name in cells.names():
-        desc = cells.cell(name)
-        out.append({"name": name, "family": desc.family, "reference": desc.reference, "summary": desc.summary})
-    return out
+    return [{**e.to_dict(), "reference": e.paper} for e in registry.entries()]
 
 
 def run(args) -> int:
@@ -27,8 +25,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    width = max(len(r["name"]) for r in rows)
-    fam = max(len(r["family"]) for r in rows)
+    width = {k: max(len(r[k]) for r in rows) for k in ("name", "kind", "family")}
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['family']:<{fam}}  {r['reference']}")
+        print(f"{r['name']:<{width['name']}}  {r['kind']:<{width['kind']}}  {r['family']:<{width['family']}}  {r['paper']}")
     return 0
