@@ -69,7 +69,7 @@ def test_forward_and_gradients_equal_torch(kind, options, layers, bi, bias, ragg
     out, final, tape = net.forward(x, initial_from_torch(net, h0, c0), lengths=lengths)
     xt, h0t, c0t, ref, h_n, c_n = _run_torch(m, x, h0, c0, lengths)
     np.testing.assert_allclose(out, ref.detach().numpy(), rtol=0, atol=TOL)
-    np.testing.assert_allclose(final_to_torch(net, final), h_n.detach().numpy(), rtol=0, atol=TOL)
+    np.testing.assert_allclose(final_to_torch(net, final, "h"), h_n.detach().numpy(), rtol=0, atol=TOL)
     if lstm:
         np.testing.assert_allclose(final_to_torch(net, final, "c"), c_n.detach().numpy(), rtol=0, atol=TOL)
 
@@ -86,7 +86,7 @@ def test_forward_and_gradients_equal_torch(kind, options, layers, bi, bias, ragg
 
     mask = np.ones((T, B, 1), bool) if lengths is None else (np.arange(T)[:, None] < lengths)[:, :, None]
     np.testing.assert_allclose(grads["x"] * mask, xt.grad.numpy() * mask, rtol=0, atol=TOL)
-    np.testing.assert_allclose(final_to_torch(net, grads), h0t.grad.numpy(), rtol=0, atol=TOL)
+    np.testing.assert_allclose(final_to_torch(net, grads, "h"), h0t.grad.numpy(), rtol=0, atol=TOL)
     if lstm:
         np.testing.assert_allclose(final_to_torch(net, grads, "c"), c0t.grad.numpy(), rtol=0, atol=TOL)
     ours = torch_arrays(grads, m, gradients=True)

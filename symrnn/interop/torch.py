@@ -160,10 +160,49 @@ def initial_from_torch(obj, h0, c0=None) -> dict:
     return out
 
 
-def final_to_torch(obj, final: dict, state: str = "h") -> np.ndarray:
-    """PyTorch's ``h_n`` (or ``c_n`` with ``state="c"``), (L·dirs, B, H), from symrnn final states."""
-    names = _state_names(obj, (state,))
-    return np.stack([final[entry[state]] for entry in names])
+def final_to_torch(obj, final: dict, state: str | None = None):
+    """What the torch module returns as its final state, from symrnn final states (or their gradients).
+
+    ``h_n`` for an RNN or GRU and the pair ``(h_n, c_n)`` for an LSTM, as
+    ``nn.LSTM`` returns them; each is (L·dirs, B, H).  ``state="h"`` or
+    ``state="c"`` gives that one array alone.
+
+    Parameters
+    ----------
+    obj : Kernel, Network or SequenceLayout
+        What :func:`from_torch` returned.
+    final : dict
+        symrnn final states by name (``forward``'s second result, or the
+        initial-state gradients ``backward`` returns).
+    state : {None, "h", "c"}
+
+    Raises
+    ------
+    InputError
+        ``state`` is not ``None``, ``"h"`` or ``"c"``, or ``"c"`` for a model without a cell state.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> _ = torch.manual_seed(0)
+    >>> lstm = torch.nn.LSTM(3, 4, num_layers=2).double()
+    >>> net = from_torch(lstm)
+    >>> _, final, _ = net.forward(np.ones((5, 2, 3)))
+    >>> h_n, c_n = final_to_torch(net, final)
+    >>> _, (ref_h, ref_c) = lstm(torch.ones(5, 2, 3, dtype=torch.float64))
+    >>> bool(np.allclose(h_n, ref_h.detach().numpy())), bool(np.allclose(c_n, ref_c.detach().numpy()))
+    (True, True)
+    """
+    if state not in (None, "h", "c"):
+        raise InputError(f"final_to_torch: state must be None (what the module returns), 'h' or 'c'; got {state!r}")
+    kernels = obj.kernels if hasattr(obj, "kernels") else [getattr(obj, "kernel", obj)]
+    has_cell = all(k.output[: -len("h")] + "c" in k.cell.state_names for k in kernels)
+    if state == "c" and not has_cell:
+        raise InputError("final_to_torch: state='c' needs an LSTM; this model has no cell state")
+    wanted = ("h", "c") if state is None and has_cell else (state or "h",)
+    names = _state_names(obj, wanted)
+    arrays = tuple(np.stack([final[entry[s]] for entry in names]) for s in wanted)
+    return arrays if len(arrays) > 1 else arrays[0]
 
 
 def torch_arrays(values: dict, module, *, gradients: bool = False) -> dict:
