@@ -114,8 +114,10 @@ def latex(verdicts, *, title: str = "symrnn theorems") -> str:
         check_latex(v.latex or None, f"theorem {v.theorem!r} latex=")
     rows = "\n".join(f"\\texttt{{{_tex(v.theorem)}}} & {_tex(v.status)} & {_tex(v.expect)} & {v.seconds:.2f} \\\\"
                      for v in verdicts)
-    body = ["\\section*{Summary}", "{\\small\\begin{tabular}{llll}", "theorem & verdict & expected & time (s) \\\\ \\hline",
-            rows, "\\end{tabular}}", "\\sloppy"]
+    head = "theorem & verdict & expected & time (s) \\\\ \\hline"
+    body = ["\\section*{Summary}", "{\\small\\begin{longtable}{llll}",  # breaks across pages, repeating its head
+            head, "\\endfirsthead", head, "\\endhead", "\\multicolumn{4}{r}{\\emph{continued on the next page}} \\\\",
+            "\\endfoot", "\\endlastfoot", rows, "\\end{longtable}}", "\\sloppy"]
     for v in verdicts:
         r = v.result
         body.append(f"\\section*{{\\texttt{{{_tex(v.theorem)}}}: {_tex(r.status)}}}")
@@ -136,4 +138,5 @@ def latex(verdicts, *, title: str = "symrnn theorems") -> str:
             body.append("\\end{enumerate}}")
         if r.counterexample:
             body.append(f"\\paragraph{{Counterexample.}} {{\\small {_tex(_counterexample(v))}}}")
-    return document(title, "\n".join(body))
+    tex = document(title, "\n".join(body))
+    return tex.replace("\\begin{document}", "\\usepackage{longtable}\n\\begin{document}", 1)  # the preamble's end
