@@ -40,8 +40,15 @@ The models (Wu et al.'s survey, §7, spatial-temporal GNNs):
   recurrence 2·P·T_{k−1} − X (neither the powers P^k nor Chebyshev's
   2·P·T_{k−1} − T_{k−2}), and indexes the in-degree normalisation by the
   order of ``edge_index`` while applying it to the edges of the transposed
-  dense adjacency, so its output depends on the order of ``edge_index``.
-  For K = 1 both are x Θ_{0,1} + x Θ_{0,2}, and the tests compare them.
+  dense adjacency, so its output depends on the order of ``edge_index``;
+  its reciprocal degrees are unguarded, so a node with out-edges but no
+  in-edges makes the output NaN.  For K = 1 both are x Θ_{0,1} + x Θ_{0,2},
+  and the tests compare them.
+
+Laplacian options go to :func:`run` (``lambda_max=``, ``normalization=``, as
+PyG ``ChebConv``); with ``"rw"`` L̃ is built from I − D⁻¹A, whose transpose
+PyG's ChebConv applies (the two agree on regular graphs), as everywhere in
+:mod:`symrnn.graphs`.
 
 Parameters use the numeric layout of symrnn (``W @ x``, (out, in)); the
 stacked layout of :mod:`symrnn.graphs.temporal` (Θ as (M, in, out)) maps to
