@@ -34,7 +34,7 @@ from typing import Callable
 
 from .errors import SpecError, UnknownNameError
 
-__all__ = ["KINDS", "Entry", "model", "names", "entries", "entry", "kind_of"]
+__all__ = ["KINDS", "Entry", "model", "names", "entries", "entry", "kind_of", "check_options"]
 
 KINDS = ("cell", "tree", "graph", "graph_recurrent")
 """Kinds of model, in the order ``symrnn list`` shows them."""
@@ -141,8 +141,20 @@ def _signature_options(factory, fixed: dict) -> dict:
     return out
 
 
-def _check_options(name: str, factory, fixed: dict, options: dict) -> tuple:
-    """The options as a hashable, sorted key; unknown keys raise, listing the valid ones."""
+def check_options(name: str, factory, fixed: dict, options: dict) -> tuple:
+    """The options as a hashable, sorted key; a key ``factory`` does not take raises, listing the valid ones.
+
+    Examples
+    --------
+    >>> def mine(H=4, activation="tanh"):
+    ...     pass
+    >>> check_options("mine", mine, {}, {"H": 8})
+    (('H', 8),)
+    >>> check_options("mine", mine, {}, {"width": 8})
+    Traceback (most recent call last):
+    ...
+    symrnn.errors.SpecError: mine: unknown option 'width'; valid options: H, activation
+    """
     valid = _signature_options(factory, fixed)
     takes_any = any(p.kind == p.VAR_KEYWORD for p in inspect.signature(factory).parameters.values())
     unknown = [k for k in options if k not in valid]
@@ -175,7 +187,7 @@ def clear_cache() -> None:
 # ------------------------------------------------------------------ public
 def _model(name, options: dict, kinds=KINDS):
     kind, factory, fixed = _find(name, kinds)
-    return _build(kind, name, _check_options(name, factory, fixed, options))
+    return _build(kind, name, check_options(name, factory, fixed, options))
 
 
 def model(name: str, **options):

@@ -46,11 +46,14 @@ def _option(text: str) -> tuple:
     return key.strip(), option_value(value.strip())
 
 
-def add_model_arguments(parser, *, source: bool = True) -> None:
+OPTION_HELP = ("an option of the model's factory (repeatable), e.g. --option activation=relu; "
+               "`symrnn list --json` shows each model's options")
+
+
+def add_model_arguments(parser, *, source: bool = True, help: str = OPTION_HELP) -> None:
     """``--option KEY=VALUE`` (repeatable) and, with ``source``, ``--from FILE.py``."""
     parser.add_argument("--option", dest="options", action="append", type=_option, default=[], metavar="KEY=VALUE",
-                        help="an option of the model's factory (repeatable), e.g. --option activation=relu; "
-                             "`symrnn list --json` shows each model's options")
+                        help=help)
     if source:
         parser.add_argument("--from", dest="source", metavar="FILE.py",
                             help="take NAME from your own file: a description (Cell, TreeModel, graph layer) or a "
@@ -109,7 +112,7 @@ def _is_description(obj) -> bool:
 def _from_file(path: str, name: str, opts: dict):
     import inspect
 
-    from ..registry import _check_options, names
+    from ..registry import check_options, names
 
     space = _load(path)
     module = space.get("__name__")
@@ -118,7 +121,7 @@ def _from_file(path: str, name: str, opts: dict):
     found = {k: v for k, v in space.items() if _is_description(v) and not k.startswith("_")}
     found.update({v.name: v for v in list(found.values())})
     if name in factories:
-        _check_options(name, factories[name], {}, opts)
+        check_options(name, factories[name], {}, opts)
         try:
             desc = factories[name](**opts)
         except TypeError as exc:

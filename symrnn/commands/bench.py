@@ -1,4 +1,9 @@
-"""``symrnn bench``: generated kernels vs their peers, each implementation in its own process, as paired ratios."""
+"""``symrnn bench``: generated kernels vs their peers, each implementation in its own process, as paired ratios.
+
+A progress bar (one step per configuration, the last ratios as its note) goes
+to stderr on a terminal; nothing but the result is printed with ``--json`` or
+when stderr is not a terminal.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ def command_line(args) -> str:
 
 def run(args) -> int:
     from .._io import atomic_write, check_writable
+    from .._progress import Progress
     from ..codegen import bench
     from ..errors import InputError
 
@@ -47,12 +53,16 @@ def run(args) -> int:
                          f"T={args.T}, B={args.B}, repeats={args.repeats}")
     if args.output:
         check_writable(args.output)  # before a run that may take most of an hour
-    progress = None if args.json else (lambda row: print(
-        f"  {row['cell']} H={row['H']} {row['dtype']}: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in row["ratios"]["fb"].items()), flush=True))
-    result = bench.run(args.cells, args.sizes, args.dtypes, T=args.T, B=args.B, repeats=args.repeats,
-                       use_torch=not args.no_torch, use_jax=not args.no_jax,
-                       codegen=() if args.no_codegen else None, progress=progress, command=command_line(args))
+    with Progress(len(args.cells) * len(args.sizes) * len(args.dtypes), "bench", enabled=not args.json) as bar:
+        bar.show("checking the implementations")
+
+        def progress(row):
+            bar.advance(note=f"{row['cell']} H={row['H']} {row['dtype']}: "
+                             + ", ".join(f"{k} {v:.2f}" for k, v in row["ratios"]["fb"].items()))
+
+        result = bench.run(args.cells, args.sizes, args.dtypes, T=args.T, B=args.B, repeats=args.repeats,
+                           use_torch=not args.no_torch, use_jax=not args.no_jax,
+                           codegen=() if args.no_codegen else None, progress=progress, command=command_line(args))
     text = json.dumps(result, indent=2)
     if args.output:
         atomic_write(args.output, text + "\n")

@@ -12,6 +12,8 @@ table, verdicts, loss curves) as JSON instead of Markdown.  Output files are
 checked before any training and written atomically.  The exit code is 0
 whatever the verdict (an experiment reports, it does not pass or fail); bad
 flags exit 2 with one line.  The defaults finish in about a minute on two cores.
+A progress bar (one step per model and seed) goes to stderr on a terminal,
+never with ``--json``.
 """
 
 from __future__ import annotations
@@ -81,15 +83,16 @@ def add_arguments(parser):
                    help="converged = smoothed training loss below F x the no-memory baseline (default 0.25)")
 
 
-def _progress(stream):
-    if not stream.isatty():
-        return None
+def _progress(stream, total: int, enabled: bool = True):
+    """``(show, bar)``: ``show(name, seed, history)`` advancing a bar of ``total`` runs (silent off a terminal)."""
+    from .._progress import Progress
+
+    bar = Progress(total, "experiment", stream=stream, enabled=enabled)
 
     def show(name, seed, history):
-        stream.write(f"\r{name} seed {seed}: held-out loss {history.final['loss']:.4g}{' ' * 20}")
-        stream.flush()
+        bar.advance(note=f"{name} seed {seed}: held-out loss {history.final['loss']:.4g}")
 
-    return show
+    return (show if bar.on else None), bar
 
 
 def run(args) -> int:
@@ -102,7 +105,6 @@ def run(args) -> int:
     settings = experiments.Settings(task=args.task.replace("-", "_"), length=args.length, hidden=args.hidden,
                                      batch_size=args.batch_size, steps=args.steps, seeds=args.seeds, lr=args.lr,
                                      forget_bias=args.forget_bias).check()
-    progress = _progress(sys.stderr)
     if args.experiment == "gates":
         variants = experiments.VARIANTS if args.variants is None else tuple(v.strip() for v in args.variants.split(",") if v.strip())
         from .. import cells
@@ -111,14 +113,16 @@ def run(args) -> int:
             cells.cell(v)  # unknown names fail here, before any training
         if not variants:
             raise InputError("--variants is empty")
-        result = experiments.gate_ablation(variants, settings, progress=progress)
+        progress, bar = _progress(sys.stderr, len(dict.fromkeys(variants)) * settings.seeds, not args.json)
+        with bar:
+            result = experiments.gate_ablation(variants, settings, progress=progress)
         verdicts = [result.verdict()] if all(v in variants for v in ("lstm", *experiments.GATES.values())) else []
     else:
-        result = experiments.gru_vs_lstm(settings=settings, same_parameters=args.same_parameters,
-                                         threshold=args.threshold, progress=progress)
+        progress, bar = _progress(sys.stderr, len(experiments.MODELS) * settings.seeds, not args.json)
+        with bar:
+            result = experiments.gru_vs_lstm(settings=settings, same_parameters=args.same_parameters,
+                                             threshold=args.threshold, progress=progress)
         verdicts = result.verdicts()
-    if progress is not None:
-        sys.stderr.write("\n")
     if args.plot is not None:
         result.plot(args.plot)
     if args.json:
