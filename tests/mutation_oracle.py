@@ -236,10 +236,9 @@ def _permutation_equivariant(call, rng):
         n = vector_sizes(cell, sizes)
         xs = {d.name: rng.normal(size=(6, n[d.name])) for d in cell.inputs}
         prev = {d.name: np.zeros((6, n[d.name])) for d in cell.states}
-        edges = "self_loops" if "segmax" in str([eq.expr for eq in cell.equations]) else "as_given"
-        a = step(cell, p, xs, prev, operators=GraphOperators(G, edges=edges))
+        a = step(cell, p, xs, prev, operators=GraphOperators(G, **dict(cell.graph)))
         moved = {k: v[np.argsort(perm)] for k, v in xs.items()}
-        b = step(cell, p, moved, prev, operators=GraphOperators(H2, edges=edges))
+        b = step(cell, p, moved, prev, operators=GraphOperators(H2, **dict(cell.graph)))
         for s in cell.state_names:
             want = a[s] if invariant else a[s][np.argsort(perm)]
             if _wide(b[s], want):

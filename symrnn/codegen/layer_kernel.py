@@ -90,7 +90,14 @@ class LayerKernel:
         """The graph's operators (built once; pass them back as ``graph`` to reuse them)."""
         from ..graphs.operators import GraphOperators
 
-        return graph if isinstance(graph, GraphOperators) else GraphOperators(graph, **options)
+        if isinstance(graph, GraphOperators):
+            return graph
+        fixed = dict(self.cell.graph)  # the description's own options: part of the model, not overridable
+        clash = sorted(k for k in options if k in fixed and options[k] != fixed[k])
+        if clash:
+            raise InputError(f"{self.cell.name!r} fixes the graph options {', '.join(f'{k}={fixed[k]!r}' for k in clash)}; "
+                             f"got {', '.join(f'{k}={options[k]!r}' for k in clash)}")
+        return GraphOperators(graph, **{**options, **fixed})
 
     def _vectors(self, ops, given, names, what):
         given = {} if given is None else given

@@ -92,7 +92,8 @@ def cheb_forward(graph, X, Theta, b=None, *, lambda_max: float = 2.0, normalizat
         raise InputError("Theta must hold K >= 1 terms, got K = 0")
     bias = None if b is None else check_param(b, (Theta.shape[2],), "b")
     scaled_laplacian(g, lambda_max, normalization)  # checks lambda_max and normalization before any work
-    kernel = kernel_for(layers.cheb, (("K", K), ("bias", bias is not None)), (("F", X.shape[1]), ("G", Theta.shape[2])))
+    key = (("K", K), ("bias", bias is not None), ("lambda_max", float(lambda_max)), ("normalization", normalization))
+    kernel = kernel_for(layers.cheb, key, (("F", X.shape[1]), ("G", Theta.shape[2])))
     params = {f"Theta_{k}": Theta[k].T for k in range(K)}
     if bias is not None:
         params["b"] = bias
@@ -103,8 +104,7 @@ def cheb_forward(graph, X, Theta, b=None, *, lambda_max: float = 2.0, normalizat
             out["b"] = grads["b"]
         return out
 
-    return run_layer(kernel, params, g, X, (("h", Theta.shape[2]),), to_caller,
-                     lambda_max=lambda_max, normalization=normalization)
+    return run_layer(kernel, params, g, X, (("h", Theta.shape[2]),), to_caller)
 
 
 def cheb(graph, X, Theta, b=None, *, lambda_max: float = 2.0, normalization: str | None = "sym"):

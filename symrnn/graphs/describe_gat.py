@@ -184,7 +184,7 @@ def describe_gat(*, heads: int = 1, concat: bool = True, slope=None) -> GATDescr
     Examples
     --------
     >>> describe_gat().partials()[("e_ij", "p_ij")]
-    Piecewise((1, p_ij > 0), (s, True))
+    s + (1 - s)*Heaviside(p_ij, 0)
     """
     if isinstance(heads, bool) or not isinstance(heads, int) or heads < 1:
         raise SpecError(f"describe_gat: heads must be an integer >= 1, got {heads!r}")

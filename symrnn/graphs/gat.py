@@ -144,8 +144,8 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
     bias = None if b is None else check_param(b, (H * C if concat else C,), "b")
     slope = real_number(negative_slope, "negative_slope")
     loops = boolean(add_self_loops, "add_self_loops")
-    kernel = kernel_for(layers.gat, (("heads", H), ("concat", concat), ("negative_slope", slope), ("bias", bias is not None)),
-                        (("F", X.shape[1]), ("C", C)))
+    kernel = kernel_for(layers.gat, (("heads", H), ("concat", concat), ("negative_slope", slope), ("bias", bias is not None),
+                                     ("add_self_loops", loops)), (("F", X.shape[1]), ("C", C)))
     params = {}
     for k in range(H):
         params[f"W_{k + 1}"] = W[:, k * C:(k + 1) * C].T
@@ -164,7 +164,7 @@ def gat_forward(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, n
         return out
 
     outputs = tuple((f"h_{k + 1}", C) for k in range(H)) if concat else (("h", C),)
-    return run_layer(kernel, params, g, X, outputs, to_caller, edges="self_loops" if loops else "as_given")
+    return run_layer(kernel, params, g, X, outputs, to_caller)
 
 
 def gat(graph, X, W, att_src, att_dst, b=None, *, concat: bool = True, negative_slope: float = 0.2,

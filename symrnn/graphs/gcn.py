@@ -60,7 +60,8 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
     X = check_features(g, X)
     W = check_param(W, (X.shape[1], None), "W")
     bias = None if b is None else check_param(b, (W.shape[1],), "b")
-    kernel = kernel_for(layers.gcn, (("bias", bias is not None), ("normalize", normalize)),
+    options = (("add_self_loops", add_self_loops), ("improved", improved)) if normalize else ()
+    kernel = kernel_for(layers.gcn, (("bias", bias is not None), ("normalize", normalize)) + options,
                         (("F", X.shape[1]), ("G", W.shape[1])))
     params = {"W": W.T} if bias is None else {"W": W.T, "b": bias}
 
@@ -70,8 +71,7 @@ def gcn_forward(graph, X, W, b=None, *, add_self_loops: bool = True, improved: b
             out["b"] = grads["b"]
         return out
 
-    return run_layer(kernel, params, g, X, (("h", W.shape[1]),), to_caller,
-                     add_self_loops=add_self_loops, improved=improved)
+    return run_layer(kernel, params, g, X, (("h", W.shape[1]),), to_caller)
 
 
 def gcn(graph, X, W, b=None, *, add_self_loops: bool = True, improved: bool = False,

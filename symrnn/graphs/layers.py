@@ -41,10 +41,12 @@ def _activation(activation, name):
     return rows[activation]
 
 
-def gcn(*, bias: bool = True, normalize: bool = True, activation: str | None = None):
+def gcn(*, bias: bool = True, normalize: bool = True, add_self_loops: bool = True, improved: bool = False,
+        activation: str | None = None):
     """Kipf & Welling's GCN layer: h = f(W Â x + b), Â = D̃^{-1/2}(A + I)D̃^{-1/2} (PyG ``GCNConv``).
 
-    ``normalize=False`` multiplies by the weighted adjacency A instead (PyG ``normalize=False``).
+    ``normalize=False`` multiplies by the weighted adjacency A instead (PyG ``normalize=False``);
+    ``add_self_loops`` and ``improved`` are PyG's (the description fixes them).
 
     Examples
     --------
@@ -54,8 +56,10 @@ def gcn(*, bias: bool = True, normalize: bool = True, activation: str | None = N
     \\end{aligned}
     """
     f = _activation(activation, "gcn")
+    options = {"add_self_loops": add_self_loops, "improved": improved} if normalize else {}
     b = GraphBuilder("gcn" if normalize else "gcn_unnormalised", reference=KIPF,
-                     summary="spatial GCN with the renormalisation trick" if normalize else "graph convolution by A")
+                     summary="spatial GCN with the renormalisation trick" if normalize else "graph convolution by A",
+                     **options)
     F, G = b.sizes("F G")
     x = b.node_input("x", F)
     pre = b.param("W", G, F) @ b.propagate("gcn_norm" if normalize else "adjacency", x)
@@ -63,7 +67,8 @@ def gcn(*, bias: bool = True, normalize: bool = True, activation: str | None = N
     return b.build()
 
 
-def cheb(K: int = 3, *, bias: bool = True, activation: str | None = None):
+def cheb(K: int = 3, *, bias: bool = True, lambda_max: float = 2.0, normalization: str | None = "sym",
+         activation: str | None = None):
     """ChebNet: h = f(Σ_{k<K} Θ_k T_k(L̃) x + b), K counting the terms as PyG's ``ChebConv(K=K)``.
 
     Examples
@@ -73,7 +78,8 @@ def cheb(K: int = 3, *, bias: bool = True, activation: str | None = None):
     """
     f = _activation(activation, "cheb")
     b = GraphBuilder(f"cheb{K}" if isinstance(K, int) and not isinstance(K, bool) else "cheb", reference=DEFFERRARD,
-                     summary=f"Chebyshev spectral graph convolution, {K} terms")
+                     summary=f"Chebyshev spectral graph convolution, {K} terms", lambda_max=lambda_max,
+                     normalization=normalization)
     F, G = b.sizes("F G")
     basis = b.chebyshev(b.node_input("x", F), K)
     pre = b.param("b", G).matrix if bias else sp.ZeroMatrix(G, 1)
@@ -104,12 +110,13 @@ def sage(*, root_weight: bool = True, activation: str | None = None):
 
 
 def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, bias: bool = True,
-        activation: str | None = None):
+        add_self_loops: bool = True, activation: str | None = None):
     """Graph attention (GAT), one description per head (PyG ``GATConv``, self-loops added).
 
     Per head k: z = W_k x; the score of edge j → i is e = LeakyReLU(a_src,k·z_j + a_dst,k·z_i);
-    α = softmax of e over the edges entering i (the closed neighbourhood: the kernel's edge set
-    has one self-loop per node, ``edges="self_loops"``); the head's output is Σ_j α_ij z_j.
+    α = softmax of e over the edges entering i (the closed neighbourhood: the description fixes
+    the edge set to the graph's edges without loops plus one self-loop per node,
+    ``edges="self_loops"``, unless ``add_self_loops=False``); the head's output is Σ_j α_ij z_j.
     ``concat=True`` gives one output per head, ``h_k = f(out_k + b_k)`` (PyG concatenates them);
     ``concat=False`` the mean, ``h = f(mean_k out_k + b)``.  PyG's ``lin.weight`` (H·C, F) is
     ``[W_1; …; W_H]``, ``att_src[0, k]`` is ``a_src_k`` (1 × C).
@@ -128,7 +135,8 @@ def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, bia
     slope = sp.Rational(repr(real_number(negative_slope, "negative_slope")))
     f = _activation(activation, "gat")
     b = GraphBuilder(f"gat{heads}" + ("" if concat else "_mean"), reference=VELICKOVIC,
-                     summary=f"graph attention, {heads} head(s), " + ("concatenated" if concat else "averaged"))
+                     summary=f"graph attention, {heads} head(s), " + ("concatenated" if concat else "averaged"),
+                     edges="self_loops" if add_self_loops else "as_given")
     F, C = b.sizes("F C")
     x = b.node_input("x", F)
     outs = []

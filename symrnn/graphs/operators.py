@@ -36,9 +36,28 @@ from ..spec.operators import OPERATORS, operator
 from ._sparse import matmul, row_blocks
 from .graph import as_graph
 
-__all__ = ["GraphOperators", "EDGE_SETS"]
+__all__ = ["GraphOperators", "EDGE_SETS", "OPTIONS", "check_options"]
 
 EDGE_SETS = ("as_given", "self_loops")
+
+OPTIONS = {"edges": "as_given", "add_self_loops": True, "improved": False, "lambda_max": 2.0, "normalization": "sym"}
+"""The options of :class:`GraphOperators` and their defaults (a graph layer's description may fix them)."""
+
+
+def check_options(options) -> tuple:
+    """``options`` as a sorted tuple of (name, value), unknown names refused.
+
+    Examples
+    --------
+    >>> check_options({"edges": "self_loops"})
+    (('edges', 'self_loops'),)
+    """
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise InputError(f"graph options {unknown} are unknown; known: {sorted(OPTIONS)}")
+    if "edges" in options and options["edges"] not in EDGE_SETS:
+        raise InputError(f"edges must be one of {EDGE_SETS}, got {options['edges']!r}")
+    return tuple(sorted(options.items()))
 
 
 class GraphOperators:

@@ -64,7 +64,7 @@ def _check(cell, invariant, rng, examples):
         sizes = {s.name: int(rng.integers(1, 4)) for s in cell.sizes}
         params = {k: rng.normal(size=v) for k, v in param_shapes(cell, sizes).items()}
         n = vector_sizes(cell, sizes)
-        ops, ops_h = GraphOperators(G, edges=_edges(cell)), GraphOperators(H, edges=_edges(cell))
+        ops, ops_h = GraphOperators(G, **dict(cell.graph)), GraphOperators(H, **dict(cell.graph))
         xs = {d.name: rng.normal(size=(N, n[d.name])) for d in cell.inputs if cell.space(d.name) == "node"}
         prev = {d.name: rng.normal(size=(N, n[d.name])) for d in cell.states}
         moved = lambda d: {k: _move(v, perm) for k, v in d.items()}  # noqa: E731
@@ -102,11 +102,6 @@ def _move(v, perm):
     out = np.empty_like(v)
     out[perm] = v
     return out
-
-
-def _edges(cell):
-    return "self_loops" if any(t.operator == "segmax_dst" for eq in cell.equations if eq.is_linear
-                               for t in cell.terms(eq.target)) else "as_given"
 
 
 def _needs_undirected(cell):

@@ -82,7 +82,8 @@ def claims_of(theorem) -> list[Call]:
 # ----------------------------------------------------------------------------- cells
 def _rebuild(cell: Cell, equations, output=None, suffix="mutant") -> Cell:
     return Cell(f"{cell.name}_{suffix}", cell.sizes, cell.inputs, cell.states, cell.params, tuple(equations),
-                output=output or cell.output, family=cell.family, reference=cell.reference, summary=cell.summary)
+                output=output or cell.output, family=cell.family, reference=cell.reference, summary=cell.summary,
+                graph=cell.graph)
 
 
 def _linear(cell: Cell, eq: Equation, terms) -> Equation:

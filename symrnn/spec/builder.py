@@ -169,8 +169,8 @@ class CellBuilder:
         self._equations.append(Equation(state, expr, decl.size))
         return Vec(state, decl.size)
 
-    def build(self, *, output: str | None = None) -> Cell:
-        """Validate and return the immutable :class:`Cell`."""
+    def build(self, *, output: str | None = None, graph=()) -> Cell:
+        """Validate and return the immutable :class:`Cell` (``graph``: a graph layer's operator options)."""
         return Cell(
             self.name,
             tuple(self._sizes),
@@ -179,5 +179,6 @@ class CellBuilder:
             tuple(self._params),
             tuple(self._equations),
             output=output,
+            graph=tuple(dict(graph).items()),
             **self.meta,
         )

@@ -127,6 +127,11 @@ class Cell:
         The state that is the cell's output ``y_t`` (default: the first state).
     family, reference, summary : str
         Catalogue metadata; ``reference`` cites the paper.
+    graph : tuple of (str, value)
+        For a graph layer, how its operators read a graph (part of the model):
+        ``("edges", "self_loops")`` for GAT's closed neighbourhoods,
+        ``("add_self_loops", False)`` for a GCN without loops … (the options of
+        :class:`~symrnn.graphs.operators.GraphOperators`).
 
     Raises
     ------
@@ -152,11 +157,13 @@ class Cell:
     family: str = "custom"
     reference: str = ""
     summary: str = ""
+    graph: tuple = ()
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         for attr in ("sizes", "inputs", "states", "params", "equations"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
+        object.__setattr__(self, "graph", tuple(sorted(tuple(kv) for kv in dict(self.graph).items())))
         if self.output is None and self.states:
             object.__setattr__(self, "output", self.states[0].name)
         from .spaces import check_spaces

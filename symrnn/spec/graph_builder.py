@@ -50,12 +50,19 @@ class GraphBuilder:
         The layer's name (a plain identifier).
     family, reference, summary : str
         Catalogue metadata; cite the paper in ``reference``.
+    **graph
+        How the layer's operators read a graph, part of the model (the options of
+        :class:`~symrnn.graphs.operators.GraphOperators`: ``edges="self_loops"``,
+        ``add_self_loops=False``, ``lambda_max=…``, ``normalization=…``).
     """
 
-    def __init__(self, name: str, *, family: str = "graph", reference: str = "", summary: str = ""):
+    def __init__(self, name: str, *, family: str = "graph", reference: str = "", summary: str = "", **graph):
         self._b = CellBuilder(name, family=family, reference=reference, summary=summary)
         self.name = self._b.name
         self._outputs: list[str] = []
+        from ..graphs.operators import check_options
+
+        self._graph = check_options(graph)
 
     def sizes(self, names: str) -> tuple[sp.Symbol, ...]:
         """Declare size symbols (feature widths; the numbers of nodes and edges are not sizes)."""
@@ -193,7 +200,7 @@ class GraphBuilder:
         """Validate and return the layer (a :class:`~symrnn.spec.cell.Cell` over index spaces)."""
         if not self._outputs:
             raise SpecError(f"graph layer {self.name!r} has no output; declare one with output(name, expr)")
-        return self._b.build(output=output or self._outputs[0])
+        return self._b.build(output=output or self._outputs[0], graph=self._graph)
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

@@ -122,7 +122,7 @@ def _matrix_face(cell_shapes: dict, name: str, value):
 def _rebuild(cell: Cell, equations, params, name, summary) -> Cell:
     return Cell(
         name, cell.sizes, cell.inputs, cell.states, tuple(params), tuple(equations),
-        output=cell.output, family=cell.family, reference=cell.reference, summary=summary,
+        output=cell.output, family=cell.family, reference=cell.reference, summary=summary, graph=cell.graph,
     )
 
 
