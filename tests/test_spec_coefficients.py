@@ -23,3 +23,22 @@ def test_float_coefficients_are_not_rounded():
     got_kernel = k.forward(xs)[0][-1]
     assert np.max(np.abs(got_ref - want)) < 1e-15 and np.max(np.abs(got_kernel - want)) < 1e-15
     assert np.max(np.abs(np.tanh(4 / 3 * xs[-1] @ p["W"].T) - want)) > 1e-10  # the rounded cell differs
+
+
+def test_one_function_table_serves_parsing_numbers_and_catalogues():
+    """Parsing, the reference evaluator (NumPy and mpmath), the code printer and the catalogues read FUNCTIONS."""
+    import mpmath
+
+    from symrnn.cells import rnn as rnn_module
+    from symrnn.numeric.reference import NUMPY_FUNCTIONS, _mp_functions
+    from symrnn.spec.parse import FUNCTION_NAMES
+    from symrnn.spec.symbols import FUNCTIONS
+    from symrnn.trees import models
+
+    names = {row.name for row in FUNCTIONS.values()}
+    assert set(FUNCTION_NAMES) == {"Abs"} | {r.name for r in FUNCTIONS.values() if r.arity == 1}
+    assert names <= set(NUMPY_FUNCTIONS) and names <= set(_mp_functions())
+    assert set(rnn_module.ACTIVATIONS.values()) <= {r.function for r in FUNCTIONS.values()}
+    assert set(models.ACTIVATIONS.values()) <= {r.function for r in FUNCTIONS.values()}
+    with mpmath.workdps(60):  # the precise face really is 60-digit: σ(40) is not 1
+        assert _mp_functions()["sigmoid"](mpmath.mpf(40)) < 1

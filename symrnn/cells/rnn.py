@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..errors import SpecError
-from ..spec import CellBuilder, relu, tanh
+from ..spec import CellBuilder
+from ..spec.symbols import activations
 
-ACTIVATIONS = {"tanh": tanh, "relu": relu}
+ACTIVATIONS = activations("tanh", "relu")  # from the one function table
 
 
 def rnn(activation: str = "tanh"):

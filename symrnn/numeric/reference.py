@@ -31,18 +31,20 @@ def stable_sigmoid(a):
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
-NUMPY_FUNCTIONS = {"sigmoid": stable_sigmoid, "relu": lambda a: np.maximum(a, 0.0),
-                   "leaky_relu": lambda a, s: np.where(a > 0, a, s * a),
-                   "Heaviside": lambda a, h0=0.0: np.heaviside(a, h0)}
-"""Implementations handed to ``lambdify`` for the functions of the activation table."""
+def _faces(face: str) -> dict:
+    from ..spec.symbols import FUNCTIONS
+
+    return {row.name: getattr(row, face) for row in FUNCTIONS.values()}
+
+
+NUMPY_FUNCTIONS = {**_faces("numeric"), "Heaviside": lambda a, h0=0.0: np.heaviside(a, h0)}
+"""Implementations handed to ``lambdify``: the function table's NumPy faces (and the Heaviside step)."""
 
 
 def _mp_functions():
     import mpmath
 
-    return {"sigmoid": lambda a: 1 / (1 + mpmath.exp(-a)), "relu": lambda a: a if a > 0 else mpmath.mpf(0),
-            "leaky_relu": lambda a, s: a if a > 0 else s * a,
-            "Heaviside": lambda a, h0=0: mpmath.mpf(1 if a > 0 else 0 if a < 0 else h0)}
+    return {**_faces("precise"), "Heaviside": lambda a, h0=0: mpmath.mpf(1 if a > 0 else 0 if a < 0 else h0)}
 
 
 @lru_cache(maxsize=1024)

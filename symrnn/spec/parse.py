@@ -27,12 +27,12 @@ import numbers
 import sympy as sp
 
 from ..errors import SpecError
-from .symbols import relu, sigmoid
+from .symbols import FUNCTIONS
 
 __all__ = ["parse_expr", "as_expr", "as_sympy", "FUNCTION_NAMES", "MAX_LENGTH"]
 
-FUNCTION_NAMES = {"Abs": sp.Abs, "sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu, "exp": sp.exp}
-"""Functions the text grammar may call (one argument each)."""
+FUNCTION_NAMES = {"Abs": sp.Abs, **{row.name: row.function for row in FUNCTIONS.values() if row.arity == 1}}
+"""Functions the text grammar may call (one argument each): ``Abs`` and the one-argument rows of the function table."""
 
 MAX_LENGTH = 1000
 """Longest text accepted (characters); longer text is refused before parsing."""

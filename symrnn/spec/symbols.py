@@ -26,7 +26,7 @@ from typing import Callable
 import sympy as sp
 from sympy.matrices.expressions import MatrixExpr
 
-from ..errors import InvalidNameError, ShapeError
+from ..errors import InvalidNameError, ShapeError, SpecError
 
 __all__ = [
     "Vec",
@@ -35,6 +35,7 @@ __all__ = [
     "relu",
     "leaky_relu",
     "identity",
+    "activations",
     "tanh",
     "FUNCTIONS",
     "Activation",
@@ -260,11 +261,15 @@ tanh = sp.tanh
 
 @dataclass(frozen=True)
 class Activation:
-    """One row of the pointwise-function table.
+    """One row of the pointwise-function table: every face of one function.
 
     ``derivative(y, a)`` gives f'(a) written through the value ``y = f(a)``
     where that is possible (it is for σ and tanh), so backward passes reuse
-    the forward value instead of recomputing the function.
+    the forward value instead of recomputing the function.  ``numpy`` is the
+    spelling generated code uses (resolved in the codegen runtime),
+    ``numeric`` the NumPy implementation of the reference evaluator and
+    ``precise`` the mpmath one of the 60-digit re-checks; ``lower``/``upper``
+    the open range of values the bounds prover uses.
     """
 
     name: str
@@ -275,14 +280,108 @@ class Activation:
     lower: float | None  # open range of values, used by the bounds prover
     upper: float | None
     arity: int = 1  # arguments; a second one is a number (leaky_relu's slope), never a vector
+    numeric: Callable | None = None
+    precise: Callable | None = None
+
+
+def _stable_sigmoid(a):
+    """σ(a) without overflow for any finite a: 0.5 · (1 + tanh(a / 2))."""
+    import numpy as np
+
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _np(name):
+    def call(*args):
+        import numpy as np
+
+        return getattr(np, name)(*args)
+
+    return call
+
+
+def _mp(name):
+    def call(*args):
+        import mpmath
+
+        return getattr(mpmath, name)(*args)
+
+    return call
+
+
+def _relu_numeric(a):
+    import numpy as np
+
+    return np.maximum(a, 0.0)
+
+
+def _leaky_numeric(a, s):
+    import numpy as np
+
+    return np.where(a > 0, a, s * a)
+
+
+def _mp_sigmoid(a):
+    import mpmath
+
+    return 1 / (1 + mpmath.exp(-a))
+
+
+def _mp_zero_floor(a):
+    import mpmath
+
+    return a if a > 0 else mpmath.mpf(0)
 
 
 FUNCTIONS: dict[type, Activation] = {
-    sigmoid: Activation("sigmoid", sigmoid, lambda y, a: y * (1 - y), r"\sigma", "_sigmoid", 0.0, 1.0),
-    sp.tanh: Activation("tanh", sp.tanh, lambda y, a: 1 - y**2, r"\tanh", "np.tanh", -1.0, 1.0),
-    relu: Activation("relu", relu, lambda y, a: sp.Heaviside(a, 0), r"\operatorname{ReLU}", "_relu", 0.0, None),
-    sp.exp: Activation("exp", sp.exp, lambda y, a: y, r"\exp", "np.exp", 0.0, None),
+    sigmoid: Activation("sigmoid", sigmoid, lambda y, a: y * (1 - y), r"\sigma", "_sigmoid", 0.0, 1.0,
+                        numeric=_stable_sigmoid, precise=_mp_sigmoid),
+    sp.tanh: Activation("tanh", sp.tanh, lambda y, a: 1 - y**2, r"\tanh", "np.tanh", -1.0, 1.0,
+                        numeric=_np("tanh"), precise=_mp("tanh")),
+    relu: Activation("relu", relu, lambda y, a: sp.Heaviside(a, 0), r"\operatorname{ReLU}", "_relu", 0.0, None,
+                     numeric=_relu_numeric, precise=_mp_zero_floor),
+    sp.exp: Activation("exp", sp.exp, lambda y, a: y, r"\exp", "np.exp", 0.0, None,
+                       numeric=_np("exp"), precise=_mp("exp")),
     leaky_relu: Activation("leaky_relu", leaky_relu, lambda y, a: None, r"\operatorname{LeakyReLU}", "_leaky_relu",
-                           None, None, arity=2),
+                           None, None, arity=2, numeric=_leaky_numeric, precise=lambda a, s: a if a > 0 else s * a),
 }
 """Pointwise functions understood everywhere, keyed by SymPy function class."""
+
+
+def activations(*names: str) -> dict:
+    """``name -> SymPy function`` for the named rows of :data:`FUNCTIONS` (a catalogue's activation option).
+
+    Examples
+    --------
+    >>> sorted(activations("tanh", "relu"))
+    ['relu', 'tanh']
+    """
+    rows = {row.name: row.function for row in FUNCTIONS.values()}
+    missing = [n for n in names if n not in rows]
+    if missing:
+        raise SpecError(f"activations: {missing} are not in the function table ({sorted(rows)})")
+    return {n: rows[n] for n in names}
+
+
+def _check_table():
+    """Every row is complete and its faces agree: NumPy and mpmath values, and the derivative through y."""
+    import math
+
+    for cls, row in FUNCTIONS.items():
+        if row.function is not cls or not (row.numeric and row.precise and row.latex and row.numpy):
+            raise ImportError(f"function table: row {row.name!r} is incomplete")
+        for a in (-1.3, 0.4, 2.1):
+            args = (a, 0.2)[: row.arity]
+            exact = float(sp.N(cls(*map(sp.Float, args)), 30)) if row.arity == 1 else (a if a > 0 else 0.2 * a)
+            if not (math.isclose(float(row.numeric(*args)), exact, rel_tol=1e-12, abs_tol=1e-15)
+                    and math.isclose(float(row.precise(*args)), exact, rel_tol=1e-12, abs_tol=1e-15)):
+                raise ImportError(f"function table: {row.name!r}: NumPy and mpmath faces disagree at {a}")
+            if row.arity == 1:
+                x = sp.Symbol("x", real=True)
+                want = float(sp.diff(cls(x), x).subs(x, a).rewrite(sp.exp).evalf())
+                got = float(row.derivative(cls(sp.Float(a)), sp.Float(a)).evalf())
+                if not math.isclose(want, got, rel_tol=1e-10, abs_tol=1e-12):
+                    raise ImportError(f"function table: {row.name!r}: derivative through y disagrees at {a}")
+
+
+_check_table()

@@ -43,7 +43,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import SpecError
-from ..spec import CellBuilder, relu, sigmoid, tanh
+from ..spec import CellBuilder, sigmoid, tanh
+from ..spec.symbols import activations
 from ..spec.cell import Cell, Decl
 
 __all__ = ["Gather", "TreeModel", "recursive_nn", "child_sum_recursive_nn", "child_sum_tree_lstm",
@@ -51,7 +52,7 @@ __all__ = ["Gather", "TreeModel", "recursive_nn", "child_sum_recursive_nn", "chi
 
 SOCHER = "Socher et al. 2011 (ICML), Parsing natural scenes and natural language with recursive neural networks; Socher et al. 2013 (EMNLP)"
 TAI = "Tai, Socher & Manning 2015 (ACL), Improved semantic representations from tree-structured LSTM networks"
-ACTIVATIONS = {"tanh": tanh, "relu": relu}
+ACTIVATIONS = activations("tanh", "relu")  # from the one function table
 
 
 @dataclass(frozen=True)
