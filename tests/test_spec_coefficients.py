@@ -29,11 +29,13 @@ def test_one_function_table_serves_parsing_numbers_and_catalogues():
     """Parsing, the reference evaluator (NumPy and mpmath), the code printer and the catalogues read FUNCTIONS."""
     import mpmath
 
-    from symrnn.cells import rnn as rnn_module
+    import importlib
+
+    rnn_module = importlib.import_module("symrnn.cells.rnn")
     from symrnn.numeric.reference import NUMPY_FUNCTIONS, _mp_functions
     from symrnn.spec.parse import FUNCTION_NAMES
     from symrnn.spec.symbols import FUNCTIONS
-    from symrnn.trees import models
+    models = importlib.import_module("symrnn.trees.models")
 
     names = {row.name for row in FUNCTIONS.values()}
     assert set(FUNCTION_NAMES) == {"Abs"} | {r.name for r in FUNCTIONS.values() if r.arity == 1}
