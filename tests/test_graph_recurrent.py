@@ -118,9 +118,9 @@ def _torch(model, supports, params, xs, init, w, wf):
 
 
 # ----------------------------------------------------------------------------- symrnn
-def _setup(name, K, N, seed, T=4, F=3, H=4):
+def _setup(name, K, N, seed, T=4, F=3, H=4, **graph):
     rng = np.random.default_rng(seed)
-    kernel = symrnn.compile(MODELS[name](K), F=F, H=H)
+    kernel = symrnn.compile(MODELS[name](K, **graph), F=F, H=H)
     kernel.params = {n: 0.6 * rng.normal(size=v.shape) for n, v in kernel.params.items()}
     states = kernel.cell.state_names
     xs = rng.normal(size=(T, N, F))
@@ -130,8 +130,8 @@ def _setup(name, K, N, seed, T=4, F=3, H=4):
     return kernel, xs, init, w, wf
 
 
-def _ours(kernel, G, xs, init, w, wf, **options):
-    hs, final, tape = run(kernel, G, xs, init, **options)
+def _ours(kernel, G, xs, init, w, wf):
+    hs, final, tape = run(kernel, G, xs, init)
     return hs, final, backward(tape, w, wf)
 
 
@@ -219,8 +219,8 @@ def test_gconv_gru_and_lstm_equal_pyg_temporal(name, K, normalization, lambda_ma
     if normalization == "rw":
         G = nx.circulant_graph(7, [1, 3])
         nx.set_edge_attributes(G, 1.5, "weight")
-    kernel, xs, init, w, wf = _setup(name, K, len(G), K)
-    hs, final, grads = _ours(kernel, G, xs, init, w, wf, lambda_max=lambda_max, normalization=normalization)
+    kernel, xs, init, w, wf = _setup(name, K, len(G), K, lambda_max=lambda_max, normalization=normalization)
+    hs, final, grads = _ours(kernel, G, xs, init, w, wf)
     lstm = name == "gconv_lstm"
     cls = _pyg_temporal(name).GConvLSTM if lstm else _pyg_temporal(name).GConvGRU
     gates = {"i": "i", "f": "f", "c": "g", "o": "o"} if lstm else {"z": "z", "r": "r", "h": "n"}
@@ -400,6 +400,8 @@ def test_bad_input_is_refused_naming_the_argument():
         run(kernel, G, xs, {"c": init["h"]})
     with pytest.raises(InputError, match=r"initial\['h'\]"):
         run(kernel, G, xs, {"h": init["h"][:3]})
+    with pytest.raises(InputError, match="fixes the graph options lambda_max=2.0"):
+        run(kernel, G, xs, init, lambda_max=1.5)
     with pytest.raises(InputError, match="needs an undirected graph, but edge 0 -> 1"):
         run(kernel, nx.DiGraph([(0, 1), (1, 2)]), xs[:, :3])
     hs, _, tape = run(kernel, G, xs, init)

@@ -19,7 +19,7 @@ S_m.  Two families are used by the recurrent models of
 :func:`support_names` names the parameter of each support, so a description
 and the stacked layout of :mod:`symrnn.graphs.temporal` (Θ as (M, in, out))
 agree on one order.  :class:`GraphFilter` records which filter runs on which
-graph (its kind, K and Laplacian options) and builds the graph's operators.
+graph (its kind, K and Laplacian options).
 
 References
 ----------
@@ -137,8 +137,7 @@ def basis(b: GraphBuilder, v, kind: str, K: int, *, latex: str | None = None) ->
 class GraphFilter:
     """Which graph filter runs on which graph: ``kind`` (:data:`KINDS`), ``K`` terms and the Laplacian's options.
 
-    Build one with :func:`cheb_filter` or :func:`diffusion_filter`;
-    :meth:`operators` gives the graph's :class:`~symrnn.graphs.operators.GraphOperators`.
+    Build one with :func:`cheb_filter` or :func:`diffusion_filter`.
     """
 
     kind: str
@@ -156,13 +155,6 @@ class GraphFilter:
     def size(self) -> int:
         """M, the number of supports (K for Chebyshev, 2K for diffusion)."""
         return self.K if self.kind == "cheb" else 2 * self.K
-
-    def operators(self):
-        """The graph's :class:`~symrnn.graphs.operators.GraphOperators`, ``cheb_lt`` with this filter's λ_max and
-        normalisation."""
-        from .operators import GraphOperators
-
-        return GraphOperators(self.graph, lambda_max=self.lambda_max, normalization=self.normalization)
 
 
 def cheb_filter(graph, K: int, *, lambda_max: float = 2.0, normalization: str | None = "sym") -> GraphFilter:

@@ -45,10 +45,10 @@ The models (Wu et al.'s survey, §7, spatial-temporal GNNs):
   in-edges makes the output NaN.  For K = 1 both are x Θ_{0,1} + x Θ_{0,2},
   and the tests compare them.
 
-Laplacian options go to :func:`run` (``lambda_max=``, ``normalization=``, as
-PyG ``ChebConv``); with ``"rw"`` L̃ is built from I − D⁻¹A, whose transpose
-PyG's ChebConv applies (the two agree on regular graphs), as everywhere in
-:mod:`symrnn.graphs`.
+The Laplacian's options are part of a Chebyshev model (``gconv_gru(K,
+lambda_max=…, normalization=…)``, as PyG ``ChebConv``); with ``"rw"`` L̃ is
+built from I − D⁻¹A, whose transpose PyG's ChebConv applies (the two agree on
+regular graphs), as everywhere in :mod:`symrnn.graphs`.
 
 Parameters use the numeric layout of symrnn (``W @ x``, (out, in)); the
 stacked layout of :mod:`symrnn.graphs.temporal` (Θ as (M, in, out)) maps to
@@ -114,7 +114,7 @@ def _linear(cell, eq, vecs, matrices, bases, b, kind, K):
 
 
 def graph_recurrent(cell: Cell, filter: str, K: int, *, name: str | None = None, reference: str | None = None,
-                    summary: str | None = None) -> Cell:
+                    summary: str | None = None, **graph) -> Cell:
     """The RNN ``cell`` on a graph: each matrix product P v becomes the filter Σ_m P_m S_m(v).
 
     Parameters
@@ -127,6 +127,9 @@ def graph_recurrent(cell: Cell, filter: str, K: int, *, name: str | None = None,
         Terms of the filter (PyG ``ChebConv(K=K)``; DCRNN's K).
     name, reference, summary : str, optional
         Catalogue metadata (default: from ``cell``).
+    **graph
+        How the operators read a graph, part of the model (``lambda_max=``, ``normalization=`` of
+        ``cheb_lt``, as PyG ``ChebConv``; see :class:`~symrnn.graphs.operators.GraphOperators`).
 
     Returns
     -------
@@ -156,7 +159,8 @@ def graph_recurrent(cell: Cell, filter: str, K: int, *, name: str | None = None,
     support_names("P", filter, 1)  # checks the filter's name before any work
     b = GraphBuilder(name or f"{cell.name}_{filter}", family="spatial-temporal",
                      reference=cell.reference if reference is None else reference,
-                     summary=summary if summary is not None else f"{cell.name} with {filter} graph filters, K = {K}")
+                     summary=summary if summary is not None else f"{cell.name} with {filter} graph filters, K = {K}",
+                     **graph)
     size = _sizes(b, cell)
 
     def sub(e):
@@ -184,7 +188,7 @@ def graph_recurrent(cell: Cell, filter: str, K: int, *, name: str | None = None,
             vecs[eq.target] = b.update(eq.target, expr) if eq.target in states else b.let(eq.target, expr, latex=eq.latex)
     # GraphBuilder.build asks for an output() (a state never read back); a graph-recurrent
     # description's outputs are its recurrent states, so the inner CellBuilder builds it.
-    return b._b.build(output=cell.output)
+    return b._b.build(output=cell.output, graph=b._graph)
 
 
 MODELS = {
@@ -199,17 +203,20 @@ MODELS = {
 
 
 @lru_cache(maxsize=96)
-def _model(name: str, K) -> Cell:
+def _model(name: str, K, graph: tuple = ()) -> Cell:
     from .. import cells
 
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
         raise SpecError(f"{name}: K (the number of filter terms) must be an integer >= 1, got {K!r}")
     cell, kind, reference, summary = MODELS[name]
-    return graph_recurrent(cells.cell(cell), kind, int(K), name=name, reference=reference, summary=summary.format(K=K))
+    return graph_recurrent(cells.cell(cell), kind, int(K), name=name, reference=reference, summary=summary.format(K=K),
+                           **dict(graph))
 
 
-def gconv_gru(K: int = 2) -> Cell:
+def gconv_gru(K: int = 2, *, lambda_max: float = 2.0, normalization: str | None = "sym") -> Cell:
     """GConvGRU: the reset-before GRU with K-term Chebyshev filters (PyG-Temporal ``GConvGRU``; after Seo et al.).
+
+    ``lambda_max`` and ``normalization`` define L̃ as in PyG ``ChebConv`` (part of the model).
 
     Examples
     --------
@@ -217,11 +224,13 @@ def gconv_gru(K: int = 2) -> Cell:
     >>> d.parameter_count(), [p.name for p in d.params][:3]
     (6*F*H + 6*H**2 + 3*H, ['W_r_0', 'W_r_1', 'W_z_0'])
     """
-    return _model("gconv_gru", K)
+    return _model("gconv_gru", K, (("lambda_max", lambda_max), ("normalization", normalization)))
 
 
-def gconv_lstm(K: int = 2) -> Cell:
+def gconv_lstm(K: int = 2, *, lambda_max: float = 2.0, normalization: str | None = "sym") -> Cell:
     """GConvLSTM, Seo et al.'s Model 2: the peephole LSTM with K-term Chebyshev filters (PyG-Temporal ``GConvLSTM``).
+
+    ``lambda_max`` and ``normalization`` define L̃ as in PyG ``ChebConv`` (part of the model).
 
     Examples
     --------
@@ -229,7 +238,7 @@ def gconv_lstm(K: int = 2) -> Cell:
     >>> d.parameter_count(), d.state_names
     (4*F*H + 4*H**2 + 7*H, ('h', 'c'))
     """
-    return _model("gconv_lstm", K)
+    return _model("gconv_lstm", K, (("lambda_max", lambda_max), ("normalization", normalization)))
 
 
 def dcrnn(K: int = 2) -> Cell:
@@ -331,7 +340,7 @@ def run(kernel, graph, xs, initial=None, **options):
     initial : dict state -> (N, n), optional
         Initial states (zeros where absent); one array is read as the state of a one-state description.
     **options
-        :class:`~symrnn.graphs.operators.GraphOperators` options (``lambda_max`` …).
+        :class:`~symrnn.graphs.operators.GraphOperators` options the description leaves open (it may fix them).
 
     Returns
     -------

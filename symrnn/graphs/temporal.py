@@ -172,15 +172,16 @@ def graph_recurrent_forward(cell, f: GraphFilter, xs, params, *, initial=None):
     xs, P, H, init = _check(cell, f, xs, params, initial)
     if len(cell.inputs) != 1:
         raise InputError(f"cell: {cell.name!r} has {len(cell.inputs)} inputs; a graph recurrence takes one")
-    desc = _lifted(cell, f.kind, f.K)
+    graph = (("lambda_max", f.lambda_max), ("normalization", f.normalization)) if f.kind == "cheb" else ()
+    desc = _lifted(cell, f.kind, f.K, graph)
     sizes = {str(desc.inputs[0].size): xs.shape[2], str(desc.declared[desc.output][1].size): H}
     kernel = recurrent.compiled(desc, _flat(cell, f, P), **sizes)
-    hs, _, tape = recurrent.run(kernel, f.operators(), xs, init)
+    hs, _, tape = recurrent.run(kernel, f.graph, xs, init)
     return hs, GraphRecurrentTape(cell, f, tape)
 
 
 @lru_cache(maxsize=64)
-def _lifted(cell, kind, K):
+def _lifted(cell, kind, K, graph):
     """The catalogue model (GConvGRU, DCRNN, GConvLSTM) when ``cell`` is its catalogue cell, else the lifted cell."""
     import symrnn
 
@@ -188,8 +189,8 @@ def _lifted(cell, kind, K):
               ("lstm_peephole", "cheb"): recurrent.gconv_lstm}
     model = models.get((cell.name, kind))
     if model is not None and cell == symrnn.cell(cell.name):
-        return model(K)
-    return recurrent.graph_recurrent(cell, kind, K)
+        return model(K, **dict(graph))
+    return recurrent.graph_recurrent(cell, kind, K, **dict(graph))
 
 
 def graph_recurrent_backward(tape: GraphRecurrentTape, d_outputs, d_final=None) -> dict:
