@@ -1,34 +1,49 @@
-"""Benchmark: the level-batched tree kernel against per-node recursion (issue 6).
+"""Benchmark: symrnn's tree kernels end to end against a level-batched PyTorch Tree-LSTM (issue 21).
 
-Targets: at least 20× faster than per-node recursion at 1e5 nodes; cost
-linear in the number of nodes.
+Every figure comes from a fresh process (``benchmarks/tree_worker.py``), one
+per implementation, workload and repeat; the order of the implementations
+alternates between repeats.  This parent process imports neither torch nor
+symrnn's kernels and times nothing itself.
 
-Workloads, float64, D = H = 32, the same parameters and trees for both sides:
+Implementations, all from the same bulk input (a parent array, ``-1`` for
+roots; features (N, D); child positions for the N-ary model):
 
-* ``random`` — one random recursive tree (each new node picks a uniformly
-  random parent among the nodes with fewer than N children; N = 2 for the
-  binary Tree-LSTM, 4 for Child-Sum): height O(log n);
-* ``forest`` — n/50 such trees of 50 nodes each (a batch of parse-tree-sized
-  trees), run at once.
+* ``symrnn`` — ``trees.forest_from_parents`` (validation + layout), the
+  kernel's forward and backward;
+* ``torch`` — the peer of ``benchmarks/tree_torch.py``: its own levels with
+  torch ops, then a level-batched Tree-LSTM (index_select / index_add /
+  index_put, one matmul per weight group and level) and autograd;
+* ``networkx`` — ``trees.forest`` on the same trees held as networkx
+  graphs (layout only: what networkx input costs);
+* ``recursion`` — symrnn's per-node recursion (forward only), at most
+  ``--recursion-max`` nodes.
 
-Timed: the kernel's forward (``TreeKernel.forward`` on a prebuilt Forest),
-forward+backward, and the per-node recursion (``symrnn.trees.reference``,
-one NumPy matrix-vector product per gate and node, post-order), both on the
-same validated trees; validation + level layout (``trees.forest``) is
-reported on its own — it is per-node Python work shared by any method.  Runs are
-interleaved (kernel, kernel forward+backward, reference, repeat) and the
-median taken; the reference runs ``--repeat // 2`` times (at least once):
-at 1e5 nodes it takes seconds.  Growth: the exponent of a least-squares fit of
-log(time) on log(n) (1.0 = linear).
+Before any timing, the outputs (h, c of every node) and every gradient
+(parameters and features) of symrnn and the torch peer are compared at small
+sizes for each model and workload: max |a − b| ≤ 1e-10 (float64), else the
+run stops.
+
+Workloads, float64, D = H = 32: ``tree`` — one random recursive tree (each
+new node picks a uniformly random parent among the nodes with fewer than N
+children; N = 2 for the binary N-ary Tree-LSTM, which gets a random free
+position per child, 4 for Child-Sum); ``forest`` — n/50 such trees of 50
+nodes.  Loss: Σ h ⊙ R over all nodes (R fixed, random).
+
+Reported: per phase (layout, forward, backward) the median over processes of
+each process's median; end to end (layout + forward + backward) and the ratio
+symrnn / torch (median of the per-repeat ratios); layout alone and the growth
+exponent of a least-squares fit of log(time) on log(n) (1.0 = linear), over
+all sizes and over the largest two; forward speed-up over the per-node
+recursion.
 
 BLAS threads: ``--threads`` (default 1) sets ``OPENBLAS_NUM_THREADS`` /
-``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` before NumPy loads, for both sides.
-On a small shared machine a multi-threaded OpenBLAS spends milliseconds per
-call synchronising threads (measured here: a 300×32 by 32×96 GEMM took 4 ms
-threaded, 0.05 ms on one thread), which swamps per-level GEMMs; pass
-``--threads 0`` to leave the library default.
+``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` for every worker and
+``torch.set_num_threads`` for the torch one (on a small shared machine,
+multi-threaded BLAS spends milliseconds per call synchronising threads on
+per-level GEMMs); ``--threads 0`` leaves the library defaults.
 
-Run: ``python benchmarks/bench_trees.py [--nodes 1000 10000 100000] [--repeat 3] [--threads 1] [--json FILE]``
+Run: ``python benchmarks/bench_trees.py [--nodes 10000 100000 1000000] [--repeat 3] [--threads 1]
+[--models child_sum nary2] [--workloads tree forest] [--json FILE]``
 """
 
 from __future__ import annotations
@@ -36,133 +51,199 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+import numpy as np
 
-def _threads_from_argv(argv) -> None:
-    """Apply ``--threads N`` before NumPy is imported (BLAS reads it at load time)."""
-    n = "1"
-    if "--threads" in argv:
-        n = argv[argv.index("--threads") + 1]
-    if n != "0":
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = n
-
-
-_threads_from_argv(sys.argv)
-
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-
-from symrnn import trees  # noqa: E402
-from symrnn._io import atomic_write  # noqa: E402
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORKER = HERE / "tree_worker.py"
 D = H = 32
+TOLERANCE = 1e-10
+FOREST_TREE = 50
+CHECK_SIZES = {"tree": 300, "forest": 6 * FOREST_TREE}
 
 
-def random_tree(n: int, max_children: int, rng) -> nx.DiGraph:
-    parent = np.empty(n, dtype=np.int64)
-    open_, kids = [0], np.zeros(n, dtype=np.int64)
+def random_parents(n: int, max_children: int, rng, *, positions: bool = False):
+    """A random recursive tree on nodes 0 … n-1 (root 0): parents (and a random free slot per child)."""
+    parent = np.full(n, -1, dtype=np.int64)
+    slot = np.zeros(n, dtype=np.int64)
+    open_, kids = [0], [0] * n
+    free = {0: list(range(max_children))}
+    u = rng.random((n, 2))
     for v in range(1, n):
-        k = rng.integers(len(open_))
-        u = open_[k]
-        parent[v] = u
-        kids[u] += 1
-        if kids[u] == max_children:
+        k = int(u[v, 0] * len(open_))
+        p = open_[k]
+        parent[v] = p
+        if positions:
+            slots = free[p]
+            slot[v] = slots.pop(int(u[v, 1] * len(slots)))
+            free[v] = list(range(max_children))
+        kids[p] += 1
+        if kids[p] == max_children:
             open_[k] = open_[-1]
             open_.pop()
         open_.append(v)
-    G = nx.DiGraph()
-    G.add_nodes_from(range(n))
-    G.add_edges_from(zip(parent[1:], range(1, n)))
-    X = rng.normal(size=(n, D))
-    nx.set_node_attributes(G, dict(enumerate(X)), "x")
-    return G
+    return parent, slot
 
 
-def workload(kind: str, n: int, max_children: int, seed: int = 0):
+def workload(model: str, kind: str, n: int, seed: int = 0) -> dict:
+    """Arrays of one workload: parents, positions (N-ary), X (n, D), R (n, H)."""
     rng = np.random.default_rng(seed)
-    if kind == "random":
-        return [random_tree(n, max_children, rng)]
-    return [random_tree(50, max_children, rng) for _ in range(n // 50)]
+    N = 4 if model == "child_sum" else int(model[4:])
+    sizes = [n] if kind == "tree" else [FOREST_TREE] * (n // FOREST_TREE)
+    parents, slots, start = [], [], 0
+    for m in sizes:
+        p, s = random_parents(m, N, rng, positions=model != "child_sum")
+        parents.append(np.where(p >= 0, p + start, -1))
+        slots.append(s)
+        start += m
+    out = {"parents": np.concatenate(parents), "X": rng.normal(size=(start, D)), "R": rng.normal(size=(start, H))}
+    if model != "child_sum":
+        out["positions"] = np.concatenate(slots)
+    return out
 
 
-def _time(fn, repeat):
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
+def _env(threads: str) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(HERE)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    if threads != "0":
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = threads
+    return env
 
 
-def measure(model, kind: str, n: int, repeat: int) -> dict:
-    N = model.arity or 4
-    ts = workload(kind, n, N)
+def spawn(spec: dict, threads: str = "1") -> dict:
+    """One worker in a fresh process; its JSON answer plus ``process_s``."""
     t0 = time.perf_counter()
-    f = trees.forest(ts)
-    layout = time.perf_counter() - t0
-    k = trees.compile_tree(model, D=D, H=H)
-    p = k.init_params(rng=0)
-    run = k.forward(p, f)  # warm-up
-    grads = {s: np.ones_like(v) for s, v in run.states.items()}
-    ref_repeat = max(1, repeat // 2)
-    fwd, fb, ref = [], [], []
-    for r in range(repeat):  # interleaved, so a change in machine load hits both sides
-        fwd.append(_time(lambda: k.forward(p, f), 1))
-        fb.append(_time(lambda: k.backward(k.forward(p, f), grads), 1))
-        if r < ref_repeat:
-            ref.append(_time(lambda: trees.reference.run_forest(model, p, f), 1))
-    fwd, fb, ref = statistics.median(fwd), statistics.median(fb), statistics.median(ref)
-    check = trees.reference.run_forest(model, p, f)
-    err = max(float(np.max(np.abs(run.states[s] - check[s]))) for s in check)
-    return {"model": model.name, "workload": kind, "nodes": f.size, "levels": f.levels, "layout_s": layout,
-            "forward_s": fwd, "forward_backward_s": fb, "per_node_recursion_s": ref,
-            "speedup_forward": ref / fwd, "max_abs_error": err}
+    proc = subprocess.run([sys.executable, str(WORKER), json.dumps(spec)], capture_output=True, text=True,
+                          env=_env(threads), check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"tree worker {spec['impl']} ({spec['mode']}) failed with exit code {proc.returncode}:\n"
+                           f"{proc.stderr[-3000:]}")
+    return json.loads(lines[-1]) | {"process_s": time.perf_counter() - t0}
 
 
-def growth(rows, key):
-    x = np.log([r["nodes"] for r in rows])
-    y = np.log([r[key] for r in rows])
-    return float(np.polyfit(x, y, 1)[0])
+def _save(tmp: Path, name: str, arrays: dict) -> str:
+    path = tmp / f"{name}.npz"
+    if not path.exists():
+        np.savez(path, **arrays)
+    return str(path)
+
+
+def max_error(a: dict, b: dict) -> dict:
+    """Per output and gradient of ``a``: max |a − b| (``inf`` where ``b`` lacks it or its shape differs)."""
+    out = {}
+    for group in ("states", "grads"):
+        for k, v in a[group].items():
+            x, y = np.asarray(v), np.asarray(b[group].get(k, np.nan))
+            out[f"{group}.{k}"] = float(np.max(np.abs(x - y))) if x.shape == y.shape else float("inf")
+    return out
+
+
+def check(models, kinds, tmp: Path, threads: str) -> dict:
+    """symrnn and the torch peer on small workloads: every output and gradient within :data:`TOLERANCE`."""
+    worst = {}
+    for m in models:
+        for kind in kinds:
+            path = _save(tmp, f"check-{m}-{kind}", workload(m, kind, CHECK_SIZES[kind], seed=7))
+            spec = {"mode": "check", "model": m, "D": D, "H": H, "seed": 7, "data": path, "threads": threads}
+            a, b = (spawn(spec | {"impl": impl}, threads) for impl in ("symrnn", "torch"))
+            errs = max_error(a, b)
+            key = max(errs, key=errs.get)
+            worst[f"{m}/{kind}"] = {"max_abs_error": errs[key], "where": key, "levels": a["levels"]}
+            if not errs[key] <= TOLERANCE:
+                raise RuntimeError(f"bench_trees: the torch peer disagrees with symrnn on {m}/{kind}: "
+                                   f"{key} differs by {errs[key]:.3g} (tolerance {TOLERANCE})")
+    return worst
+
+
+def growth(ns, ts) -> float:
+    return float(np.polyfit(np.log(ns), np.log(ts), 1)[0])
+
+
+def _median(xs):
+    return float(np.median(xs)) if xs else None
+
+
+def measure(m, kind, n, args, tmp: Path) -> dict:
+    path = _save(tmp, f"{m}-{kind}-{n}", workload(m, kind, n))
+    base = {"mode": "time", "model": m, "D": D, "H": H, "seed": 0, "data": path, "threads": args.threads,
+            "budget_s": args.budget}
+    impls = ["symrnn", "torch"] + ([] if args.no_networkx else ["networkx"])
+    runs = {i: [] for i in impls + ["recursion"]}
+    for r in range(args.repeat):
+        for impl in impls if r % 2 == 0 else impls[::-1]:
+            runs[impl].append(spawn(base | {"impl": impl}, args.threads))
+        if n <= args.recursion_max and r < max(1, args.repeat // 2):
+            runs["recursion"].append(spawn(base | {"impl": "recursion", "warmup": 0}, args.threads))
+    phase = lambda impl, ph: _median([w["phases"][ph]["median_s"] for w in runs[impl]])  # noqa: E731
+    row = {"model": m, "workload": kind, "nodes": n, "runs": runs}
+    for impl in impls:
+        row[impl] = {ph: phase(impl, ph) for ph in ("layout", "forward", "backward", "total")}
+        row[impl]["peak_rss_mb"] = _median([w["peak_rss_mb"] for w in runs[impl]])
+    pairs = [a["phases"]["total"]["median_s"] / b["phases"]["total"]["median_s"]
+             for a, b in zip(runs["symrnn"], runs["torch"])]
+    row["ratio_end_to_end"] = _median(pairs)
+    row["recursion_forward_s"] = phase("recursion", "forward") if runs["recursion"] else None
+    if row["recursion_forward_s"] is not None:
+        row["speedup_forward"] = row["recursion_forward_s"] / row["symrnn"]["forward"]
+    return row
+
+
+def _print_row(r):
+    s, t = r["symrnn"], r["torch"]
+    nxl = f"  networkx layout {r['networkx']['layout']:.3f}s" if "networkx" in r else ""
+    rec = f"  fwd speed-up over recursion {r['speedup_forward']:.1f}x" if r.get("speedup_forward") else ""
+    print(f"{r['model']:9s} {r['workload']:6s} n={r['nodes']:>8d}  symrnn {s['total']:.4f}s "
+          f"(layout {s['layout']:.4f} fwd {s['forward']:.4f} bwd {s['backward']:.4f})  torch {t['total']:.4f}s "
+          f"(layout {t['layout']:.4f} fwd {t['forward']:.4f} bwd {t['backward']:.4f})  "
+          f"symrnn/torch {r['ratio_end_to_end']:.2f}{nxl}{rec}", flush=True)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--nodes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--threads", default="1", help="BLAS threads for both sides (0: library default)")
-    ap.add_argument("--json", default=None)
+    ap.add_argument("--nodes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--repeat", type=int, default=3, help="processes per implementation and workload")
+    ap.add_argument("--threads", default="1", help="BLAS / torch threads of every worker (0: library default)")
+    ap.add_argument("--models", nargs="+", default=["child_sum", "nary2"])
+    ap.add_argument("--workloads", nargs="+", default=["tree", "forest"], choices=["tree", "forest"])
+    ap.add_argument("--recursion-max", type=int, default=100_000, help="largest n timed with the per-node recursion")
+    ap.add_argument("--no-networkx", action="store_true", help="skip the networkx-input layout")
+    ap.add_argument("--budget", type=float, default=2.0, help="seconds of timed calls per process (1 to 5 calls)")
+    ap.add_argument("--json", default=None, help="write every figure (and each worker's answer) to FILE")
     args = ap.parse_args(argv)
-    rows = []
-    for model in (trees.child_sum_tree_lstm(), trees.nary_tree_lstm(2)):
-        for kind in ("random", "forest"):
-            block = []
-            for n in args.nodes:
-                r = measure(model, kind, n, args.repeat)
-                block.append(r)
-                print(f"{r['model']:22s} {kind:7s} n={r['nodes']:>7d} levels={r['levels']:>3d} "
-                      f"layout {r['layout_s']:.3f}s  fwd {r['forward_s']:.4f}s  fwd+bwd {r['forward_backward_s']:.4f}s  "
-                      f"per-node {r['per_node_recursion_s']:.3f}s  speed-up {r['speedup_forward']:.1f}x  "
-                      f"err {r['max_abs_error']:.1e}", flush=True)
-            if len(block) > 1:
-                keys = ("forward_s", "forward_backward_s", "per_node_recursion_s", "layout_s")
-                g = {k: growth(block, k) for k in keys}
-                top = {k: growth(block[-2:], k) for k in keys}
-                print("  growth exponents (time ~ n^a), all sizes: " + ", ".join(f"{k} {v:.2f}" for k, v in g.items()))
-                print("                   largest two sizes: " + ", ".join(f"{k} {v:.2f}" for k, v in top.items()))
-                print("  kernel forward per node: " + ", ".join(
-                    f"{r['nodes']}: {1e6 * r['forward_s'] / r['nodes']:.2f} us" for r in block))
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench_trees_") as tmp:
+        tmp = Path(tmp)
+        agreement = check(args.models, args.workloads, tmp, args.threads)
+        print("check before timing (symrnn vs torch peer, every output and gradient, float64): " + ", ".join(
+            f"{k} {v['max_abs_error']:.1e}" for k, v in agreement.items()), flush=True)
+        rows = []
+        for m in args.models:
+            for kind in args.workloads:
+                block = [measure(m, kind, n, args, tmp) for n in args.nodes]
                 for r in block:
-                    r["growth"] = g
-            rows.extend(block)
-    print(f"(float64, D = H = 32; time = median of {args.repeat} interleaved runs, "
-          f"the per-node recursion {max(1, args.repeat // 2)}; "
-          f"BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'library default')})")
+                    _print_row(r)
+                if len(block) > 1:
+                    ns, lay = [r["nodes"] for r in block], [r["symrnn"]["layout"] for r in block]
+                    g = {"all": growth(ns, lay), "largest_two": growth(ns[-2:], lay[-2:])}
+                    print(f"  symrnn layout growth exponent: all sizes {g['all']:.2f}, largest two {g['largest_two']:.2f}")
+                    for r in block:
+                        r["layout_growth"] = g
+                rows.extend(block)
+    print(f"(float64, D = H = {D}; each figure: median over {args.repeat} processes of each process's median; "
+          f"threads: {args.threads}; wall {time.perf_counter() - t0:.0f} s)")
     if args.json:
-        atomic_write(args.json, json.dumps(rows, indent=1))
+        sys.path.insert(0, str(ROOT))
+        from symrnn._io import atomic_write
+
+        atomic_write(args.json, json.dumps({"check": agreement, "rows": rows}, indent=1))
     return 0
 
 

@@ -13,6 +13,7 @@ asked for (:attr:`Forest.nodes`, :attr:`Forest.row`, :attr:`Forest.trees`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Sequence
 
 import networkx as nx
@@ -266,7 +267,7 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
     sizes = np.array([len(p[0]) for p in parts], dtype=np.int64)
     starts = np.cumsum(sizes) - sizes
     parent = np.concatenate([np.where(p[1] >= 0, p[1] + s, -1) for p, s in zip(parts, starts.tolist())])
-    labels = [v for p in parts for v in p[0]]
+    labels = parts[0][0] if len(parts) == 1 else list(chain.from_iterable(p[0] for p in parts))
 
     def where(i):
         return labels[i], int(np.searchsorted(starts, i, side="right")) - 1
