@@ -86,6 +86,135 @@ def _groups(cell, target, shapes):
     return [(op, before, after) for op, (before, after) in groups.items()], bias
 
 
+def _consumers(cell) -> dict:
+    out: dict = {}
+    for eq in cell.equations:
+        for d in eq.dependencies():
+            out.setdefault(d, []).append(eq.target)
+    return out
+
+
+def _fusions(cell) -> dict:
+    """Message-passing stages computed without per-edge messages.
+
+    ``out = k · scatter(m)`` with ``m = α ⊙ a``, ``a = gather(z)``, α a size-1 edge
+    vector, ``m`` and ``a`` read nowhere else, is (S_scatterᵀ diag(α) S_gather) z:
+    one sparse product forward, its transpose and a per-edge dot product in
+    reverse mode (GAT's aggregation).  Returns ``out -> (k, scatter, gather, α, z, m, a)``.
+    """
+    roles, uses, states = _roles(cell), _consumers(cell), set(cell.state_names)
+    found = {}
+    for eq in cell.equations:
+        if not eq.is_linear:
+            continue
+        terms = cell.terms(eq.target)
+        if len(terms) != 1 or terms[0].matrix or terms[0].operator not in ("scatter_dst", "scatter_src"):
+            continue
+        t = terms[0]
+        m = t.vector
+        if roles.get(m) != "intermediate" or m in states or uses.get(m) != [eq.target]:
+            continue
+        meq = cell.equation(m)
+        if meq.is_linear or not isinstance(meq.expr, sp.Mul) or len(meq.expr.args) != 2:
+            continue
+        u, v = meq.expr.args
+        if not (isinstance(u, sp.Symbol) and isinstance(v, sp.Symbol)):
+            continue
+        for alpha, a in ((u, v), (v, u)):
+            if roles.get(a.name) != "intermediate" or a.name in states or uses.get(a.name) != [m]:
+                continue
+            aeq = cell.equation(a.name)
+            if not aeq.is_linear:
+                continue
+            at = cell.terms(a.name)
+            if len(at) != 1 or at[0].matrix or at[0].coeff != 1 or at[0].operator not in ("gather_src", "gather_dst"):
+                continue
+            if cell.declared[alpha.name][1].size != 1 or cell.space(alpha.name) != "edge":
+                continue
+            found[eq.target] = (t.coeff, t.operator, at[0].operator, alpha.name, at[0].vector, m, a.name)
+            break
+    return found
+
+
+def _projections(cell, shapes) -> dict:
+    """Stages ``z_k = P_k @ v`` (one term, no operator) reading the same vector: one GEMM for all of them.
+
+    Returns ``v -> [(target, matrix, lo, hi)]`` for vectors read by two or more
+    such stages (GAT's per-head projections): forward ``v @ [P_1; …; P_K]ᵀ`` split
+    into column views, reverse mode one GEMM for every ``P̄_k`` and one for ``v̄``.
+    """
+    groups: dict = {}
+    for eq in cell.equations:
+        if not eq.is_linear:
+            continue
+        terms = cell.terms(eq.target)
+        if len(terms) == 1 and terms[0].matrix and terms[0].operator is None and terms[0].coeff == 1:
+            groups.setdefault(terms[0].vector, []).append((eq.target, terms[0].matrix))
+    out = {}
+    for v, members in groups.items():
+        if len(members) < 2:
+            continue
+        lo, rows = 0, []
+        for target, matrix in members:
+            hi = lo + shapes[matrix][0]
+            rows.append((target, matrix, lo, hi))
+            lo = hi
+        out[v] = rows
+    return out
+
+
+def _useful(cell) -> set:
+    """Names whose adjoint reaches a gradient (an input, a previous state or a parameter)."""
+    roles = _roles(cell)
+    useful = {d.name for d in cell.inputs} | {d.name + PREV for d in cell.states}
+    for eq in cell.equations:
+        if eq.is_linear:
+            hit = any(t.matrix or roles.get(t.vector) == "param" or
+                      ((t.operator is None or OPERATORS[t.operator].linear) and t.vector in useful)
+                      for t in cell.terms(eq.target))
+        else:
+            hit = any(roles.get(d) == "param" or d in useful for d in eq.dependencies())
+        if hit:
+            useful.add(eq.target)
+    return useful
+
+
+def tape_keys(cell, shapes) -> set:
+    """The values reverse mode reads: partials' symbols, vectors of matrix terms, fused weights and vectors.
+
+    The forward returns these (and the new states) only, and frees every other
+    value after its last use, so the tape holds no more than the backward needs.
+    """
+    fused = _fusions(cell)
+    skipped = {name for f in fused.values() for name in f[5:]}
+    roles, useful = _roles(cell), _useful(cell)
+    keys = set()
+    for eq in cell.equations:
+        if eq.target in skipped:
+            continue
+        if eq.target in fused:
+            _, _, _, alpha, z, _, _ = fused[eq.target]
+            keys |= {alpha, z}
+        elif eq.is_linear:
+            keys |= {t.vector for t in cell.terms(eq.target) if t.matrix and roles.get(t.vector) != "param"}
+        else:
+            for u, d in pointwise_partials(cell, eq.target).items():
+                if d != 0 and (roles[u] == "param" or u in useful):
+                    keys |= {s.name for s in sp.sympify(d).free_symbols if roles.get(s.name) != "param"}
+    return keys
+
+
+def _last_uses(cell, skipped) -> dict:
+    """``name -> target`` of the last equation (in forward order) that reads it."""
+    last = {}
+    for eq in cell.equations:
+        if eq.target in skipped:
+            continue
+        for d in eq.dependencies():
+            last[d] = eq.target
+    return last
+
+
 def _product(t) -> str:
     return f"{_coef(t.coeff)}({_val(t.vector)} @ _p_{t.matrix}.T)" if t.matrix else f"{_coef(t.coeff)}{_val(t.vector)}"
 
@@ -108,8 +237,33 @@ def layer_forward_source(cell, shapes: dict, n: dict) -> str:
             w(f"{_val(d.name + PREV)} = _init[{d.name!r}]")
         first = cell.inputs[0].name if cell.inputs else cell.states[0].name + PREV
         w(f"_B = {_val(first)}.shape[0]")
+        fused = _fusions(cell)
+        skipped = {name for f in fused.values() for name in f[5:]}
+        projected = {t: (v, rows) for v, rows in _projections(cell, shapes).items() for t, *_ in rows}
+        keep = tape_keys(cell, shapes) | set(cell.state_names)
+        frees: dict = {}
+        for name, at in _last_uses(cell, skipped).items():
+            if name not in keep and roles.get(name) in ("intermediate", "input", "previous") and \
+                    not any(name == p for p, _ in projected.values()):
+                frees.setdefault(at, []).append(name)
+        done = set()
         for eq in cell.equations:
             target = _val(eq.target)
+            if eq.target in skipped:
+                continue
+            if eq.target in projected:
+                v, rows = projected[eq.target]
+                if v not in done:  # the first stage of the group computes every member
+                    stack = ", ".join(f"_p_{m}" for _, m, _, _ in rows)
+                    w(f"_Y_proj_{v} = {_val(v)} @ _np.concatenate([{stack}]).T")
+                    for t, _, lo, hi in rows:
+                        w(f"{_val(t)} = _Y_proj_{v}[:, {lo}:{hi}]")
+                    done.add(v)
+                continue
+            if eq.target in fused:
+                k, scatter, gather, alpha, z, _, _ = fused[eq.target]
+                w(f"{target} = {_coef(k)}_O.weighted({scatter!r}, {gather!r}, {_val(alpha)}, {_val(z)})")
+                continue
             if eq.is_linear:
                 groups, bias = _groups(cell, eq.target, shapes)
                 parts = []
@@ -130,8 +284,13 @@ def layer_forward_source(cell, shapes: dict, n: dict) -> str:
                 if not any(roles[u.name] != "param" for u in eq.expr.free_symbols):  # constant per row
                     src = f"_np.broadcast_to({src}, ({_rows(cell, eq.target)}, {n[eq.target]})).copy()"
                 w(f"{target} = {src}")
-        keep = [d.name for d in cell.inputs] + [d.name + PREV for d in cell.states] + [eq.target for eq in cell.equations]
-        w("return {" + ", ".join(f"{k!r}: {_val(k)}" for k in keep) + "}")
+            for name in frees.get(eq.target, ()):  # no later stage and no backward reads it: free it now
+                if name in (d.name for d in cell.inputs) or name.endswith(PREV):
+                    continue  # the caller's arrays stay the caller's
+                w(f"del {_val(name)}")
+        kept = [d.name for d in cell.inputs] + [d.name + PREV for d in cell.states] + \
+            [eq.target for eq in cell.equations if eq.target not in skipped and eq.target in keep]
+        w("return {" + ", ".join(f"{k!r}: {_val(k)}" for k in kept) + "}")
     return w.text()
 
 
@@ -161,10 +320,15 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
         w(f'"""Reverse mode through one step of {cell.name!r}, from its partials and the operators\' adjoints."""')
         for p in shapes:
             w(f"_p_{p} = _params[{p!r}]")
+        fused = _fusions(cell)
+        skipped = {name for f in fused.values() for name in f[5:]}
+        useful = _useful(cell)
         needed = {d.name for d in cell.inputs} | {d.name + PREV for d in cell.states}
         for eq in cell.equations:
             needed |= set(eq.dependencies())
-        for name in sorted(needed | {eq.target for eq in cell.equations}):
+        available = tape_keys(cell, shapes) | set(cell.state_names) | {d.name for d in cell.inputs} | \
+            {d.name + PREV for d in cell.states}
+        for name in sorted((needed | {eq.target for eq in cell.equations}) & available - skipped):
             if roles.get(name) != "param":
                 w(f"{_val(name)} = _tape[{name!r}]")
         w("_grads = {" + ", ".join(f"{p!r}: _np.zeros_like(_p_{p})" for p in shapes) + "}")
@@ -177,25 +341,52 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
             with w.block():
                 w(f"_g_{d.name} = _np.zeros_like({_val(d.name)})")
             adj.started.add(d.name)
+        projected = {t: (v, rows) for v, rows in _projections(cell, shapes).items() for t, *_ in rows}
+        first = {v: rows[0][0] for v, rows in _projections(cell, shapes).items()}
         for k, eq in enumerate(reversed(cell.equations)):
-            if eq.target not in adj.started:
-                continue  # nothing reads it: no adjoint flows
+            if eq.target in projected:
+                v, rows = projected[eq.target]
+                if eq.target != first[v] or not any(t in adj.started for t, *_ in rows):
+                    continue  # the group is handled once, at its first stage (every member's adjoint is complete)
+                parts = ", ".join(f"_g_{t}" if t in adj.started else f"_np.zeros_like({_val(t)})" for t, *_ in rows)
+                w(f"_Y_gproj_{v} = _np.concatenate([{parts}], axis=1)")
+                w(f"_Y_dproj_{v} = _Y_gproj_{v}.T @ {_val(v)}")
+                for t, m, lo, hi in rows:
+                    w(f"_grads[{m!r}] += _Y_dproj_{v}[{lo}:{hi}]")
+                if v in useful:
+                    stack = ", ".join(f"_p_{m}" for _, m, _, _ in rows)
+                    adj.add(v, f"_Y_gproj_{v} @ _np.concatenate([{stack}])")
+                continue
+            if eq.target not in adj.started or eq.target in skipped:
+                continue  # nothing reads it, or a fused stage: no adjoint flows here
             g = f"_g_{eq.target}"
+            if eq.target in fused:
+                c, scatter, gather, alpha, z, _, _ = fused[eq.target]
+                c = _coef(c)
+                if z in useful:
+                    adj.add(z, f"{c}_O.weighted({scatter!r}, {gather!r}, {_val(alpha)}, {g}, transpose=True)")
+                if alpha in useful:
+                    adj.add(alpha, f"{c}_O.edge_dot({scatter!r}, {g}, {gather!r}, {_val(z)})")
+                continue
             if eq.is_linear:
                 groups, bias = _groups(cell, eq.target, shapes)
                 for j, (op, before, after) in enumerate(groups):
                     if op is not None and not OPERATORS[op].linear:
                         continue  # a shift held constant (segmax): nothing flows back through it
+                    terms = [t for t in before + after if t.matrix or t.vector in useful]
+                    if not terms:
+                        continue
                     G = g
                     if op is not None:
                         G = f"_Y_{eq.target}_{j}"
                         w(f"{G} = _O.adjoint({op!r}, {g})")
-                    for t in before + after:
+                    for t in terms:
                         c = _coef(t.coeff)
                         if t.matrix:
                             w(f"_grads[{t.matrix!r}] += {c}({G}.T @ {_val(t.vector)})")
+                        if t.matrix and t.vector in useful:
                             adj.add(t.vector, f"{c}({G} @ _p_{t.matrix})")
-                        else:
+                        elif not t.matrix:
                             adj.add(t.vector, f"{c}{G}" if c else G)
                 for t in bias:
                     w(f"_grads[{t.vector!r}] += {_coef(t.coeff)}{g}.sum(axis=0)")
@@ -203,7 +394,7 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
                 parts = pointwise_partials(cell, eq.target)
                 names = {u: (_val(u) if roles.get(u) != "param" else f"_p_{u}") for u in cell.declared}
                 for u, d in parts.items():
-                    if d == 0:
+                    if d == 0 or (roles[u] != "param" and u not in useful):
                         continue
                     term = f"{g} * ({to_source(d, names)})" if d != 1 else g
                     if n.get(u, n[eq.target]) == 1 and n[eq.target] != 1:  # a size-1 vector broadcast over the units
@@ -212,7 +403,9 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
                         w(f"_grads[{u!r}] += ({term}).sum(axis=0)")
                     else:
                         adj.add(u, term)
-        for d in cell.inputs:
+            if eq.target not in cell.state_names:
+                w(f"del _g_{eq.target}")  # its consumers are all done: free the adjoint
+        for d in cell.inputs:  # noqa: B007  (adjoints of intermediates were freed as their stages were done)
             w(f"_grads[{d.name!r}] = _g_{d.name}" if d.name in adj.started else
               f"_grads[{d.name!r}] = _np.zeros_like({_val(d.name)})")
         for d in cell.states:

@@ -32,6 +32,7 @@ class LayerTape:
     kernel: "LayerKernel"
     operators: object
     values: dict
+    params: dict  # the parameters of this forward pass (backward uses these, whatever the kernel holds later)
 
 
 class LayerKernel:
@@ -90,9 +91,13 @@ class LayerKernel:
         """The graph's operators (built once; pass them back as ``graph`` to reuse them)."""
         from ..graphs.operators import GraphOperators
 
-        if isinstance(graph, GraphOperators):
-            return graph
         fixed = dict(self.cell.graph)  # the description's own options: part of the model, not overridable
+        if isinstance(graph, GraphOperators):
+            wrong = sorted(k for k, v in fixed.items() if getattr(graph, k) != v)
+            if wrong:
+                raise InputError(f"graph: operators built with {', '.join(f'{k}={getattr(graph, k)!r}' for k in wrong)}, "
+                                 f"but {self.cell.name!r} fixes {', '.join(f'{k}={fixed[k]!r}' for k in wrong)}")
+            return graph
         clash = sorted(k for k in options if k in fixed and options[k] != fixed[k])
         if clash:
             raise InputError(f"{self.cell.name!r} fixes the graph options {', '.join(f'{k}={fixed[k]!r}' for k in clash)}; "
@@ -131,7 +136,8 @@ class LayerKernel:
         init = self._vectors(ops, initial, list(self.cell.state_names), "initial")
         with np.errstate(over="ignore", under="ignore"):
             values = self._forward(ops, self._params, xs, init)
-        return {s: values[s] for s in self.cell.state_names}, LayerTape(self, ops, values)
+        params = {k: v.copy() for k, v in self._params.items()}
+        return {s: values[s] for s in self.cell.state_names}, LayerTape(self, ops, values, params)
 
     def backward(self, tape: LayerTape, d_outputs) -> dict:
         """Gradients of a loss given ∂L/∂(each output): every parameter, input and previous state (``h_prev``)."""
@@ -145,5 +151,5 @@ class LayerKernel:
                 raise InputError(f"d_outputs: {name!r} is not an output of {self.cell.name!r} ({list(self.cell.state_names)})")
             dout[name] = real_array(v, f"d_outputs[{name!r}]", tape.values[name].shape, self.dtype)
         with np.errstate(over="ignore", under="ignore"):
-            return self._backward(tape.operators, self._params, tape.values, dout)
+            return self._backward(tape.operators, tape.params, tape.values, dout)
 

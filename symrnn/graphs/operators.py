@@ -184,6 +184,52 @@ class GraphOperators:
             out[nodes] = np.maximum.reduceat(V[order], starts, axis=0)
         return out
 
+    def _ends(self, scatter: str, gather: str):
+        rows = self.dst if scatter == "scatter_dst" else self.src
+        cols = self.src if gather == "gather_src" else self.dst
+        return rows, cols
+
+    def _weighted_pattern(self, scatter: str, gather: str, transpose: bool):
+        """CSR structure of S_scatterᵀ diag(w) S_gather (or its transpose) and the edge order of its entries."""
+        key = ("weighted", scatter, gather, transpose)
+        if key not in self._built:
+            rows, cols = self._ends(scatter, gather)
+            if transpose:
+                rows, cols = cols, rows
+            order = np.argsort(rows, kind="stable")
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.graph.num_nodes))])
+            self._built[key] = (order, cols[order].astype(np.int32), indptr.astype(np.int32))
+        return self._built[key]
+
+    def weighted(self, scatter: str, gather: str, w: np.ndarray, V: np.ndarray, *, transpose: bool = False):
+        """``scatter(w ⊙ gather(V))`` without the per-edge messages: (S_scatterᵀ diag(w) S_gather) V as one sparse product.
+
+        ``w`` is a per-edge (E, 1) weight (an attention coefficient); ``transpose`` applies the transposed
+        matrix (reverse mode).  Repeated edges stay separate entries, as in the unfused stages.
+        """
+        order, indices, indptr = self._weighted_pattern(scatter, gather, transpose)
+        N = self.graph.num_nodes
+        if V.dtype == object:
+            rows, cols = self._ends(scatter, gather)
+            if transpose:
+                rows, cols = cols, rows
+            out = np.zeros((N,) + V.shape[1:], dtype=object)
+            for e in range(len(rows)):
+                out[rows[e]] = out[rows[e]] + w[e, 0] * V[cols[e]]
+            return out
+        M = sps.csr_array((np.ascontiguousarray(w[order, 0]), indices, indptr), shape=(N, N))
+        return matmul(M, row_blocks(M), V)
+
+    def edge_dot(self, scatter: str, G: np.ndarray, gather: str, V: np.ndarray, *, chunk: int = 1 << 16):
+        """Per edge e: Σ_units G[row(e)] ⊙ V[col(e)] as an (E, 1) array, in chunks (no (E, units) array is kept)."""
+        rows, cols = self._ends(scatter, gather)
+        out = np.empty((len(rows), 1), dtype=np.result_type(G.dtype, V.dtype))
+        for lo in range(0, len(rows), chunk):
+            hi = lo + chunk
+            out[lo:hi, 0] = np.einsum("ij,ij->i", G[rows[lo:hi]], V[cols[lo:hi]]) if G.dtype != object else \
+                (G[rows[lo:hi]] * V[cols[lo:hi]]).sum(axis=1)
+        return out
+
     def adjoint(self, name: str, G: np.ndarray) -> np.ndarray:
         """``Opᵀ @ G``: the transpose of ``name`` applied (reverse mode)."""
         row = OPERATORS[name]

@@ -188,7 +188,7 @@ def graph_recurrent(cell: Cell, filter: str, K: int, *, name: str | None = None,
             vecs[eq.target] = b.update(eq.target, expr) if eq.target in states else b.let(eq.target, expr, latex=eq.latex)
     # GraphBuilder.build asks for an output() (a state never read back); a graph-recurrent
     # description's outputs are its recurrent states, so the inner CellBuilder builds it.
-    return b._b.build(output=cell.output, graph=b._graph)
+    return b.build(output=cell.output)
 
 
 MODELS = {

@@ -198,9 +198,11 @@ class GraphBuilder:
 
     def build(self, *, output: str | None = None):
         """Validate and return the layer (a :class:`~symrnn.spec.cell.Cell` over index spaces)."""
-        if not self._outputs:
-            raise SpecError(f"graph layer {self.name!r} has no output; declare one with output(name, expr)")
-        return self._b.build(output=output or self._outputs[0], graph=self._graph)
+        if not self._outputs and not self._b._states:
+            raise SpecError(f"graph layer {self.name!r} has no output; declare one with output(name, expr) "
+                            "(or a recurrent state with state(...) and update(...))")
+        first = self._outputs[0] if self._outputs else self._b._states[0].name
+        return self._b.build(output=output or first, graph=self._graph)
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
