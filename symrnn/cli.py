@@ -3,7 +3,9 @@
 Subcommands live in :mod:`symrnn.commands`, one module each, every module
 exporting ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``.
 Any :class:`~symrnn.errors.SymrnnError` or bad flag ends the program with exit
-code 2 and one line on stderr.
+code 2 and one line on stderr.  ``list``, ``show`` and ``derive`` reach every
+model of :mod:`symrnn.registry`: cells, tree models, graph layers and
+graph-recurrent cells.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ EPILOG = (
     "old file or none; a directory, a FIFO, a device (/dev/null), a read-only file, a missing directory or an "
     "unwritable path is refused before any work. "
     "Errors and bad flags exit with code 2 and one line on stderr. "
-    "`prove --from FILE.py` imports FILE.py: it runs your own Python code, like pytest."
+    "`--from FILE.py` (prove, show, derive) imports FILE.py: it runs your own Python code, like pytest. "
+    "`--option KEY=VALUE` (show, derive, prove) passes an option to the model's factory; `symrnn list --json` "
+    "shows each model's options."
 )
 """The ``symrnn --help`` epilog: the overwrite rule and the exit code of errors."""
 

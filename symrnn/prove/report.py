@@ -100,7 +100,11 @@ def markdown(verdicts, *, title: str = "symrnn theorems") -> str:
 
 
 def latex(verdicts, *, title: str = "symrnn theorems") -> str:
-    """A standalone LaTeX document of the run (compiles with pdflatex).
+    r"""A standalone LaTeX document of the run (compiles with pdflatex).
+
+    The summary is a ``longtable``: it starts under the title and breaks
+    across pages, repeating its head, so every theorem of a long catalogue is
+    listed on a page.
 
     Examples
     --------
