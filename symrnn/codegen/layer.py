@@ -136,6 +136,56 @@ def _fusions(cell) -> dict:
     return found
 
 
+def _one_term(cell, name, operator):
+    """The vector of ``name = operator(v)`` (one term, no matrix, coefficient 1), else None."""
+    if cell.role(name) != "intermediate" or not cell.equation(name).is_linear:
+        return None
+    terms = cell.terms(name)
+    if len(terms) == 1 and terms[0].matrix is None and terms[0].coeff == 1 and terms[0].operator == operator:
+        return terms[0].vector
+    return None
+
+
+def _softmaxes(cell) -> dict:
+    """Neighbourhood softmaxes (:meth:`GraphBuilder.softmax`) computed and differentiated as one stage.
+
+    ``α = ex / gather_dst(scatter_dst(ex))`` with ``ex = exp(e − gather_dst(segmax_dst(e)))``
+    and the inner stages read nowhere else: the forward keeps only α, and reverse
+    mode applies the softmax rule ē = α ⊙ (ᾱ − gather_dst(scatter_dst(α ⊙ ᾱ)))
+    (the theorem ``gat_softmax_derivatives``) instead of the five stages' partials.
+    Returns ``α -> (e, [inner stage names])``.
+    """
+    uses, states = _consumers(cell), set(cell.state_names)
+    found = {}
+    for eq in cell.equations:
+        if eq.is_linear or eq.target in states:
+            continue
+        num, den = sp.fraction(eq.expr)
+        if not (isinstance(num, sp.Symbol) and isinstance(den, sp.Symbol)):
+            continue
+        ex, total = num.name, den.name
+        total_in = _one_term(cell, total, "gather_dst")
+        if total_in is None or _one_term(cell, total_in, "scatter_dst") != ex:
+            continue
+        exq = cell.equation(ex) if cell.role(ex) == "intermediate" else None
+        if exq is None or exq.is_linear or not isinstance(exq.expr, sp.exp):
+            continue
+        arg = exq.expr.args[0]
+        pos = [a for a in sp.Add.make_args(arg) if isinstance(a, sp.Symbol)]
+        neg = [(-a) for a in sp.Add.make_args(arg) if a.could_extract_minus_sign() and isinstance(-a, sp.Symbol)]
+        if len(pos) != 1 or len(neg) != 1 or len(sp.Add.make_args(arg)) != 2:
+            continue
+        e, shift = pos[0].name, neg[0].name
+        mx = _one_term(cell, shift, "gather_dst")
+        if mx is None or _one_term(cell, mx, "segmax_dst") != e:
+            continue
+        inner = [ex, total, total_in, shift, mx]
+        private = {ex: {eq.target, total_in}, total: {eq.target}, total_in: {total}, shift: {ex}, mx: {shift}}
+        if all(set(uses.get(n, ())) <= private[n] and n not in states for n in inner):
+            found[eq.target] = (e, inner)
+    return found
+
+
 def _projections(cell, shapes) -> dict:
     """Stages ``z_k = P_k @ v`` (one term, no operator) reading the same vector: one GEMM for all of them.
 
@@ -185,14 +235,16 @@ def tape_keys(cell, shapes) -> set:
     The forward returns these (and the new states) only, and frees every other
     value after its last use, so the tape holds no more than the backward needs.
     """
-    fused = _fusions(cell)
-    skipped = {name for f in fused.values() for name in f[5:]}
+    fused, soft = _fusions(cell), _softmaxes(cell)
+    skipped = {name for f in fused.values() for name in f[5:]} | {n for _, inner in soft.values() for n in inner}
     roles, useful = _roles(cell), _useful(cell)
     keys = set()
     for eq in cell.equations:
         if eq.target in skipped:
             continue
-        if eq.target in fused:
+        if eq.target in soft:
+            keys.add(eq.target)  # the rule reads α only
+        elif eq.target in fused:
             _, _, _, alpha, z, _, _ = fused[eq.target]
             keys |= {alpha, z}
         elif eq.is_linear:
@@ -237,8 +289,8 @@ def layer_forward_source(cell, shapes: dict, n: dict) -> str:
             w(f"{_val(d.name + PREV)} = _init[{d.name!r}]")
         first = cell.inputs[0].name if cell.inputs else cell.states[0].name + PREV
         w(f"_B = {_val(first)}.shape[0]")
-        fused = _fusions(cell)
-        skipped = {name for f in fused.values() for name in f[5:]}
+        fused, soft = _fusions(cell), _softmaxes(cell)
+        skipped = {name for f in fused.values() for name in f[5:]} | {n for _, inner in soft.values() for n in inner}
         projected = {t: (v, rows) for v, rows in _projections(cell, shapes).items() for t, *_ in rows}
         keep = tape_keys(cell, shapes) | set(cell.state_names)
         frees: dict = {}
@@ -263,6 +315,12 @@ def layer_forward_source(cell, shapes: dict, n: dict) -> str:
             if eq.target in fused:
                 k, scatter, gather, alpha, z, _, _ = fused[eq.target]
                 w(f"{target} = {_coef(k)}_O.weighted({scatter!r}, {gather!r}, {_val(alpha)}, {_val(z)})")
+                continue
+            if eq.target in soft:
+                e = soft[eq.target][0]
+                w(f"{target} = _O.softmax({_val(e)})")
+                if e not in keep and roles.get(e) == "intermediate" and _consumers(cell).get(e) == [soft[eq.target][1][0]]:
+                    w(f"del {_val(e)}")
                 continue
             if eq.is_linear:
                 groups, bias = _groups(cell, eq.target, shapes)
@@ -320,8 +378,8 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
         w(f'"""Reverse mode through one step of {cell.name!r}, from its partials and the operators\' adjoints."""')
         for p in shapes:
             w(f"_p_{p} = _params[{p!r}]")
-        fused = _fusions(cell)
-        skipped = {name for f in fused.values() for name in f[5:]}
+        fused, soft = _fusions(cell), _softmaxes(cell)
+        skipped = {name for f in fused.values() for name in f[5:]} | {n for _, inner in soft.values() for n in inner}
         useful = _useful(cell)
         needed = {d.name for d in cell.inputs} | {d.name + PREV for d in cell.states}
         for eq in cell.equations:
@@ -360,6 +418,12 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
             if eq.target not in adj.started or eq.target in skipped:
                 continue  # nothing reads it, or a fused stage: no adjoint flows here
             g = f"_g_{eq.target}"
+            if eq.target in soft:
+                e = soft[eq.target][0]
+                if e in useful:
+                    adj.add(e, f"_O.softmax_backward({_val(eq.target)}, {g})")
+                w(f"del {g}")
+                continue
             if eq.target in fused:
                 c, scatter, gather, alpha, z, _, _ = fused[eq.target]
                 c = _coef(c)

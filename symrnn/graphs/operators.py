@@ -230,6 +230,24 @@ class GraphOperators:
                 (G[rows[lo:hi]] * V[cols[lo:hi]]).sum(axis=1)
         return out
 
+    def softmax(self, e: np.ndarray) -> np.ndarray:
+        """α = exp(e − m) / Σ_{edges into the same node} exp(e − m), m the per-node maximum (never overflows)."""
+        ex = e - self.apply("gather_dst", self._segmax(e))
+        if ex.dtype == object:  # a 60-digit re-check
+            import mpmath
+
+            ex = np.vectorize(mpmath.exp, otypes=[object])(ex)
+        else:
+            np.exp(ex, out=ex)
+        total = self.apply("gather_dst", self.apply("scatter_dst", ex))
+        ex /= total
+        return ex
+
+    def softmax_backward(self, alpha: np.ndarray, G: np.ndarray) -> np.ndarray:
+        """ē = α ⊙ (ᾱ − gather_dst(scatter_dst(α ⊙ ᾱ))): the softmax rule (theorem ``gat_softmax_derivatives``)."""
+        ag = alpha * G
+        return ag - alpha * self.apply("gather_dst", self.apply("scatter_dst", ag))
+
     def adjoint(self, name: str, G: np.ndarray) -> np.ndarray:
         """``Opᵀ @ G``: the transpose of ``name`` applied (reverse mode)."""
         row = OPERATORS[name]
