@@ -256,6 +256,23 @@ def tape_keys(cell, shapes) -> set:
     return keys
 
 
+def sign_only(cell, shapes) -> set:
+    """Taped values that reverse mode reads only through a step H(v) (ReLU, LeakyReLU): kept as ``v > 0``, one byte each."""
+    keys, outside = tape_keys(cell, shapes), set()
+    roles = _roles(cell)
+    for eq in cell.equations:
+        if eq.is_linear:
+            outside |= {t.vector for t in cell.terms(eq.target) if t.matrix}
+            continue
+        for d in pointwise_partials(cell, eq.target).values():
+            d = sp.sympify(d)
+            steps = {h.args[0].name for h in d.atoms(sp.Heaviside) if isinstance(h.args[0], sp.Symbol)}
+            rest = d.xreplace({h: sp.Symbol("_step") for h in d.atoms(sp.Heaviside)})
+            outside |= {s.name for s in rest.free_symbols} | ({s.name for s in d.free_symbols} - steps)
+    mine = {eq.target for eq in cell.equations}  # only the step's own intermediates (inputs stay the caller's)
+    return {k for k in keys if k in mine and k not in outside and k not in cell.state_names and roles.get(k) != "param"}
+
+
 def _last_uses(cell, skipped) -> dict:
     """``name -> target`` of the last equation (in forward order) that reads it."""
     last = {}
@@ -348,7 +365,8 @@ def layer_forward_source(cell, shapes: dict, n: dict) -> str:
                 w(f"del {_val(name)}")
         kept = [d.name for d in cell.inputs] + [d.name + PREV for d in cell.states] + \
             [eq.target for eq in cell.equations if eq.target not in skipped and eq.target in keep]
-        w("return {" + ", ".join(f"{k!r}: {_val(k)}" for k in kept) + "}")
+        signs = sign_only(cell, shapes)
+        w("return {" + ", ".join(f"{k!r}: {_val(k)} > 0" if k in signs else f"{k!r}: {_val(k)}" for k in kept) + "}")
     return w.text()
 
 
