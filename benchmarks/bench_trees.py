@@ -215,7 +215,7 @@ def main(argv=None) -> int:
     ap.add_argument("--workloads", nargs="+", default=["tree", "forest"], choices=["tree", "forest"])
     ap.add_argument("--recursion-max", type=int, default=100_000, help="largest n timed with the per-node recursion")
     ap.add_argument("--no-networkx", action="store_true", help="skip the networkx-input layout")
-    ap.add_argument("--budget", type=float, default=2.0, help="seconds of timed calls per process (1 to 5 calls)")
+    ap.add_argument("--budget", type=float, default=3.0, help="seconds of timed calls per process (3 to 10 calls)")
     ap.add_argument("--json", default=None, help="write every figure (and each worker's answer) to FILE")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()

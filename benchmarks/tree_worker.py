@@ -208,7 +208,7 @@ def measure(spec: dict) -> dict:
     if spec.get("warmup", 1):
         first = impl.call()
         warm = sum(first.values())
-        calls = min(spec.get("max_calls", 5), max(spec.get("min_calls", 1), math.ceil(spec.get("budget_s", 2.0) / warm)))
+        calls = min(spec.get("max_calls", 10), max(spec.get("min_calls", 3), math.ceil(spec.get("budget_s", 3.0) / warm)))
         timed = [impl.call() for _ in range(calls)]
     else:  # one cold call (the per-node recursion: seconds per call, nothing to warm)
         calls, timed = 1, [impl.call()]

@@ -10,13 +10,17 @@ its rank in the input's child order; a root's entry is unused).  Output: a
 * inside a level, by the parent's row, then by slot; roots last, by index
   (tree ``k`` is the ``k``-th root by index).
 
-Every step is a NumPy array operation over all nodes, or over one level's
-nodes in a loop over levels (never a loop over nodes): children are grouped
-by a stable radix sort (:func:`radix_order`), heights come from peeling
-leaves level by level (a node's last child to finish releases it; nodes on
-a cycle are never released, which is how cycles are found), and rows are
-placed top-down, one level at a time, by a radix sort on the parent's row.
-The work is linear in N, plus a few NumPy calls per level.
+Every step is a NumPy/SciPy array operation over all nodes, or over one
+level's nodes in a loop over levels (never a loop over nodes): children are
+grouped by parent with a counting sort (:func:`group`, SciPy's COO → CSR;
+by slot first with a radix sort, :func:`radix_order`); heights come from
+peeling leaves level by level (:func:`heights`: a node's last child to
+finish releases it; nodes on a cycle are never released, which is how
+cycles are found); rows are placed top-down, one level at a time
+(:func:`layout`): a level's children, read from the CSR in row order, are
+already in (parent row, slot) order, so splitting them by their own level
+(a radix sort on small keys) places the lower levels without sorting by
+row.  The work is linear in N, plus a few NumPy calls per level.
 """
 
 from __future__ import annotations
@@ -74,9 +78,8 @@ def children(parent: np.ndarray, slot: np.ndarray | None = None) -> tuple[np.nda
 def group(keys: np.ndarray, n_keys: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``values`` grouped by ``keys`` (in ``0 … n_keys-1``), each group in input order: ``(ptr, grouped)``.
 
-    A counting sort: SciPy's COO → CSR conversion with the input positions as
-    column indices (a canonical CSR matrix has each row's column indices
-    sorted, so every row keeps the input order).
+    A counting sort: SciPy's COO → CSR conversion, with the input positions
+    as column indices so that a row sorted by column is in input order.
 
     Examples
     --------
@@ -84,8 +87,8 @@ def group(keys: np.ndarray, n_keys: int, values: np.ndarray) -> tuple[np.ndarray
     >>> ptr.tolist(), grouped.tolist()
     ([0, 2, 2, 4], [11, 13, 10, 12])
     """
-    m = sps.csr_matrix((values, (keys, np.arange(keys.size))), shape=(n_keys, keys.size))
-    assert m.has_canonical_format and m.nnz == keys.size  # noqa: S101 - distinct columns: nothing summed
+    m = sps.csr_matrix((values, (keys, np.arange(keys.size))), shape=(n_keys, keys.size))  # distinct columns: none summed
+    m.sort_indices()  # each row by column, i.e. in input order (a no-op check when COO → CSR kept that order)
     return m.indptr.astype(np.int64, copy=False), m.data
 
 
