@@ -254,8 +254,11 @@ def _reverse_blocks(cell, rules, recurrent) -> list:
     out = [("section", "Reverse mode"),
            ("text", f"From the last stage to the first, where {seed_text}:")]
     rows = []
+    useful = _reaching(cell, rules)
     for eq in reversed(cell.equations):
         y = eq.target
+        if y not in useful:  # its adjoint reaches no input or parameter (it sits behind a constant operator)
+            continue
         parts = rules.get(y, [])
         lead = _seed(cell, y, recurrent) if y in states else ""
         body = _sum(cell, parts) if parts else ""
@@ -275,6 +278,20 @@ def _reverse_blocks(cell, rules, recurrent) -> list:
         lead = rf"\frac{{\partial L}}{{\partial {vector_latex(cell, p.name)}}} &= "
         rows.append(lead + (r"\sum_{t=1}^{T} " if recurrent else "") + _wrap(_sum(cell, rules.get(p.name, []))))
     out += [("text", "Parameter gradients" + (", summed over the sequence:" if recurrent else ":")), ("math", rows)]
+    return out
+
+
+def _reaching(cell, rules) -> set:
+    """The stages whose adjoint reaches an input, a previous state or a parameter."""
+    leaves = {d.name for d in (*cell.inputs, *cell.params)} | {s + PREV for s in cell.state_names}
+    by_stage: dict[str, set] = {}
+    for contributions in rules.values():
+        for c in contributions:
+            by_stage.setdefault(c.stage, set()).add(c.target)
+    out = set()
+    for eq in cell.equations:  # dependencies come first
+        if any(t in leaves or t in out for t in by_stage.get(eq.target, ())):
+            out.add(eq.target)
     return out
 
 
