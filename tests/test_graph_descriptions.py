@@ -155,3 +155,32 @@ def test_generated_chebnet_equals_pyg_chebconv(K):
         assert np.abs(grads["x"] - Xt.grad.numpy()).max() < 1e-10
         for i in range(K):
             assert np.abs(grads[f"Theta_{i}"] - conv.lins[i].weight.grad.numpy()).max() < 1e-10
+
+
+def test_pairs_unit_sums_and_readouts_equal_torch_autograd():
+    """An inner-product decoder with PyG's reconstruction loss, written as a description (pair space, 1ᵀ, sum over pairs)."""
+    import sympy as sp
+
+    b = symrnn.GraphBuilder("decoder")
+    L, = b.sizes("L")
+    z = b.node_input("z", L)
+    y, w = b.pair_input("y", 1), b.pair_input("w", 1)
+    prod = b.let("prod", b.linear(b.apply("gather_pair_src", z)) * b.linear(b.apply("gather_pair_dst", z)))
+    p = b.let("p", symrnn.sigmoid(b.linear(b.apply("sum_units", prod), "score")))
+    eps = sp.Rational(1, 10**15)
+    b.output("loss", b.apply("sum_pairs", b.let("l", -w * (y * sp.log(p + eps) + (1 - y) * sp.log(1 - p + eps)))))
+    k = symrnn.compile(b.build(), L=3)
+    G = nx.path_graph(6)
+    pairs = np.array([[0, 1, 2, 3, 4, 0], [1, 2, 3, 4, 5, 3]])
+    Y = np.array([[1.0], [1.0], [1.0], [0.0], [0.0], [0.0]])
+    Z = np.random.default_rng(0).normal(size=(6, 3))
+    out, tape = k.forward(G, {"z": Z, "y": Y, "w": np.full((6, 1), 1 / 3)}, pairs=pairs)
+    grads = k.backward(tape, {"loss": np.ones((1, 1))})
+    Zt = torch.tensor(Z, requires_grad=True)
+    pt = torch.sigmoid((Zt[pairs[0]] * Zt[pairs[1]]).sum(1))
+    loss = -(torch.log(pt[:3] + 1e-15).mean() + torch.log(1 - pt[3:] + 1e-15).mean())
+    loss.backward()
+    assert abs(float(out["loss"][0, 0]) - loss.item()) < 1e-12
+    assert np.abs(grads["z"] - Zt.grad.numpy()).max() < 1e-12
+    with pytest.raises(symrnn.errors.InputError, match="pairs"):
+        k.forward(G, {"z": Z, "y": Y, "w": Y})

@@ -459,11 +459,13 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
                     if not terms:
                         continue
                     G = g
-                    if op is not None:
+                    if op is not None and op != "sum_units":
                         G = f"_Y_{eq.target}_{j}"
                         w(f"{G} = _O.adjoint({op!r}, {g})")
                     for t in terms:
                         c = _coef(t.coeff)
+                        if t.operator == "sum_units":  # 1ᵀ v: every unit of v receives the row's adjoint
+                            G = f"_np.broadcast_to({g}, ({g}.shape[0], {n[t.vector]}))"
                         if t.matrix:
                             w(f"_grads[{t.matrix!r}] += {c}({G}.T @ {_val(t.vector)})")
                         if t.matrix and t.vector in useful:

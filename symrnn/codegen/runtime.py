@@ -42,6 +42,11 @@ def _leaky_relu(a, s, out=None):
     return out
 
 
+def _softplus(a, out=None):
+    """log(1 + e^a) without overflow (``np.logaddexp(0, a)``)."""
+    return np.logaddexp(0.0, a, out=out)
+
+
 def _heaviside(a, out=None):
     """H(a) with H(0) = 0, in the dtype of ``a``."""
     if out is None:
@@ -73,6 +78,6 @@ def _acc(grads, name, value):
         grads[name] = value
 
 
-RUNTIME = {"_np": np, "_range": range, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_leaky_relu": _leaky_relu, "_heaviside": _heaviside,
+RUNTIME = {"_np": np, "_range": range, "_sigmoid": _sigmoid, "_sigmoid_of_half": _sigmoid_of_half, "_relu": _relu, "_leaky_relu": _leaky_relu, "_softplus": _softplus, "_heaviside": _heaviside,
            "_stack": _stack, "_stack_bias": _stack_bias, "_acc": _acc}
 """Names generated source may use."""

@@ -41,7 +41,47 @@ __all__ = ["GraphOperators", "EDGE_SETS", "OPTIONS", "check_options"]
 EDGE_SETS = ("as_given", "self_loops")
 
 OPTIONS = {"edges": "as_given", "add_self_loops": True, "improved": False, "lambda_max": 2.0, "normalization": "sym"}
+# (``pairs``, the node pairs of the "pair" space, is given per call, never fixed by a description)
 """The options of :class:`GraphOperators` and their defaults (a graph layer's description may fix them)."""
+
+
+def _pairs(pairs, n) -> np.ndarray:
+    """Node pairs as a (2, P) int64 array of indices in range, else an InputError naming ``pairs``."""
+    try:
+        arr = np.asarray(pairs)
+    except Exception:  # ragged nesting
+        raise InputError("pairs must be a (2, P) array of node indices") from None
+    if arr.ndim != 2 or arr.shape[0] != 2 or arr.dtype.kind not in "iu":
+        raise InputError(f"pairs must be a (2, P) integer array of node indices, got shape {arr.shape} and dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
+        bad = int(arr[(arr < 0) | (arr >= n)][0])
+        raise InputError(f"pairs: node index {bad} is out of range for a graph of {n} nodes")
+    return arr.astype(np.int64)
+
+
+def _gather_pairs(k):
+    return lambda ops, V: V[ops.pairs[k]]
+
+
+def _scatter_pairs(k):
+    def scatter(ops, V):
+        out = np.zeros((ops.graph.num_nodes,) + V.shape[1:], V.dtype)
+        np.add.at(out, ops.pairs[k], V)
+        return out
+
+    return scatter
+
+
+_READOUTS = {
+    "gather_pair_src": _gather_pairs(0), "gather_pair_dst": _gather_pairs(1),
+    "scatter_pair_src": _scatter_pairs(0), "scatter_pair_dst": _scatter_pairs(1),
+    "sum_nodes": lambda ops, V: V.sum(axis=0, keepdims=True), "sum_pairs": lambda ops, V: V.sum(axis=0, keepdims=True),
+    "mean_nodes": lambda ops, V: V.sum(axis=0, keepdims=True) / V.shape[0],
+    "spread_nodes": lambda ops, V: np.repeat(V, ops.graph.num_nodes, axis=0),
+    "spread_pairs": lambda ops, V: np.repeat(V, ops.rows("pair"), axis=0),
+    "mean_nodes_T": lambda ops, V: np.repeat(V, ops.graph.num_nodes, axis=0) / ops.graph.num_nodes,
+}
+"""Operators on pairs and readouts: an index or a sum, no matrix."""
 
 
 def check_options(options) -> tuple:
@@ -75,7 +115,7 @@ class GraphOperators:
     """
 
     def __init__(self, graph, *, edges: str = "as_given", add_self_loops: bool = True, improved: bool = False,
-                 lambda_max: float = 2.0, normalization: str | None = "sym"):
+                 lambda_max: float = 2.0, normalization: str | None = "sym", pairs=None):
         from ..numeric.params import boolean
 
         if edges not in EDGE_SETS:
@@ -85,6 +125,7 @@ class GraphOperators:
         self.add_self_loops, self.improved = boolean(add_self_loops, "add_self_loops"), boolean(improved, "improved")
         self.lambda_max, self.normalization = lambda_max, normalization
         self.src, self.dst = self._edge_list()
+        self.pairs = None if pairs is None else _pairs(pairs, self.graph.num_nodes)
         self._built: dict = {}
 
     def _edge_list(self):
@@ -103,12 +144,18 @@ class GraphOperators:
         return src, dst
 
     def rows(self, space: str | None) -> int:
-        """Rows of a space: N for ``"node"``, E for ``"edge"``."""
+        """Rows of a space: N for ``"node"``, E for ``"edge"``, the pairs given for ``"pair"``, 1 for ``"graph"``."""
         if space == "node":
             return self.graph.num_nodes
         if space == "edge":
             return len(self.src)
-        raise InputError(f"rows: space must be 'node' or 'edge', got {space!r}")
+        if space == "pair":
+            if self.pairs is None:
+                raise InputError("pairs: this layer scores node pairs; pass pairs=(2, P) node indices")
+            return self.pairs.shape[1]
+        if space == "graph":
+            return 1
+        raise InputError(f"rows: space must be 'node', 'edge', 'pair' or 'graph', got {space!r}")
 
     def _matrix(self, name):
         if name in self._built:
@@ -147,8 +194,12 @@ class GraphOperators:
     def apply(self, name: str, V: np.ndarray) -> np.ndarray:
         """``Op @ V`` for the operator ``name`` (V has the rows of its source space)."""
         row = operator(name)
+        if name == "sum_units":
+            return V.sum(axis=1, keepdims=True)
         if V.shape[0] != self.rows(row.source):
             raise InputError(f"{name}: expected {self.rows(row.source)} rows (one per {row.source}), got {V.shape[0]}")
+        if name in _READOUTS:
+            return _READOUTS[name](self, V)
         if name == "gather_src":
             return V[self.src]
         if name == "gather_dst":

@@ -33,7 +33,7 @@ from sympy.matrices.expressions import MatAdd, MatrixExpr
 from ..errors import SpecError
 from .builder import CellBuilder
 from .linear import linear_terms
-from .operators import Apply, operator
+from .operators import ANY, Apply, operator
 from .latex import name_latex
 from .parse import as_sympy
 from .symbols import Vec, check_name
@@ -75,6 +75,14 @@ class GraphBuilder:
     def edge_input(self, name: str, size, *, latex: str | None = None) -> Vec:
         """A per-edge input (edge features)."""
         return self._b.input(name, size, latex=latex, space="edge")
+
+    def pair_input(self, name: str, size, *, latex: str | None = None) -> Vec:
+        """A per-pair input: one row per node pair the layer scores (labels, weights of a decoder's loss)."""
+        return self._b.input(name, size, latex=latex, space="pair")
+
+    def graph_input(self, name: str, size, *, latex: str | None = None) -> Vec:
+        """A per-graph input: one row for the whole graph."""
+        return self._b.input(name, size, latex=latex, space="graph")
 
     def param(self, name: str, *shape, latex: str | None = None):
         """A parameter shared by every row: ``param("W", G, F)`` a matrix, ``param("b", G)`` a vector."""
@@ -189,7 +197,7 @@ class GraphBuilder:
         size = self._b._size_of(expr, name)
         if isinstance(expr, MatrixExpr):
             names = {m.name for m in expr.atoms(sp.MatrixSymbol)} | {a.vector.name for a in expr.atoms(Apply)}
-            names |= {"@" + a.operator for a in expr.atoms(Apply)}
+            names |= {"@" + a.operator for a in expr.atoms(Apply) if operator(a.operator).target != ANY}
         else:
             names = {u.name for u in expr.free_symbols}
         self._b.state(name, size, latex=latex, space=self._infer(names))
@@ -237,8 +245,8 @@ class GraphBuilder:
         params = {d.name for d in self._b._params}
         for eq in self._b._equations:
             if eq.is_linear:
-                found = {operator(t.operator).target if t.operator else (None if t.vector in params else spaces.get(t.vector))
-                         for t in linear_terms(eq.expr)}
+                found = {operator(t.operator).target if t.operator and operator(t.operator).target != ANY
+                         else (None if t.vector in params else spaces.get(t.vector)) for t in linear_terms(eq.expr)}
             else:
                 found = {spaces.get(u.name) for u in eq.expr.free_symbols if u.name not in params}
             found.discard(None)

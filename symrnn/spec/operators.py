@@ -37,10 +37,15 @@ from sympy.matrices.expressions import MatrixExpr
 
 from ..errors import SpecError, UnknownNameError
 
-__all__ = ["SPACES", "Operator", "OPERATORS", "Apply", "operator"]
+__all__ = ["SPACES", "ANY", "Operator", "OPERATORS", "Apply", "operator"]
 
-SPACES = ("node", "edge")
-"""Index spaces of graph vectors (``None`` is the batch of an RNN cell)."""
+SPACES = ("node", "edge", "pair", "graph")
+"""Index spaces of graph vectors (``None`` is the batch of an RNN cell): the graph's nodes, its edges, the
+node pairs a decoder scores (given per call, e.g. positive and negative edges), and the graph itself (one row:
+a readout, a loss)."""
+
+ANY = "*"
+"""The space of ``sum_units``: it sums a vector's units in every row and keeps the rows' space."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,24 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
              "D_I⁻¹ Wᵀ with D_I = diag(Wᵀ 1): node i averages v over its in-neighbours, weighted (DCRNN's backward "
              "random walk); zero rows stay zero"),
     Operator("walk_in_T", "node", "node", "walk_in", r"(\mathbf{D}_{I}^{-1}\mathbf{W}^{\top})^{\top}", "(D_I⁻¹ Wᵀ)ᵀ"),
+    Operator("gather_pair_src", "node", "pair", "scatter_pair_src", r"\mathbf{Q}_{\mathrm{src}}",
+             "Q_src: row p of Q_src v is v at the first node of the pair p = (u, v)"),
+    Operator("gather_pair_dst", "node", "pair", "scatter_pair_dst", r"\mathbf{Q}_{\mathrm{dst}}",
+             "Q_dst: row p of Q_dst v is v at the second node of the pair p"),
+    Operator("scatter_pair_src", "pair", "node", "gather_pair_src", r"\mathbf{Q}_{\mathrm{src}}^{\top}",
+             "Q_srcᵀ: node u sums the pairs it opens"),
+    Operator("scatter_pair_dst", "pair", "node", "gather_pair_dst", r"\mathbf{Q}_{\mathrm{dst}}^{\top}",
+             "Q_dstᵀ: node v sums the pairs it closes"),
+    Operator("sum_nodes", "node", "graph", "spread_nodes", r"\mathbf{1}_{N}^{\top}", "1ᵀ: the sum over the nodes (a readout)"),
+    Operator("spread_nodes", "graph", "node", "sum_nodes", r"\mathbf{1}_{N}", "1: the graph's row copied to every node"),
+    Operator("mean_nodes", "node", "graph", "mean_nodes_T", r"\tfrac{1}{N}\mathbf{1}_{N}^{\top}",
+             "(1/N) 1ᵀ: the mean over the nodes"),
+    Operator("mean_nodes_T", "graph", "node", "mean_nodes", r"\tfrac{1}{N}\mathbf{1}_{N}", "(1/N) 1"),
+    Operator("sum_pairs", "pair", "graph", "spread_pairs", r"\mathbf{1}_{P}^{\top}", "1ᵀ: the sum over the pairs"),
+    Operator("spread_pairs", "graph", "pair", "sum_pairs", r"\mathbf{1}_{P}", "1: the graph's row copied to every pair"),
+    Operator("sum_units", ANY, ANY, "", r"\mathbf{1}^{\top}",
+             "1ᵀ v: the sum of a vector's units in every row (a dot product's last step); reverse mode copies the "
+             "adjoint to every unit", linear=True),
     Operator("segmax_dst", "edge", "node", "", r"\max_{\mathrm{dst}}",
              "node i: the largest value over the edges entering it (0 without one); not linear and held constant "
              "in reverse mode: it is only ever a shift that a neighbourhood softmax does not depend on",
@@ -103,6 +126,8 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
 
 def _check_table():
     for op in OPERATORS.values():
+        if op.source == ANY:  # sum_units: its adjoint spreads over the units, written by the generator itself
+            continue
         if not op.linear:
             if op.adjoint:
                 raise ImportError(f"operator table: {op.name!r} is not linear and cannot have an adjoint")
@@ -110,7 +135,7 @@ def _check_table():
         adj = OPERATORS.get(op.adjoint)
         if adj is None or adj.adjoint != op.name or (adj.source, adj.target) != (op.target, op.source):
             raise ImportError(f"operator table: {op.name!r} and its adjoint {op.adjoint!r} do not pair up")
-        if op.source not in SPACES or op.target not in SPACES:
+        if (op.source not in SPACES or op.target not in SPACES) and op.source != ANY:
             raise ImportError(f"operator table: {op.name!r} maps {op.source!r} to {op.target!r}, not spaces of {SPACES}")
 
 
@@ -163,7 +188,7 @@ class Apply(MatrixExpr):
 
     @property
     def shape(self):
-        return self.args[1].shape
+        return (1, 1) if self.args[0].name == "sum_units" else self.args[1].shape
 
     def _entry(self, i, j, **kwargs):
         raise SpecError(f"{self.operator}: acts across rows; it has no entries in the per-row face")

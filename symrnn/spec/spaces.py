@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import ShapeError, SpecError
 from .cell import PREV
-from .operators import SPACES, operator
+from .operators import ANY, SPACES, operator
 
 __all__ = ["check_spaces"]
 
@@ -58,7 +58,9 @@ def check_spaces(cell) -> dict:
         if eq.is_linear:
             for t in cell.terms(eq.target):
                 here = None if t.vector in params else spaces[t.vector]
-                if t.operator is not None:
+                if t.operator is not None and operator(t.operator).source == ANY:
+                    pass  # sum_units keeps the rows' space
+                elif t.operator is not None:
                     op = operator(t.operator)
                     if here != op.source:
                         raise ShapeError(f"cell {cell.name!r}: stage {eq.target!r} applies {op.name} (per-{op.source} "

@@ -34,6 +34,7 @@ __all__ = [
     "sigmoid",
     "relu",
     "leaky_relu",
+    "softplus",
     "identity",
     "activations",
     "tanh",
@@ -251,6 +252,38 @@ class leaky_relu(sp.Function):
         return self.args[0].is_real
 
 
+class softplus(sp.Function):
+    """softplus(a) = log(1 + e^a), evaluated without overflow; its derivative is σ(a) = 1 − e^{−y}.
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a", real=True)
+    >>> sp.diff(softplus(a), a)
+    sigmoid(a)
+    """
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sp.log(2)
+        return None
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return sp.log(1 + sp.exp(arg))
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_real else None
+
+
 def identity(arg):
     """The identity activation (used to remove an activation by substitution)."""
     return arg
@@ -321,6 +354,18 @@ def _leaky_numeric(a, s):
     return np.where(a > 0, a, s * a)
 
 
+def _softplus_numeric(a):
+    import numpy as np
+
+    return np.logaddexp(0.0, a)
+
+
+def _mp_softplus(a):
+    import mpmath
+
+    return mpmath.log1p(mpmath.exp(a))
+
+
 def _mp_sigmoid(a):
     import mpmath
 
@@ -342,6 +387,10 @@ FUNCTIONS: dict[type, Activation] = {
                      numeric=_relu_numeric, precise=_mp_zero_floor),
     sp.exp: Activation("exp", sp.exp, lambda y, a: y, r"\exp", "np.exp", 0.0, None,
                        numeric=_np("exp"), precise=_mp("exp")),
+    sp.log: Activation("log", sp.log, lambda y, a: 1 / a, r"\log", "np.log", None, None,
+                       numeric=_np("log"), precise=_mp("log")),
+    softplus: Activation("softplus", softplus, lambda y, a: 1 - sp.exp(-y), r"\operatorname{softplus}", "_softplus",
+                         0.0, None, numeric=_softplus_numeric, precise=_mp_softplus),
     leaky_relu: Activation("leaky_relu", leaky_relu, lambda y, a: None, r"\operatorname{LeakyReLU}", "_leaky_relu",
                            None, None, arity=2, numeric=_leaky_numeric, precise=lambda a, s: a if a > 0 else s * a),
 }
@@ -370,7 +419,7 @@ def _check_table():
     for cls, row in FUNCTIONS.items():
         if row.function is not cls or not (row.numeric and row.precise and row.latex and row.numpy):
             raise ImportError(f"function table: row {row.name!r} is incomplete")
-        for a in (-1.3, 0.4, 2.1):
+        for a in ((0.3, 0.4, 2.1) if row.name == "log" else (-1.3, 0.4, 2.1)):  # log: its domain
             args = (a, 0.2)[: row.arity]
             exact = float(sp.N(cls(*map(sp.Float, args)), 30)) if row.arity == 1 else (a if a > 0 else 0.2 * a)
             if not (math.isclose(float(row.numeric(*args)), exact, rel_tol=1e-12, abs_tol=1e-15)

@@ -118,6 +118,11 @@ def _check_equation(cname: str, eq: Equation, shapes: dict, broadcast: bool = Fa
             if vec is None:
                 raise UndeclaredError(f"{where}: {term.vector!r} is not declared")
             vec_rows = vec[0] if len(vec) == 1 else None
+            if term.operator == "sum_units":  # 1ᵀ v: one unit per row
+                if term.matrix is not None:
+                    raise SpecError(f"{where}: {term.matrix!r} @ sum_units({term.vector!r}): a unit sum does not commute "
+                                    "with a matrix; make the sum its own stage first")
+                vec_rows = 1 if vec_rows is not None else None
             if term.matrix is None:
                 if vec_rows is None or not _same(vec_rows, eq.size):
                     raise ShapeError(f"{where}: the term {term.vector!r} has size {vec_rows if vec_rows is not None else vec}, "
