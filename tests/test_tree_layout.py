@@ -156,6 +156,32 @@ def test_layout_is_its_definition_for_nodes_in_any_order(max_children, positions
     assert _edges(g) == _edges(f)
 
 
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_networkx_children_follow_adjacency_order_whatever_the_labels(data):
+    """Edges added in any order, nodes labelled by text: children in the order their edges were added."""
+    parents, _ = data.draw(parent_arrays())
+    n = parents.size
+    edges = data.draw(st.permutations([v for v in range(n) if parents[v] >= 0]))
+    slot, seen = [0] * n, {}
+    for c in edges:
+        slot[c] = seen.get(parents[c], 0)
+        seen[parents[c]] = slot[c] + 1
+    order = _oracle(parents.tolist(), slot)[0]
+    name = [f"n{v}" for v in range(n)]
+    graphs = []
+    for root in (v for v in range(n) if parents[v] < 0):
+        G = nx.DiGraph()
+        G.add_nodes_from((name[v], {"x": [float(v)]}) for v in range(n) if _root(parents, v) == root)
+        G.add_edges_from((name[parents[c]], name[c]) for c in edges if _root(parents, c) == root)
+        graphs.append(G)
+    f = trees.forest(graphs)
+    assert [v for _, v in f.nodes] == [name[v] for v in order]
+    assert f.X[:, 0].tolist() == [float(v) for v in order]
+    for t, G in zip(f.trees, graphs):  # the rebuilt RootedTrees keep networkx's adjacency order
+        assert all([c for c, _ in t.children[v]] == list(G.successors(v)) for v in G)
+
+
 def _root(parents, v):
     while parents[v] >= 0:
         v = parents[v]
