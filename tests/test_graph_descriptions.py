@@ -184,3 +184,25 @@ def test_pairs_unit_sums_and_readouts_equal_torch_autograd():
     assert np.abs(grads["z"] - Zt.grad.numpy()).max() < 1e-12
     with pytest.raises(symrnn.errors.InputError, match="pairs"):
         k.forward(G, {"z": Z, "y": Y, "w": Y})
+
+
+def test_equivalence_of_graph_descriptions_is_searched_on_random_graphs_and_rechecked_exactly():
+    """GAT with a = 0 is the closed-neighbourhood mean (checked: its normal forms do not see 1/deg);
+    the open-neighbourhood mean is not, and the counterexample survives 60 digits with exact operators."""
+    from symrnn.graphs import layers
+    from symrnn.prove import Theorem, equivalent
+
+    zero = layers.gat(1).substitute({"a_src_1": 0, "a_dst_1": 0})
+
+    def mean(name, **graph):
+        b = symrnn.GraphBuilder(name, **graph)
+        F, C = b.sizes("F C")
+        x = b.node_input("x", F)
+        b.output("h_1", b.param("W_1", C, F) @ b.propagate("mean_in", x) + b.param("b_1", C))
+        return b.build()
+
+    closed = Theorem("t", "s", lambda: equivalent(zero, mean("closed", edges="self_loops"))).run()
+    assert closed.status == "checked" and closed.result.examples >= 40
+    opened = Theorem("t", "s", lambda: equivalent(zero, mean("open"))).run()
+    assert opened.status == "refuted" and float(opened.result.counterexample["difference"]) > 1e-3
+    assert opened.result.counterexample["graph_edges"]

@@ -206,15 +206,83 @@ class GraphOperators:
             return V[self.dst]
         if name == "segmax_dst":
             return self._segmax(V)
+        if V.dtype == object and name in ("scatter_src", "scatter_dst"):  # 60 digits: the same sums, exactly
+            out = np.zeros((self.graph.num_nodes,) + V.shape[1:], dtype=object)
+            out[...] = 0
+            np.add.at(out, self.src if name == "scatter_src" else self.dst, V)
+            return out
+        if V.dtype == object:  # a 60-digit re-check: the operator built in mpmath from the graph itself
+            return self._dense_mp(name) @ V
         M, blocks = self._matrix(name)
-        if V.dtype == object:  # a 60-digit re-check (mpmath entries): the operator's entries, exactly, as a dense matrix
-            from ..prove.exact import mp_array
-
-            dense = M.toarray() if sps.issparse(M) else M.tocsr().toarray()
-            return mp_array(dense) @ V
         if sps.issparse(M):
             return matmul(M, blocks, V)
         return M @ V
+
+    def _dense_mp(self, name):
+        """The operator as a dense object array of mpmath numbers, built from the graph's weights at 60 digits.
+
+        Degrees, square roots and quotients are computed in mpmath (a float64 matrix of 1/3 or 2^{-1/2}
+        would be off by round-off, and a 60-digit re-check would report that as a difference).
+        """
+        import mpmath
+
+        key = ("mp", name, mpmath.mp.dps)
+        if key in self._built:
+            return self._built[key]
+        g, N = self.graph, self.graph.num_nodes
+        base = name[:-2] if name.endswith("_T") else name
+        A = np.empty((N, N), dtype=object)  # A[i, j]: weight of j → i, exact (a float64 is a dyadic rational)
+        A[:] = mpmath.mpf(0)
+        coo = g.adjacency.tocoo()
+        for i, j, w in zip(coo.row, coo.col, coo.data):
+            A[i, j] = A[i, j] + mpmath.mpf(float(w))
+        zero, one = mpmath.mpf(0), mpmath.mpf(1)
+
+        def scale_rows(M, d):
+            return np.array([[d[i] * M[i, j] for j in range(N)] for i in range(N)], dtype=object)
+
+        def inv(x, power=1):
+            return one / (x ** power) if x != 0 else zero
+
+        if base == "adjacency":
+            M = A
+        elif base == "mean_in":
+            C = np.empty((N, N), dtype=object)
+            C[:] = zero
+            for e_src, e_dst in zip(self.src, self.dst):
+                C[e_dst, e_src] = C[e_dst, e_src] + one
+            M = scale_rows(C, [inv(sum(C[i])) for i in range(N)])
+        elif base == "gcn_norm":
+            At = A.copy()
+            if self.add_self_loops:
+                for i in range(N):
+                    if At[i, i] == 0 and g.adjacency[i, i] == 0:
+                        At[i, i] = mpmath.mpf(2 if self.improved else 1)
+            d = [sum(At[i]) for i in range(N)]
+            r = [inv(mpmath.sqrt(x)) for x in d]
+            M = np.array([[r[i] * At[i, j] * r[j] for j in range(N)] for i in range(N)], dtype=object)
+        elif base == "cheb_lt":
+            A0 = A.copy()
+            for i in range(N):
+                A0[i, i] = zero
+            d = [sum(A0[i]) for i in range(N)]
+            I = np.array([[one if i == j else zero for j in range(N)] for i in range(N)], dtype=object)
+            if self.normalization == "sym":
+                r = [inv(mpmath.sqrt(x)) for x in d]
+                L = I - np.array([[r[i] * A0[i, j] * r[j] for j in range(N)] for i in range(N)], dtype=object)
+            elif self.normalization == "rw":
+                L = I - scale_rows(A0, [inv(x) for x in d])
+            else:
+                L = np.array([[d[i] if i == j else zero for j in range(N)] for i in range(N)], dtype=object) - A0
+            M = (2 / mpmath.mpf(float(self.lambda_max))) * L - I
+        elif base in ("walk_out", "walk_in"):
+            W = A.T if base == "walk_out" else A  # walk_out: W[i, j] the weight of i → j
+            M = scale_rows(W, [inv(sum(W[i])) for i in range(N)])
+        else:
+            raise InputError(f"{name}: no 60-digit form")
+        M = M.T.copy() if name.endswith("_T") else M
+        self._built[key] = M
+        return M
 
     def _segmax(self, V):
         """Per node, the largest row of ``V`` over its incoming edges (0 for a node without one)."""

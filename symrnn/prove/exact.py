@@ -68,11 +68,12 @@ def step_mp(cell, params: Mapping, inputs: Mapping, prev: Mapping) -> dict:
         return step(cell, conv(params), conv(inputs), conv(prev))
 
 
-def run_mp(cell, params: Mapping, xs: Mapping, initial: Mapping | None = None) -> list[dict]:
+def run_mp(cell, params: Mapping, xs: Mapping, initial: Mapping | None = None, operators=None) -> list[dict]:
     """Every step's values of ``cell`` over ``xs`` (T, B, n), at :data:`DIGITS` digits.
 
     Missing initial states start at zero.  Returns the per-step value dicts
-    (states, intermediates and the output under the state's name).
+    (states, intermediates and the output under the state's name).  A graph
+    description takes its ``operators`` (rows are then nodes, edges …).
     """
     from ..numeric import step
     from ..numeric.params import vector_sizes
@@ -89,7 +90,7 @@ def run_mp(cell, params: Mapping, xs: Mapping, initial: Mapping | None = None) -
                 state[d.name] = mp_array(np.zeros((B, vector_sizes(cell, sizes)[d.name])))
         trace = []
         for t in range(T):
-            vals = step(cell, p, {k: mp_array(v[t]) for k, v in xs.items()}, state)
+            vals = step(cell, p, {k: mp_array(v[t]) for k, v in xs.items()}, state, operators=operators)
             state = {d.name: vals[d.name] for d in cell.states}
             trace.append(vals)
         return trace

@@ -30,6 +30,7 @@ import sympy as sp
 
 from ..numeric import run
 from ..numeric.params import param_shapes, vector_sizes
+from ..errors import SpecError
 from ..spec.parse import as_expr
 from . import exact
 from .context import rng as seeded_rng
@@ -155,8 +156,17 @@ class PairDraw:
                 out[p.name] = np.broadcast_to(fn(*(pb[n] for n in names)), extra[p.name].shape).copy()
         return out
 
+    @property
+    def graph(self) -> bool:
+        return self.a.is_graph or self.b.is_graph
+
     def draw(self, rng, sizes: dict | None = None, batch: int = 1):
-        """One case ``(b sizes, a sizes, b params, a-only params, inputs, initial states)``."""
+        """One case ``(b sizes, a sizes, b params, a-only params, inputs, initial states, graph operators)``.
+
+        For graph descriptions a random graph is drawn (undirected when an
+        operator needs it); each cell reads it with its own fixed options, and
+        rows are its nodes (and edges, pairs) instead of a batch.
+        """
         sb = sizes or {s.name: int(rng.integers(1, self.max_size + 1)) for s in self.b.sizes}
         sa = self.a_sizes(sb)
         scale = float(rng.choice([1.0, 2.0, 4.0]))
@@ -165,12 +175,30 @@ class PairDraw:
             return {k: draw_values(rng, v, scale) for k, v in param_shapes(cell, sz).items()}
 
         nb = vector_sizes(self.b, sb)
-        xs = {d.name: draw_values(rng, (self.length, batch, nb[d.name])) for d in self.b.inputs}
-        init = {d.name: draw_values(rng, (batch, nb[d.name]), 1.0) for d in self.b.states}
-        return sb, sa, params(self.b, sb), params(self.a, sa), xs, init
+        ops = self._operators(rng) if self.graph else None
+        rows = (lambda name: batch) if ops is None else (lambda name: ops[1].rows(self.b.space(name)))  # noqa: E731
+        xs = {d.name: draw_values(rng, (self.length, rows(d.name), nb[d.name])) for d in self.b.inputs}
+        init = {d.name: draw_values(rng, (rows(d.name), nb[d.name]), 1.0) for d in self.b.states}
+        return sb, sa, params(self.b, sb), params(self.a, sa), xs, init, ops
+
+    def _operators(self, rng):
+        """One random graph, read by each cell with its own options: ``(operators of a, operators of b)``."""
+        from ..graphs.operators import GraphOperators
+        from ..testing.graphs import random_graph
+
+        undirected = any(t.operator in ("gcn_norm", "gcn_norm_T", "cheb_lt", "cheb_lt_T") for c in (self.a, self.b)
+                         for eq in c.equations if eq.is_linear for t in c.terms(eq.target))
+        G = random_graph(rng, min_nodes=2, max_nodes=6, directed=not undirected)
+        n = G.number_of_nodes()
+        pairs = rng.integers(0, n, size=(2, int(rng.integers(1, 2 * n + 1))))
+        edge_a = [d for d in self.a.inputs if self.a.space(d.name) == "edge"]
+        if edge_a and dict(self.a.graph).get("edges") != dict(self.b.graph).get("edges"):
+            raise SpecError(f"{self.a.name!r} and {self.b.name!r} read edge inputs over different edge sets; "
+                            "they cannot be compared row by row")
+        return GraphOperators(G, pairs=pairs, **dict(self.a.graph)), GraphOperators(G, pairs=pairs, **dict(self.b.graph))
 
     def _arguments(self, case):
-        sb, sa, pb, extra, xs, init = case
+        sb, sa, pb, extra, xs, init, _ = case
         name = self.nf_a.name
         pa = self.a_params(pb, extra)
         xa = {d.name: xs[name(d.name)] for d in self.a.inputs}
@@ -186,9 +214,12 @@ class PairDraw:
     def traces(self, case, *, precise: bool = False):
         """Per-step values of ``a`` and ``b`` on ``case`` (float64, or 60 digits)."""
         (pa, xa, ia), (pb, xb, ib) = self._arguments(case)
+        ops = case[6] or (None, None)
         if precise:
-            return exact.run_mp(self.a, pa, xa, ia), exact.run_mp(self.b, pb, xb, ib)
+            return exact.run_mp(self.a, pa, xa, ia, ops[0]), exact.run_mp(self.b, pb, xb, ib, ops[1])
         with np.errstate(all="ignore"):
+            if case[6] is not None:  # graph descriptions: the plain loop over steps with the graph's operators
+                return _graph_run(self.a, pa, xa, ia, ops[0]), _graph_run(self.b, pb, xb, ib, ops[1])
             return run(self.a, pa, xa, ia)[2], run(self.b, pb, xb, ib)[2]
 
     def _first_difference(self, trace_a, trace_b, precise: bool):
@@ -219,13 +250,29 @@ class PairDraw:
         if found is None:
             return None
         t, label, sa, sb, absolute = found
-        sizes_b, _, pb, extra, xs, init = case
+        sizes_b, _, pb, extra, xs, init, ops = case
         return {"step": t, "state": label if label != "output" else f"output ({sa} vs {sb})",
                 "left": exact.as_float(ta[t - 1][sa]), "right": exact.as_float(tb[t - 1][sb]),
                 "difference": _text(absolute), "sizes": sizes_b, "params": pb,
                 "left_only_params": {k: v for k, v in extra.items() if self.nf_a.rename.get(k, k) not in pb
                                      and isinstance(self.nf_a.rename.get(k, k), str)},
-                "inputs": {k: v[:t] for k, v in xs.items()}, "initial": init}
+                "inputs": {k: v[:t] for k, v in xs.items()}, "initial": init,
+                **({} if ops is None else {"graph_edges": np.stack([ops[1].src, ops[1].dst]).tolist(),
+                                           "nodes": ops[1].graph.num_nodes})}
+
+
+def _graph_run(cell, params, xs, initial, operators):
+    """Per-step values of a graph description over (T, rows, n) inputs, read with ``operators``."""
+    from ..numeric import step
+
+    T = next(iter(xs.values())).shape[0] if xs else 1
+    state = {d.name: initial[d.name] for d in cell.states}
+    trace = []
+    for t in range(T):
+        vals = step(cell, params, {k: v[t] for k, v in xs.items()}, state, operators=operators)
+        state = {d.name: vals[d.name] for d in cell.states}
+        trace.append(vals)
+    return trace
 
 
 def _float_diff(a, b):

@@ -174,6 +174,10 @@ class Apply(MatrixExpr):
 
     def __new__(cls, op, v):
         row = operator(op)
+        if isinstance(v, sp.ZeroMatrix) and row.linear:  # a linear operator of zero is zero (after a substitution)
+            return sp.ZeroMatrix(1, 1) if row.name == "sum_units" else sp.ZeroMatrix(*v.shape)
+        if isinstance(v, sp.ZeroMatrix):  # segmax of a zero vector: zero at every node (0 without an edge too)
+            return sp.ZeroMatrix(*v.shape)
         if not (isinstance(v, sp.MatrixSymbol) and v.shape[1] == 1):
             raise SpecError(f"{row.name}: an operator acts on a declared or defined vector, got {v!r}")
         return sp.Basic.__new__(cls, sp.Symbol(row.name), v)

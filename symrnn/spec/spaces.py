@@ -18,6 +18,21 @@ from .operators import ANY, SPACES, operator
 __all__ = ["check_spaces"]
 
 
+def _users_space(cell, name, spaces):
+    """The space a constant stage's readers need: an operator's source space, or the space of the reading stage."""
+    for eq in cell.equations:
+        if name not in eq.dependencies():
+            continue
+        if eq.is_linear:
+            for t in cell.terms(eq.target):
+                if t.vector == name and t.operator is not None and operator(t.operator).source != ANY:
+                    return operator(t.operator).source
+        for d in eq.dependencies():
+            if d != name and spaces.get(d) is not None:
+                return spaces[d]
+    return None
+
+
 def _declared(cell) -> dict:
     out = {}
     for d in tuple(cell.inputs) + tuple(cell.states):
@@ -53,8 +68,16 @@ def check_spaces(cell) -> dict:
     """
     spaces = _declared(cell)
     params = {p.name for p in cell.params}
+    graph = any(v is not None for v in spaces.values())
+    constant = set()  # stages that read no vector (a substitution made them constant): they take their users' space
+    for eq in cell.equations:
+        if graph and not eq.is_linear and not [s for s in eq.expr.free_symbols if s.name not in params]:
+            constant.add(eq.target)
     for eq in cell.equations:
         found = {}
+        if eq.target in constant:
+            spaces[eq.target] = _users_space(cell, eq.target, spaces)
+            continue
         if eq.is_linear:
             for t in cell.terms(eq.target):
                 here = None if t.vector in params else spaces[t.vector]
