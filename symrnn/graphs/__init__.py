@@ -42,8 +42,7 @@ from .gat import attention_pattern, closed_neighbourhoods, gat, gat_forward
 from .gcn import gcn, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
-from .spectral import (polynomial_filter, polynomial_filter_backward, spectral_backward, spectral_filter,
-                       spectral_forward, spectrum)
+from .spectral import polynomial_filter, spectral_filter, spectral_forward, spectrum
 
 from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
                           inner_product_decoder, kl_loss, link_prediction_scores, negative_edges, recon_loss)
@@ -64,7 +63,7 @@ __all__ = [
     "gcn", "gcn_forward",
     "cheb", "cheb_forward", "chebyshev_terms",
     "gat", "gat_forward", "closed_neighbourhoods", "attention_pattern",
-    "spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter", "polynomial_filter_backward",
+    "spectrum", "spectral_filter", "spectral_forward", "polynomial_filter",
     "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
     "recon_loss", "kl_loss", "negative_edges", "link_prediction_scores",

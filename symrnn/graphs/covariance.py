@@ -112,6 +112,18 @@ def covariance(name: str) -> Result:
                                facts=[permutation(P), permutation(Q), diagonal(D)])
         return all_of(parts[1], mean.with_steps("D⁻¹ S_dstᵀ S_src of πG, with D(πG) = P D Pᵀ:"),
                       method="matrix normal form under permutation facts and the degree lemma")
+    if name in ("laplacian", "laplacian_T"):
+        parts = _degree_normalised(sp.Rational(-1, 2), loops=False)
+        S = sp.MatrixSymbol("S", N, N)
+        last = matrix_identity((sp.Identity(N) - S).xreplace({S: P * S * P.T}), P * (sp.Identity(N) - S) * P.T,
+                               facts=[permutation(P)])
+        return all_of(*parts, last.with_steps("L = I − S with S = D^{-1/2} A D^{-1/2} ↦ P S Pᵀ:"),
+                      method="matrix normal form under permutation facts and the degree lemmas")
+    if name in ("eig", "eig_T"):
+        return Result("undecided", "no covariance lemma", [
+            f"{name}: the eigenbasis of L is unique only up to signs and, for a repeated eigenvalue, a rotation "
+            "inside its eigenspace; a filter with different responses inside one eigenspace depends on that "
+            "choice, so relabelling need not move it with the nodes"])
     if name in ("cheb_lt", "cheb_lt_T"):
         parts = _degree_normalised(sp.Rational(-1, 2), loops=False)
         lam = sp.Symbol("lambda_max", positive=True)

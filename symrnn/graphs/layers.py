@@ -23,13 +23,16 @@ import sympy as sp
 
 from ..spec.symbols import FUNCTIONS, leaky_relu
 
-__all__ = ["gcn", "cheb", "sage", "gat", "KIPF", "DEFFERRARD", "HAMILTON", "VELICKOVIC"]
+__all__ = ["gcn", "cheb", "sage", "gat", "spectral", "polynomial", "KIPF", "DEFFERRARD", "HAMILTON", "VELICKOVIC",
+           "BRUNA", "HAMMOND"]
 
 KIPF = "Kipf & Welling 2017, Semi-Supervised Classification with Graph Convolutional Networks (ICLR)"
 DEFFERRARD = ("Defferrard, Bresson & Vandergheynst 2016, Convolutional Neural Networks on Graphs with Fast Localized "
               "Spectral Filtering (NeurIPS)")
 HAMILTON = "Hamilton, Ying & Leskovec 2017, Inductive Representation Learning on Large Graphs (NeurIPS)"
 VELICKOVIC = "Veličković et al. 2018, Graph Attention Networks (ICLR)"
+BRUNA = "Bruna, Zaremba, Szlam & LeCun 2014, Spectral Networks and Locally Connected Networks on Graphs (ICLR)"
+HAMMOND = "Hammond, Vandergheynst & Gribonval 2011, Wavelets on graphs via spectral graph theory (ACHA)"
 
 
 def _activation(activation, name):
@@ -154,4 +157,44 @@ def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, bia
     else:
         mean = sum((o.matrix for o in outs), sp.ZeroMatrix(C, 1)) / heads
         b.output("h", f(mean + b.param("b", C).matrix if bias else mean))
+    return b.build()
+
+
+def spectral():
+    """Bruna et al.'s spectral layer h = U diag(θ) Uᵀ x, θ the response on each eigenvalue of L (ascending).
+
+    θ is a per-eigenvector input (space ``"spectrum"``, one row per eigenvalue), so the
+    layer has as many coefficients as the graph has nodes — why ChebNet replaced it.
+
+    Examples
+    --------
+    >>> spectral().space("theta"), spectral().parameter_count()
+    ('spectrum', 0)
+    """
+    b = GraphBuilder("spectral", reference=BRUNA, summary="spectral filter U diag(θ) Uᵀ on the eigenbasis of L")
+    F, = b.sizes("F")
+    x = b.node_input("x", F)
+    theta = b._b.input("theta", 1, space="spectrum")
+    filtered = b.let("filtered", theta * b.linear(b.apply("eig_T", x)), latex=r"\hat{\mathbf{x}}")
+    b.output("h", b.apply("eig", filtered))
+    return b.build()
+
+
+def polynomial(K: int = 3):
+    """A polynomial filter h = Σ_{k<K} θ_k L^k x with scalar coefficients θ_k (Hammond et al. 2011): K−1 hops.
+
+    Examples
+    --------
+    >>> polynomial(3).parameter_count()
+    3
+    """
+    if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+        raise SpecError(f"polynomial: K (the number of coefficients) must be an integer >= 1, got {K!r}")
+    b = GraphBuilder(f"polynomial{K}", reference=HAMMOND, summary=f"polynomial graph filter of degree {K - 1}")
+    F, = b.sizes("F")
+    powers = [b.node_input("x", F)]
+    for k in range(1, K):
+        powers.append(b.linear(b.propagate("laplacian", powers[-1]), f"L{k}_x", inline=False,
+                               latex=rf"\mathbf{{L}}^{{{k}}}\mathbf{{x}}"))
+    b.output("h", sum((b.param(f"theta_{k}", 1) * z for k, z in enumerate(powers)), sp.S.Zero))
     return b.build()

@@ -115,7 +115,7 @@ class GraphOperators:
     """
 
     def __init__(self, graph, *, edges: str = "as_given", add_self_loops: bool = True, improved: bool = False,
-                 lambda_max: float = 2.0, normalization: str | None = "sym", pairs=None):
+                 lambda_max: float = 2.0, normalization: str | None = "sym", pairs=None, max_nodes: int = 4000):
         from ..numeric.params import boolean
 
         if edges not in EDGE_SETS:
@@ -126,6 +126,7 @@ class GraphOperators:
         self.lambda_max, self.normalization = lambda_max, normalization
         self.src, self.dst = self._edge_list()
         self.pairs = None if pairs is None else _pairs(pairs, self.graph.num_nodes)
+        self.max_nodes = max_nodes  # the dense eigenbasis of the spectral operators refuses larger graphs
         self._built: dict = {}
 
     def _edge_list(self):
@@ -155,7 +156,9 @@ class GraphOperators:
             return self.pairs.shape[1]
         if space == "graph":
             return 1
-        raise InputError(f"rows: space must be 'node', 'edge', 'pair' or 'graph', got {space!r}")
+        if space == "spectrum":
+            return self.graph.num_nodes
+        raise InputError(f"rows: space must be 'node', 'edge', 'pair', 'graph' or 'spectrum', got {space!r}")
 
     def _matrix(self, name):
         if name in self._built:
@@ -177,6 +180,15 @@ class GraphOperators:
         elif name in ("gcn_norm", "gcn_norm_T"):
             M = nz.gcn_operator(g.require_undirected("gcn"), add_self_loops=self.add_self_loops,
                                 improved=self.improved)
+        elif name in ("laplacian", "laplacian_T"):
+            M = nz.laplacian(g.require_undirected("laplacian"))
+        elif name in ("eig", "eig_T"):
+            from .spectral import spectrum
+
+            U = spectrum(g.require_undirected("spectral"), max_nodes=self.max_nodes)[1]
+            M = U if name == "eig" else np.ascontiguousarray(U.T)
+            self._built[name] = (M, None)
+            return self._built[name]
         elif name in ("cheb_lt", "cheb_lt_T"):
             M = nz.scaled_laplacian(g.require_undirected("cheb"), self.lambda_max, self.normalization)
             M = M if name == "cheb_lt" else M.T.tocsr()  # "rw" is not symmetric: the adjoint is the transpose
@@ -216,7 +228,7 @@ class GraphOperators:
         M, blocks = self._matrix(name)
         if sps.issparse(M):
             return matmul(M, blocks, V)
-        return M @ V
+        return M @ V  # a dense eigenbasis, or a factored operator (Â)
 
     def _dense_mp(self, name):
         """The operator as a dense object array of mpmath numbers, built from the graph's weights at 60 digits.
@@ -275,6 +287,23 @@ class GraphOperators:
             else:
                 L = np.array([[d[i] if i == j else zero for j in range(N)] for i in range(N)], dtype=object) - A0
             M = (2 / mpmath.mpf(float(self.lambda_max))) * L - I
+        elif base == "laplacian":
+            A0 = A.copy()
+            for i in range(N):
+                A0[i, i] = zero
+            d = [sum(A0[i]) for i in range(N)]
+            r = [inv(mpmath.sqrt(x)) for x in d]
+            M = np.array([[(one if i == j else zero) - r[i] * A0[i, j] * r[j] for j in range(N)] for i in range(N)],
+                         dtype=object)
+        elif base == "eig":  # the eigenbasis at 60 digits (mpmath's symmetric eigensolver)
+            Lm = mpmath.matrix(self._dense_mp("laplacian").tolist())
+            lam, U = mpmath.eigsy(Lm)
+            order = sorted(range(N), key=lambda k: lam[k])
+            M = np.array([[U[i, k] for k in order] for i in range(N)], dtype=object)
+            if name == "eig_T":
+                M = M.T.copy()
+            self._built[key] = M
+            return M
         elif base in ("walk_out", "walk_in"):
             W = A.T if base == "walk_out" else A  # walk_out: W[i, j] the weight of i → j
             M = scale_rows(W, [inv(sum(W[i])) for i in range(N)])

@@ -1,4 +1,4 @@
-"""Spectral filtering g(L) X = U g(Λ) Uᵀ X, and polynomial filters Σ θ_k L^k X.
+"""Spectral filtering g(L) X = U g(Λ) Uᵀ X, and polynomial filters Σ θ_k L^k X, run by generated kernels.
 
 L is the symmetric normalised Laplacian of
 :func:`~symrnn.graphs.normalize.laplacian` (eigenvalues in [0, 2]).
@@ -7,8 +7,9 @@ definition, not a fast path, and refuses graphs above ``max_nodes``;
 :func:`polynomial_filter` applies a polynomial with K sparse products and is
 what a degree-m filter really costs (and why it is m-hop local).
 
-Both maps are symmetric in the node index (g(L) = g(L)ᵀ), so each backward
-pass is the same filter applied to ∂L/∂Y.
+Both are descriptions (:func:`symrnn.graphs.layers.spectral`,
+:func:`~symrnn.graphs.layers.polynomial`): their gradients come from the
+generated reverse mode (:func:`symrnn.graphs.backward`), none is written here.
 
 References
 ----------
@@ -22,11 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from . import layers
+from .calls import kernel_for, run_layer
 from .graph import as_graph, check_features, check_param
 from .normalize import laplacian
 
-__all__ = ["spectrum", "spectral_filter", "spectral_forward", "spectral_backward", "polynomial_filter",
-           "polynomial_filter_backward"]
+__all__ = ["spectrum", "spectral_filter", "spectral_forward", "polynomial_filter"]
 
 
 def spectrum(graph, *, max_nodes: int = 4000):
@@ -80,49 +82,40 @@ def spectral_filter(graph, X, g, *, max_nodes: int = 4000) -> np.ndarray:
         raise InputError(f"g(lam) must return numbers, one per eigenvalue; it raised {type(exc).__name__}: {exc}") from None
     if resp.shape != lam.shape or not np.all(np.isfinite(resp)):
         raise InputError(f"g must map the {lam.shape[0]} eigenvalues to as many finite numbers, got {resp.shape}")
-    return U @ (resp[:, None] * (U.T @ X))
+    return spectral_forward(gr, X, resp, max_nodes=max_nodes)[0]
 
 
 def spectral_forward(graph, X, theta, *, max_nodes: int = 4000):
-    """Bruna et al.'s trainable spectral layer Y = U diag(θ) Uᵀ X, and the tape for :func:`spectral_backward`.
+    """Bruna et al.'s trainable spectral layer Y = U diag(θ) Uᵀ X, and the call for :func:`symrnn.graphs.backward`.
 
     ``theta`` (N,) is the filter response on the eigenvalues in ascending order
     (:func:`spectrum`); the layer is not localised and needs the dense
-    eigenbasis, which is why ChebNet replaced it.
+    eigenbasis, which is why ChebNet replaced it.  Gradients: ``{"X", "theta"}``.
 
     Examples
     --------
     >>> import networkx as nx, numpy as np
-    >>> Y, tape = spectral_forward(nx.path_graph(2), np.array([[1.0], [3.0]]), np.array([1.0, 0.0]))
+    >>> Y, call = spectral_forward(nx.path_graph(2), np.array([[1.0], [3.0]]), np.array([1.0, 0.0]))
     >>> np.round(Y, 12).ravel().tolist()
     [2.0, 2.0]
     """
-    gr = as_graph(graph)
+    gr = as_graph(graph).require_undirected("spectral")
     X = check_features(gr, X)
-    lam, U = spectrum(gr, max_nodes=max_nodes)
+    spectrum(gr, max_nodes=max_nodes)  # refuses a graph too large for the dense eigenbasis, naming max_nodes
     theta = check_param(theta, (gr.num_nodes,), "theta")
-    Xs = U.T @ X
-    return U @ (theta[:, None] * Xs), (U, Xs, theta)
+    kernel = kernel_for(layers.spectral, (), (("F", X.shape[1]),))
+    kernel.params = {}
+    out, tape = kernel.forward(gr, {"x": X, "theta": theta[:, None]}, max_nodes=max_nodes)
+    from .calls import LayerCall
 
+    def to_caller(grads):
+        return {"X": grads["x"], "theta": grads["theta"][:, 0]}
 
-def spectral_backward(tape, dY) -> dict:
-    """Gradients ``{"X", "theta"}`` of :func:`spectral_forward`: ∂θ_k = Σ_f (Uᵀ∂Y)_kf (UᵀX)_kf.
-
-    Examples
-    --------
-    >>> import networkx as nx, numpy as np
-    >>> Y, tape = spectral_forward(nx.path_graph(2), np.ones((2, 1)), np.ones(2))
-    >>> np.round(spectral_backward(tape, np.ones((2, 1)))["theta"], 12).tolist()
-    [2.0, 0.0]
-    """
-    U, Xs, theta = tape
-    dY = check_param(dY, Xs.shape, "dY")
-    G = U.T @ dY
-    return {"X": U @ (theta[:, None] * G), "theta": np.einsum("kf,kf->k", G, Xs)}
+    return out["h"], LayerCall(kernel, tape, {}, (("h", X.shape[1]),), to_caller)
 
 
 def polynomial_filter(graph, X, coeffs) -> np.ndarray:
-    """Σ_k θ_k L^k X with sparse products (Horner's scheme).
+    """Σ_k θ_k L^k X with sparse products (the description :func:`symrnn.graphs.layers.polynomial`).
 
     Examples
     --------
@@ -130,25 +123,11 @@ def polynomial_filter(graph, X, coeffs) -> np.ndarray:
     >>> polynomial_filter(nx.path_graph(2), np.array([[1.0], [3.0]]), [1.0, -0.5]).ravel().tolist()
     [2.0, 2.0]
     """
-    gr = as_graph(graph)
+    gr = as_graph(graph).require_undirected("polynomial_filter")
     X = check_features(gr, X)
     theta = check_param(coeffs, (None,), "coeffs")
     if theta.size == 0:
         raise InputError("coeffs must hold at least one coefficient")
-    L = laplacian(gr)
-    out = theta[-1] * X
-    for t in theta[-2::-1]:
-        out = L @ out + t * X
-    return out
-
-
-def polynomial_filter_backward(graph, dY, coeffs) -> np.ndarray:
-    """∂L/∂X of :func:`polynomial_filter`: the same filter on ∂L/∂Y (L is symmetric).
-
-    Examples
-    --------
-    >>> import networkx as nx, numpy as np
-    >>> polynomial_filter_backward(nx.path_graph(2), np.ones((2, 1)), [2.0]).ravel().tolist()
-    [2.0, 2.0]
-    """
-    return polynomial_filter(graph, dY, coeffs)
+    kernel = kernel_for(layers.polynomial, (("K", theta.size),), (("F", X.shape[1]),))
+    params = {f"theta_{k}": theta[k:k + 1] for k in range(theta.size)}
+    return run_layer(kernel, params, gr, X, (("h", X.shape[1]),), lambda grads: {"X": grads["x"]})[0]

@@ -39,10 +39,10 @@ from ..errors import SpecError, UnknownNameError
 
 __all__ = ["SPACES", "ANY", "Operator", "OPERATORS", "Apply", "operator"]
 
-SPACES = ("node", "edge", "pair", "graph")
+SPACES = ("node", "edge", "pair", "graph", "spectrum")
 """Index spaces of graph vectors (``None`` is the batch of an RNN cell): the graph's nodes, its edges, the
-node pairs a decoder scores (given per call, e.g. positive and negative edges), and the graph itself (one row:
-a readout, a loss)."""
+node pairs a decoder scores (given per call, e.g. positive and negative edges), the graph itself (one row:
+a readout, a loss), and the eigenvectors of its normalised Laplacian (a spectral filter's coefficients)."""
 
 ANY = "*"
 """The space of ``sum_units``: it sums a vector's units in every row and keeps the rows' space."""
@@ -116,6 +116,13 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
     Operator("sum_units", ANY, ANY, "", r"\mathbf{1}^{\top}",
              "1ᵀ v: the sum of a vector's units in every row (a dot product's last step); reverse mode copies the "
              "adjoint to every unit", linear=True),
+    Operator("laplacian", "node", "node", "laplacian_T", r"\mathbf{L}",
+             "L = I − D^{-1/2} A₀ D^{-1/2} (self-loops dropped; an isolated node has L_ii = 1), symmetric normalised"),
+    Operator("laplacian_T", "node", "node", "laplacian", r"\mathbf{L}^{\top}", "Lᵀ (= L on an undirected graph)"),
+    Operator("eig_T", "node", "spectrum", "eig", r"\mathbf{U}^{\top}",
+             "Uᵀ: the coefficients of a node signal in the eigenbasis of L = U Λ Uᵀ (eigenvalues ascending; dense, "
+             "O(N³)); not covariant when L has a repeated eigenvalue (its eigenbasis is then not unique)"),
+    Operator("eig", "spectrum", "node", "eig_T", r"\mathbf{U}", "U: a signal back from the eigenbasis"),
     Operator("segmax_dst", "edge", "node", "", r"\max_{\mathrm{dst}}",
              "node i: the largest value over the edges entering it (0 without one); not linear and held constant "
              "in reverse mode: it is only ever a shift that a neighbourhood softmax does not depend on",
