@@ -32,7 +32,10 @@ from .context import rng as seeded_rng
 from .normal_form import as_cell
 from .verdict import Result, all_of, inconsistent
 
-__all__ = ["permutation_equivariant"]
+__all__ = ["permutation_equivariant", "UNDIRECTED"]
+
+UNDIRECTED = {"gcn_norm", "gcn_norm_T", "cheb_lt", "cheb_lt_T", "laplacian", "laplacian_T", "eig", "eig_T"}
+"""Operators defined on undirected graphs only (their checks draw undirected graphs)."""
 
 
 def _relabel(G, perm, edge_perm_seed):
@@ -105,7 +108,7 @@ def _move(v, perm):
 
 
 def _needs_undirected(cell):
-    return bool(_operators(cell) & {"gcn_norm", "gcn_norm_T", "cheb_lt", "cheb_lt_T"})
+    return bool(_operators(cell) & UNDIRECTED)
 
 
 def _operators(cell):

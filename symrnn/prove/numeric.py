@@ -186,7 +186,9 @@ class PairDraw:
         from ..graphs.operators import GraphOperators
         from ..testing.graphs import random_graph
 
-        undirected = any(t.operator in ("gcn_norm", "gcn_norm_T", "cheb_lt", "cheb_lt_T") for c in (self.a, self.b)
+        from .equivariance import UNDIRECTED
+
+        undirected = any(t.operator in UNDIRECTED for c in (self.a, self.b)
                          for eq in c.equations if eq.is_linear for t in c.terms(eq.target))
         G = random_graph(rng, min_nodes=2, max_nodes=6, directed=not undirected)
         n = G.number_of_nodes()
