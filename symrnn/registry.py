@@ -89,10 +89,11 @@ def _catalogue(kind: str) -> dict[str, tuple[Callable, dict]]:
 
 @lru_cache(maxsize=None)
 def _graph_factories(module_name: str) -> dict[str, Callable]:
-    """The factories of a graph module: functions of its ``__all__`` defined there, callable without arguments.
+    """The factories of a graph module: the functions its ``__all__`` lists that are callable without arguments.
 
-    A module that does not exist (yet) gives none; one that fails to import
-    for another reason raises.
+    A factory re-exported from another module counts (``__all__`` is the
+    module's word).  A module that does not exist (yet) gives none; one that
+    fails to import for another reason raises.
     """
     try:
         module = importlib.import_module(module_name)
@@ -103,7 +104,7 @@ def _graph_factories(module_name: str) -> dict[str, Callable]:
     out = {}
     for name in getattr(module, "__all__", ()):
         f = getattr(module, name, None)
-        if inspect.isfunction(f) and f.__module__ == module.__name__ and _no_required_arguments(f):
+        if inspect.isfunction(f) and _no_required_arguments(f):
             out[name] = f
     return out
 

@@ -25,30 +25,34 @@ from symrnn.cli import main
 from symrnn.derive.graph_document import graph_document, reverse_rules
 from symrnn.spec import symbols
 from symrnn.spec.cell import PREV
-from symrnn.spec.operators import OPERATORS
+from symrnn.spec.operators import ANY, OPERATORS, SPACES
 
 torch = pytest.importorskip("torch")
 
 GRAPH_NAMES = registry.names("graph") + registry.names("graph_recurrent")
-N, E = 6, 9
+N = 6
+ROWS = {"node": N, "edge": 9, "pair": 7, "graph": 1, "spectrum": N}
+"""Rows of each index space (any numbers do: the rules hold for every size)."""
 TORCH_FUNCTIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "exp": torch.exp, "relu": torch.relu,
+                   "log": torch.log, "softplus": torch.nn.functional.softplus,
                    "leaky_relu": lambda a, s: torch.where(a > 0, a, float(s) * a)}
 NUMPY_FUNCTIONS = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0),
-                   "Heaviside": lambda a, h0=0.5: np.heaviside(a, float(h0)),
+                   "softplus": lambda a: np.logaddexp(0, a), "Heaviside": lambda a, h0=0.5: np.heaviside(a, float(h0)),
                    "leaky_relu": lambda a, s: np.where(a > 0, a, float(s) * a)}
 
 
-def test_the_oracle_knows_every_function_of_the_table():
+def test_the_oracle_knows_every_function_and_space():
     assert {row.name for row in symbols.FUNCTIONS.values()} <= set(TORCH_FUNCTIONS)
+    assert set(SPACES) <= set(ROWS)
 
 
 def _operators(rng) -> dict[str, np.ndarray]:
-    rows = {"node": N, "edge": E}
+    """A random matrix per operator across rows, its adjoint the transpose (``sum_units`` acts on units instead)."""
     out = {}
     for name, op in OPERATORS.items():
-        if name in out:
+        if name in out or op.source == ANY:
             continue
-        out[name] = rng.standard_normal((rows[op.target], rows[op.source]))
+        out[name] = rng.standard_normal((ROWS[op.target], ROWS[op.source]))
         if op.adjoint:
             out[op.adjoint] = out[name].T
     return out
@@ -71,9 +75,11 @@ def _forward(cell, ops, leaves):
             total = 0
             for t in cell.terms(eq.target):
                 v = values[t.vector]
-                if t.operator is not None:
+                if t.operator is not None and OPERATORS[t.operator].source == ANY:
+                    v = v.sum(dim=1, keepdim=True)  # sum_units: 1ᵀ v in every row
+                elif t.operator is not None:
                     v = torch.from_numpy(ops[t.operator]) @ v
-                    if not OPERATORS[t.operator].adjoint:
+                    if not OPERATORS[t.operator].linear:
                         v = v.detach()  # held constant in reverse mode
                 if t.matrix is not None:
                     v = v @ values[t.matrix].T
@@ -91,6 +97,25 @@ def _forward(cell, ops, leaves):
     return values
 
 
+def _value(c, d, arr, ops):
+    """One contribution's value, from the rule as the document states it (δ = d, forward values arr)."""
+    if c.rule in ("vector", "matrix") and c.operator is not None and OPERATORS[c.operator].source == ANY:
+        if c.rule == "vector":  # (δ P) 1ᵀ: the row's adjoint to every unit of v
+            return (d if c.matrix is None else d @ arr[c.matrix]) @ np.ones((1, arr[c.vector].shape[1]))
+        return d.T @ arr[c.vector].sum(axis=1, keepdims=True)  # δᵀ v 1
+    if c.rule in ("vector", "matrix", "bias"):
+        back = d if c.operator is None else ops[OPERATORS[c.operator].adjoint] @ d  # Opᵀ(δ)
+        if c.rule == "bias":
+            return back.sum(axis=0)  # 1ᵀ δ
+        if c.rule == "matrix":
+            return back.T @ arr[c.vector]  # Opᵀ(δ)ᵀ v
+        return back if c.matrix is None else back @ arr[c.matrix]  # Opᵀ(δ) P
+    syms = sorted(sp.sympify(c.partial).free_symbols, key=lambda s: s.name)
+    part = d * sp.lambdify(syms, c.partial, modules=[NUMPY_FUNCTIONS, "numpy"])(*[arr[s.name] for s in syms])
+    return {"pointwise": part, "shared": part.sum(axis=0), "shared_broadcast": part.sum(),
+            "broadcast": part.sum(axis=1, keepdims=True)}[c.rule]
+
+
 def _evaluate_rules(cell, ops, values, seeds) -> dict:
     """The document's contributions, evaluated in NumPy, stage by stage from the last."""
     arr = {k: v.detach().numpy() for k, v in values.items()}
@@ -99,20 +124,7 @@ def _evaluate_rules(cell, ops, values, seeds) -> dict:
     for eq in reversed(cell.equations):
         for c in (c for c in rules if c.stage == eq.target):
             d = delta.get(c.stage, np.zeros_like(arr[c.stage]))
-            back = d if c.operator is None else ops[OPERATORS[c.operator].adjoint] @ d
-            if c.rule == "vector":
-                term = back if c.matrix is None else back @ arr[c.matrix]
-            elif c.rule == "matrix":
-                term = back.T @ arr[c.vector]
-            elif c.rule == "bias":
-                term = back.sum(axis=0)
-            else:
-                syms = sorted(sp.sympify(c.partial).free_symbols, key=lambda s: s.name)
-                f = sp.lambdify(syms, c.partial, modules=[NUMPY_FUNCTIONS, "numpy"])
-                part = d * f(*[arr[s.name] for s in syms])
-                term = {"pointwise": part, "shared": part.sum(axis=0),
-                        "broadcast": part.sum(axis=1, keepdims=True)}[c.rule]
-            delta[c.target] = delta.get(c.target, 0) + float(c.coeff) * term
+            delta[c.target] = delta.get(c.target, 0) + float(c.coeff) * _value(c, d, arr, ops)
     return delta
 
 
@@ -121,7 +133,7 @@ def test_printed_reverse_mode_equals_autograd(name):
     cell = registry.model(name)
     rng = np.random.default_rng(sum(map(ord, name)))
     ops, sizes = _operators(rng), _sizes(cell)
-    rows = {"node": N, "edge": E}
+    rows = ROWS
     leaves = {}
     for d in cell.params:
         leaves[d.name] = torch.tensor(rng.standard_normal(_shape(d, sizes)) * 0.5, requires_grad=True)
@@ -139,6 +151,7 @@ def test_printed_reverse_mode_equals_autograd(name):
     checked = 0
     for leaf, tensor in leaves.items():
         expected = tensor.grad.numpy() if tensor.grad is not None else np.zeros(tuple(tensor.shape))
+        assert np.all(np.isfinite(expected)), f"{name}: the oracle's ∂L/∂{leaf} is not finite"
         got = np.broadcast_to(np.asarray(derived.get(leaf, 0.0), float), expected.shape)
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10, err_msg=f"{name}: ∂L/∂{leaf}")
         checked += bool(np.any(expected))

@@ -34,7 +34,7 @@ import sympy as sp
 from ..errors import InputError
 from ..spec.cell import PREV
 from ..spec.latex import cell_latex, vector_latex
-from ..spec.operators import OPERATORS
+from ..spec.operators import ANY, OPERATORS
 from ..spec.partials import pointwise_partials
 from .document import FORMATS, _aligned_rows, render
 from .latexing import transpose_latex, unit_latex
@@ -50,10 +50,12 @@ class Contribution:
 
     ``rule`` is ``"vector"`` (c Opᵀ(δᵃ) P, ``matrix`` None for a bare vector),
     ``"matrix"`` (c Opᵀ(δᵃ)ᵀ v), ``"bias"`` (c 1ᵀ δᵃ), ``"pointwise"``
-    (δʸ ⊙ ∂y/∂u), ``"shared"`` (1ᵀ(δʸ ⊙ ∂y/∂p)) or ``"broadcast"``
-    ((δʸ ⊙ ∂y/∂u) 1, a one-unit vector); ``operator`` is the graph operator
-    the forward term applies (its adjoint is used), ``partial`` the per-unit
-    partial of a pointwise rule.
+    (δʸ ⊙ ∂y/∂u), ``"shared"`` (1ᵀ(δʸ ⊙ ∂y/∂p)), ``"broadcast"``
+    ((δʸ ⊙ ∂y/∂u) 1, a one-unit vector) or ``"shared_broadcast"``
+    (1ᵀ(δʸ ⊙ ∂y/∂p) 1, a one-unit parameter); ``operator`` is the graph
+    operator the forward term applies (its adjoint is used; ``sum_units``,
+    1ᵀ v in each row, sends δ back to every unit: (δᵃ P) 1ᵀ and δᵃᵀ v 1),
+    ``partial`` the per-unit partial of a pointwise rule.
     """
 
     target: str
@@ -68,21 +70,35 @@ class Contribution:
     def latex(self, cell) -> str:
         """The term in the cell's notation (the sign, if any, leads)."""
         d = _delta(cell, self.stage)
-        if self.rule in ("pointwise", "shared", "broadcast"):
+        if self.rule in ("pointwise", "shared", "broadcast", "shared_broadcast"):
             body = _times(d, cell, self.partial)
-            if self.rule == "shared":
-                return rf"{ONE}^{{\top}}\left({body}\right)"
+            if self.rule in ("shared", "shared_broadcast"):
+                tail = f" {ONE}" if self.rule == "shared_broadcast" else ""
+                return rf"{ONE}^{{\top}}\left({body}\right){tail}"
             return rf"\left({body}\right) {ONE}" if self.rule == "broadcast" else body
-        adj = _adjoint_operator(self.operator)
-        applied = d if adj is None else f"{adj} {d}"
         if self.rule == "bias":
-            body = rf"{ONE}^{{\top}} {applied}"
-        elif self.rule == "matrix":
-            first = transpose_latex(d) if adj is None else rf"\left({applied}\right)^{{\top}}"
-            body = f"{first} {vector_latex(cell, self.vector)}"
+            return _scaled(self.coeff, rf"{ONE}^{{\top}} {d}")
+        units = self.operator is not None and _over_units(self.operator)
+        if self.rule == "matrix":
+            if units:  # A = (V 1) Pᵀ: δP = δAᵀ V 1
+                body = f"{transpose_latex(d)} {vector_latex(cell, self.vector)} {ONE}"
+            else:
+                adj = _adjoint_operator(self.operator)
+                first = transpose_latex(d) if adj is None else rf"\left({adj} {d}\right)^{{\top}}"
+                body = f"{first} {vector_latex(cell, self.vector)}"
+        elif units:  # δV = (δA P) 1ᵀ: the adjoint copied to every unit
+            inner = d if self.matrix is None else rf"\left({d} {vector_latex(cell, self.matrix)}\right)"
+            body = rf"{inner} {ONE}^{{\top}}"
         else:
+            adj = _adjoint_operator(self.operator)
+            applied = d if adj is None else f"{adj} {d}"
             body = applied if self.matrix is None else f"{applied} {vector_latex(cell, self.matrix)}"
         return _scaled(self.coeff, body)
+
+
+def _over_units(op) -> bool:
+    """An operator that sums the units of each row (``sum_units``: 1ᵀ v) rather than mixing rows."""
+    return OPERATORS[op].source == ANY
 
 
 def _adjoint_operator(op) -> str | None:
@@ -113,8 +129,8 @@ def _times(d: str, cell, partial) -> str:
 
 
 def _held_constant(op) -> bool:
-    row = OPERATORS[op]
-    return not getattr(row, "linear", True) or not row.adjoint
+    """Not linear: reverse mode holds its value constant (a softmax's shift)."""
+    return not getattr(OPERATORS[op], "linear", True)
 
 
 def reverse_rules(cell) -> dict[str, list[Contribution]]:
@@ -151,10 +167,11 @@ def reverse_rules(cell) -> dict[str, list[Contribution]]:
         for u, d in pointwise_partials(cell, y).items():
             if d == 0:
                 continue
+            narrower = sp.simplify(cell.declared[u][1].size - width) != 0  # a one-unit vector against a wider one
             if cell.role(u) == "param":
-                rule = "shared"
+                rule = "shared_broadcast" if narrower else "shared"
             else:
-                rule = "broadcast" if sp.simplify(cell.declared[u][1].size - width) != 0 else "pointwise"
+                rule = "broadcast" if narrower else "pointwise"
             out.setdefault(u, []).append(Contribution(u, y, rule, partial=d))
     return out
 
@@ -196,6 +213,10 @@ def _operator_rows(cell) -> list[str]:
     rows = []
     for op in used:
         row = OPERATORS[op]
+        if _over_units(op):
+            rows.append(rf"{row.latex} &: \text{{the sum of the units of each row}}, "
+                        r"&& \text{adjoint: copied to every unit}")
+            continue
         adjoint = (r"\text{held constant in reverse mode}" if _held_constant(op)
                    else rf"\text{{adjoint }} {OPERATORS[row.adjoint].latex}")
         rows.append(rf"{row.latex} &: \text{{per-{row.source} rows}} \to \text{{per-{row.target} rows}}, "
