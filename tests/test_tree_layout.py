@@ -297,6 +297,11 @@ def test_positions_are_checked():
          "node 0", "position 2", node=0)
 
 
+def test_a_parent_array_given_as_trees_points_to_forest_from_parents():
+    k = trees.compile_tree(trees.child_sum_tree_lstm(), D=1, H=1)
+    _bad(lambda: k.forward(k.init_params(rng=0), np.array([-1, 0])), TreeError, "int64 array", "forest_from_parents")
+
+
 def test_errors_come_before_the_layout(monkeypatch):
     forest_module = importlib.import_module("symrnn.trees.forest")  # trees.forest is the function
 

@@ -246,6 +246,10 @@ def forest(trees, *, feature: str = "x", roots: Sequence | None = None, edges: s
     """
     if isinstance(trees, (nx.Graph, RootedTree)):
         trees = [trees]
+    if isinstance(trees, np.ndarray):
+        raise TreeError(f"trees must be a networkx tree, a RootedTree or a sequence of them, got a {trees.dtype} array "
+                        f"of shape {trees.shape}; a forest held as a parent array is read by "
+                        "symrnn.trees.forest_from_parents(parents, features)")
     if isinstance(trees, (str, bytes, dict)) or not hasattr(trees, "__iter__"):
         raise TreeError(f"trees must be a networkx tree, a RootedTree or a sequence of them, got {type(trees).__name__} {trees!r}")
     trees = list(trees)
