@@ -56,15 +56,17 @@ def test_normal_form_refutes_false_identities():
 
 
 def test_cheb_identity_fails_with_the_wrong_sign():
-    from symrnn.graphs.describe import describe_cheb
+    from symrnn.graphs import layers
+    from symrnn.graphs.matrix_form import matrix_form
 
-    layer = describe_cheb(2)
-    N = layer.sizes[0]
-    Lt, L = list(layer.operators)
+    form = matrix_form(layers.cheb(K=2))
+    X, Lt, (Th0, Th1, b) = form.matrix("x"), form.matrix("cheb_lt"), (form.matrix(n) for n in ("Theta_0", "Theta_1", "b"))
+    N = X.shape[0]
     S = sp.MatrixSymbol("S", N, N)
-    Th0, Th1, b = layer.params
-    y = layer.pre.xreplace({Th1: Th0}).xreplace({Lt: L - sp.Identity(N)}).xreplace({L: sp.Identity(N) - S})
-    assert not same(y, (sp.Identity(N) + S) * layer.X * Th0 + sp.OneMatrix(N, 1) * b.T)[0]
+    target = (sp.Identity(N) + S) * X * Th0.T + sp.OneMatrix(N, 1) * b.T
+    right = form.outputs["h"].xreplace({Th1: -Th0}).xreplace({Lt: -S})
+    wrong = form.outputs["h"].xreplace({Th1: Th0}).xreplace({Lt: -S})
+    assert same(right, target)[0] and not same(wrong, target)[0]
 
 
 def _permute(G, X, perm):

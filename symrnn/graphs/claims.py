@@ -1,10 +1,12 @@
 """Graph claims proved symbolically for every size through the public prover
 :func:`symrnn.prove.matrix_identity` (MatrixSymbols of size N under stated facts: P a permutation,
 U orthogonal, diagonal matrices commute), or SymPy sums over a neighbourhood of symbolic size n.
+The layers are not rewritten here: their matrices are read from the descriptions of
+:mod:`symrnn.graphs.layers` by :func:`~symrnn.graphs.matrix_form.matrix_form` (Y = Â X Wᵀ + 1bᵀ).
 Each check returns a :class:`~symrnn.prove.Result`; the catalogue wraps them in ``proofs/graphs.py``.
 Every proof is cross-examined twice: by :func:`~symrnn.prove.matrix_identity`'s exact instances, and
-by the layer's NumPy kernel on random graphs (``numeric=``), which shares no code with the normal form.
-"""
+by the layer's generated kernel on random graphs (``numeric=``), which shares the description but
+none of the normal-form code."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ import numpy as np
 
 from ..prove import all_of, diagonal, matrix_identity, orthogonal, permutation
 from ..prove.verdict import Result
-from .describe import describe_cheb, describe_gcn
-from .describe_gat import softmax_over
+from . import layers
+from .matrix_form import matrix_form
+from .softmax_lemmas import softmax_over
 from .symbolic import graph_sizes, matrices
 
 __all__ = [
@@ -59,19 +62,18 @@ def cheb_two_terms_first_order() -> Result:
     >>> cheb_two_terms_first_order().status
     'proved'
     """
-    layer = describe_cheb(2)
-    N, X = layer.sizes[0], layer.X
-    Lt, L = list(layer.operators)
-    S = sp.MatrixSymbol("S", N, N)  # S = D^{-1/2} A D^{-1/2}
+    form = matrix_form(layers.cheb(K=2))
+    X, Lt, (Th0, Th1, b) = form.matrix("x"), form.matrix("cheb_lt"), (form.matrix(n) for n in ("Theta_0", "Theta_1", "b"))
+    N = X.shape[0]
+    S, L = sp.MatrixSymbol("S", N, N), sp.MatrixSymbol("L", N, N)  # S = D^{-1/2} A D^{-1/2}, L = I − S
     lam = sp.Symbol("lambda_max", positive=True)
-    Th0, Th1, b = layer.params
-    y = layer.pre.xreplace({Th1: -Th0})
+    y = form.outputs["h"].xreplace({Th1: -Th0})
     y = y.xreplace({Lt: (2 / lam * L - sp.Identity(N)).xreplace({lam: 2})}).xreplace({L: sp.Identity(N) - S})
-    target = (sp.Identity(N) + S) * X * Th0 + sp.OneMatrix(N, 1) * b.T
+    target = (sp.Identity(N) + S) * X * Th0.T + sp.OneMatrix(N, 1) * b.T
     return matrix_identity(y, target).with_steps(
-        "T₀ = I, T₁ = L̃; Y = X Θ₀ + L̃ X Θ₁ + 1bᵀ",
+        "the description's matrix face (T₀ = I, T₁ = L̃): Y = X Θ₀ᵀ + L̃ X Θ₁ᵀ + 1bᵀ",
         "L̃ = (2/λ_max) L − I = L − I at λ_max = 2; L = I − S with S = D^{-1/2} A D^{-1/2}, so L̃ = −S",
-        "Θ₁ = −Θ₀: Y = X Θ₀ + S X Θ₀ + 1bᵀ = (I + S) X Θ₀ + 1bᵀ")
+        "Θ₁ = −Θ₀: Y = X Θ₀ᵀ + S X Θ₀ᵀ + 1bᵀ = (I + S) X Θ₀ᵀ + 1bᵀ")
 
 
 def polynomial_filter_is_spatial(degree: int = 4) -> Result:
@@ -148,15 +150,14 @@ def gcn_permutation_equivariant() -> Result:
     >>> gcn_permutation_equivariant().status
     'proved'
     """
-    layer = describe_gcn()
-    N, X = layer.sizes[0], layer.X
-    A_hat = next(iter(layer.operators))
-    P, = matrices("P", [(N, N)])
-    moved = layer.pre.xreplace({A_hat: P * A_hat * P.T, X: P * X})
-    return matrix_identity(moved, P * layer.pre, facts=[permutation(P)], numeric=_same_params(_gcn_layer)).with_steps(
+    form = matrix_form(layers.gcn())
+    X, A_hat, Y = form.matrix("x"), form.matrix("gcn_norm"), form.outputs["h"]
+    P, = matrices("P", [(X.shape[0], X.shape[0])])
+    moved = Y.xreplace({A_hat: P * A_hat * P.T, X: P * X})
+    return matrix_identity(moved, P * Y, facts=[permutation(P)], numeric=_same_params(_gcn_layer)).with_steps(
         "operator: the degree vector of PÃPᵀ is PÃPᵀ1 = PÃ1 = P d̃ (Pᵀ1 = 1), so its degree matrix is "
         "P D̃ Pᵀ, and (P D̃ Pᵀ)^{-1/2} = P D̃^{-1/2} Pᵀ (P only permutes the diagonal); hence Â ↦ P Â Pᵀ",
-        "layer: P Â Pᵀ P X W + 1bᵀ = P Â X W + P 1 bᵀ (PᵀP = I, P1 = 1)")
+        "layer: P Â Pᵀ P X Wᵀ + 1bᵀ = P Â X Wᵀ + P 1 bᵀ (PᵀP = I, P1 = 1)")
 
 
 def cheb_permutation_equivariant(K: int = 4) -> Result:
@@ -167,12 +168,11 @@ def cheb_permutation_equivariant(K: int = 4) -> Result:
     >>> cheb_permutation_equivariant().status
     'proved'
     """
-    layer = describe_cheb(K)
-    N, X = layer.sizes[0], layer.X
-    Lt = next(iter(layer.operators))
-    P, = matrices("P", [(N, N)])
-    moved = layer.pre.xreplace({Lt: P * Lt * P.T, X: P * X})
-    direct = matrix_identity(moved, P * layer.pre, facts=[permutation(P)], numeric=_same_params(_cheb_layer(K)))
+    form = matrix_form(layers.cheb(K=K))
+    X, Lt, Y = form.matrix("x"), form.matrix("cheb_lt"), form.outputs["h"]
+    P, = matrices("P", [(X.shape[0], X.shape[0])])
+    moved = Y.xreplace({Lt: P * Lt * P.T, X: P * X})
+    direct = matrix_identity(moved, P * Y, facts=[permutation(P)], numeric=_same_params(_cheb_layer(K)))
     return all_of(*_power_lemma(P, Lt, permutation(P)), direct.with_steps(
         "L̃ of the permuted graph is P L̃ Pᵀ (same degree argument as for GCN); T_k is a polynomial, so "
         f"T_k(P L̃ Pᵀ) = P T_k(L̃) Pᵀ for every k, hence every K; direct check with K = {K}:"),
@@ -222,7 +222,7 @@ def softmax_rules() -> Result:
     >>> softmax_rules().status
     'proved'
     """
-    from .describe_gat import neighbourhood_softmax_partial, softmax_backward
+    from .softmax_lemmas import neighbourhood_softmax_partial, softmax_backward
 
     _, _, d1 = neighbourhood_softmax_partial()
     _, _, d2 = softmax_backward()
