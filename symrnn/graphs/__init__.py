@@ -17,9 +17,10 @@ Geometric's ``GCNConv``, ``ChebConv`` and ``GATConv`` (see each module for the
 exact conventions: self-loops, λ_max, heads).  A graph is a networkx graph or a
 validated :class:`Graph` (:func:`as_graph`, :func:`from_edges`).
 
-Symbolic descriptions (:func:`description`) give the same layers as SymPy matrix
-expressions with LaTeX and gradients for every size; the theorems about them
-live in ``symrnn.proofs.graphs`` (checks in :mod:`symrnn.graphs.theorems`).
+The paper's matrix notation (Y = Â X Wᵀ + 1bᵀ) is read from the same
+description by :func:`matrix_form`, with SymPy gradients for every size; the
+theorems about the layers live in ``proofs/graphs.py`` (checks in
+:mod:`symrnn.graphs.claims` and :mod:`symrnn.graphs.theorems`).
 
 Example
 -------
@@ -36,11 +37,11 @@ Survey on Graph Neural Networks", IEEE TNNLS 32(1), 2021.
 
 from .calls import LayerCall, backward
 from .cheb import cheb, cheb_forward, chebyshev_terms
-from .describe import GraphLayer, description, describe_cheb, describe_gcn, describe_spectral
-from .describe_gat import GATDescription, describe_gat
 from .gat import attention_pattern, closed_neighbourhoods, gat, gat_forward
 from .gcn import gcn, gcn_forward
 from .graph import Graph, as_graph, check_features, from_edges
+from . import layers
+from .matrix_form import MatrixForm, matrix_form
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
 from .spectral import polynomial_filter, spectral_filter, spectral_forward, spectrum
 
@@ -64,7 +65,7 @@ __all__ = [
     "cheb", "cheb_forward", "chebyshev_terms",
     "gat", "gat_forward", "closed_neighbourhoods", "attention_pattern",
     "spectrum", "spectral_filter", "spectral_forward", "polynomial_filter",
-    "description", "describe_gcn", "describe_cheb", "describe_spectral", "describe_gat", "GraphLayer", "GATDescription",
+    "layers", "matrix_form", "MatrixForm",
     "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
     "recon_loss", "kl_loss", "negative_edges", "link_prediction_scores",
     "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
