@@ -41,3 +41,17 @@ def test_names_and_text_are_escaped():
     assert name_latex("W_hn") == r"\mathbf{W}_{hn}"
     assert name_latex("alpha_1") == r"\boldsymbol{\alpha}_{1}"
     assert tex_escape("lstm_no_input & 100%") == r"lstm\_no\_input \& 100\%"
+
+
+@needs_tex
+def test_authors_accented_names_are_tex_accents_and_compile():
+    """Veličković (GAT), Dvořák, Erdős: pdflatex's accent commands, never a ``?`` in a paper's author."""
+    from symrnn.derive.graph_document import graph_document
+    from symrnn.graphs.layers import gat
+
+    assert tex_escape("Veličković Dvořák Erdős Łukasz") == r"Veli\v{c}kovi\'{c} Dvo\v{r}ák Erd\H{o}s \L{}ukasz"
+    assert tex_escape("中 ☃") == "? ?"  # no glyph in pdflatex: a visible mark, not a stopped run
+    tex = graph_document(gat(heads=2))
+    assert r"Veli\v{c}kovi\'{c}" in tex and "Veli?" not in tex
+    assert compile_tex(tex)[:4] == b"%PDF"
+    assert compile_tex(document("accents", tex_escape("ąęż đ œ Å ğ İ")))[:4] == b"%PDF"

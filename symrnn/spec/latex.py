@@ -33,14 +33,17 @@ def tex_escape(text: str) -> str:
     r"""Running text for pdflatex: every character printed as itself, none obeyed as a command.
 
     TeX's special characters are escaped, control characters dropped (tabs and
-    line ends become spaces), Latin-1 letters kept, a few symbols of proof
-    steps (≤, ⊙, σ …) set in math, and any other character printed as ``?``
-    (pdflatex has no glyph for it and would stop).
+    line ends become spaces), Latin-1 letters kept, other accented Latin letters
+    written with TeX's accent commands (č → ``\v{c}``, as in authors' names), a
+    few symbols of proof steps (≤, ⊙, σ …) set in math, and any other character
+    printed as ``?`` (pdflatex has no glyph for it and would stop).
 
     Examples
     --------
     >>> print(tex_escape(r"see $\input{secret}$ # 100% ≤ Küchler 中"))
     see \$\textbackslash{}input\{secret\}\$ \# 100\% \(\leq\) Küchler ?
+    >>> print(tex_escape("Veličković, Łukasz"))
+    Veli\v{c}kovi\'{c}, \L{}ukasz
     """
     out = []
     for ch in str(text):
@@ -51,8 +54,27 @@ def tex_escape(text: str) -> str:
         elif ch in _UNICODE:
             out.append(_UNICODE[ch])
         elif ch >= "\xa0":
-            out.append("?")
+            out.append(_accented(ch))
     return "".join(out)
+
+
+_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
+            "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0327": "c",
+            "\u0328": "k"}
+_LETTERS = {"ł": r"\l{}", "Ł": r"\L{}", "đ": r"\dj{}", "Đ": r"\DJ{}", "ı": r"\i{}", "œ": r"\oe{}",
+            "Œ": r"\OE{}"}
+
+
+def _accented(ch: str) -> str:
+    """A Latin letter with one accent as TeX's accent command (č → \\v{c}); anything else ``?``."""
+    import unicodedata
+
+    if ch in _LETTERS:
+        return _LETTERS[ch]
+    parts = unicodedata.normalize("NFD", ch)
+    if len(parts) == 2 and parts[0].isascii() and parts[0].isalpha() and parts[1] in _ACCENTS:
+        return f"\\{_ACCENTS[parts[1]]}{{{parts[0]}}}"
+    return "?"
 
 
 _GREEK = {
