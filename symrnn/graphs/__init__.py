@@ -45,8 +45,8 @@ from .matrix_form import MatrixForm, matrix_form
 from .normalize import NORMALIZATIONS, GCNOperator, gcn_adjacency, gcn_operator, laplacian, scaled_laplacian
 from .spectral import polynomial_filter, spectral_filter, spectral_forward, spectrum
 
-from .autoencoder import (GAETape, edge_probabilities, gae_backward, gae_forward, gae_params,
-                          inner_product_decoder, kl_loss, link_prediction_scores, negative_edges, recon_loss)
+from .autoencoder import (edge_probabilities, gae_forward, gae_params, inner_product_decoder, kl_loss,
+                          link_prediction_scores, negative_edges, recon_loss)
 from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs, degree_distance, degree_histogram,
                          encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, level_bound, sample_graphs,
                          train_graphrnn)
@@ -66,7 +66,7 @@ __all__ = [
     "gat", "gat_forward", "closed_neighbourhoods", "attention_pattern",
     "spectrum", "spectral_filter", "spectral_forward", "polynomial_filter",
     "layers", "matrix_form", "MatrixForm",
-    "gae_params", "gae_forward", "gae_backward", "GAETape", "inner_product_decoder", "edge_probabilities",
+    "gae_params", "gae_forward", "inner_product_decoder", "edge_probabilities",
     "recon_loss", "kl_loss", "negative_edges", "link_prediction_scores",
     "kl_expression", "kl_logstd_expression", "kl_divergence", "kl_gradient",
     "gconv_gru", "gconv_lstm", "dcrnn", "graph_recurrent",

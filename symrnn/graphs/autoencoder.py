@@ -1,25 +1,29 @@
-"""Graph autoencoders: GAE and VGAE (Kipf & Welling 2016), forward and backward.
+"""Graph autoencoders GAE and VGAE (Kipf & Welling 2016), run by the kernels generated from their descriptions.
 
-Encoder (two GCN layers, :func:`~symrnn.graphs.gcn_forward`)::
+The models are written once, in :mod:`symrnn.graphs.autoencoders` (encoder,
+clamp, reparametrisation, inner-product decoder, reconstruction loss and the
+SymPy-derived KL as stages of one description); this module takes the
+paper's layout (``X`` (N, F), weights ``W`` of shape (in, out) as in ``X W``,
+the transpose of PyG's ``GCNConv.lin.weight``), builds the node pairs the
+decoder scores, runs the generated forward pass and returns a
+:class:`~symrnn.graphs.calls.LayerCall`.  There is no backward pass written
+here: :func:`symrnn.graphs.backward` ``(call)`` runs the generated reverse mode
+of the loss and returns the gradient of every parameter and of ``X``.
 
-    H = ReLU(GCN(X; W1, b1))
-    GAE:   Z = GCN(H; W2, b2)
-    VGAE:  μ = GCN(H; W_mu, b_mu),  s = min(GCN(H; W_logstd, b_logstd), 10),  Z = μ + ε ⊙ e^s
-
-(s is clamped at 10 like PyG's ``MAX_LOGSTD``; ε is given explicitly, ``None``
-meaning ε = 0, PyG's evaluation mode).  Decoder: the inner product
-σ(Z Zᵀ) (:func:`inner_product_decoder`), symmetric with entries in (0, 1).
-
-Loss = reconstruction + KL / N, the KL per entry derived by SymPy
-(:mod:`symrnn.graphs.kl`), summed over latent dimensions and averaged over
-nodes (PyG's ``kl_loss``); both reference codes divide it by N once more.
+Loss = reconstruction + KL / N for the VGAE (PyG's example and Kipf's code both
+weight PyG's ``kl_loss`` by 1/N); logstd is clamped at :data:`MAX_LOGSTD` = 10
+as PyG does, ε is given explicitly (``None``: ε = 0, PyG's evaluation mode).
 Two reconstruction conventions (``convention=``):
 
-* ``"pyg"`` — PyG ``recon_loss``: −mean_pos log(σ(z_u·z_v) + ε) − mean_neg log(1 − σ(z_u·z_v) + ε),
-  ε = 1e-15, over given positive and negative edge lists (``(2, E)`` node indices);
+* ``"pyg"`` — PyG ``recon_loss``: −mean_pos log(σ(z_u·z_v) + ε₀) − mean_neg log(1 − σ(z_u·z_v) + ε₀),
+  ε₀ = 1e-15, over given positive and negative edge lists (``(2, E)`` node indices);
 * ``"kipf"`` — Kipf's reference code: weighted cross-entropy over all N² pairs with
   labels A + I, pos_weight = (N² − S)/S and norm = N²/(2(N² − S)), S the number
   of stored edge entries (both directions) of the graph without self-loops.
+
+The functions of ``Z`` alone (:func:`inner_product_decoder`, :func:`edge_probabilities`,
+:func:`recon_loss`, :func:`kl_loss`) run the decoder's and the KL's own descriptions
+over a graph of N isolated nodes (they read no edge).
 
 References
 ----------
@@ -30,24 +34,20 @@ Z. Wu et al., "A Comprehensive Survey on Graph Neural Networks", IEEE TNNLS 32(1
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy.special import expit
 
 from ..errors import InputError
-from .calls import backward as gcn_backward  # the generated reverse mode of the GCN layer
-from .gcn import gcn_forward
-from .graph import as_graph, check_features
-from .kl import kl_divergence, kl_gradient
+from . import autoencoders as models
+from .calls import LayerCall, kernel_for
+from ..numeric.params import real_array
+from .graph import as_graph, check_features, check_param, from_edges
 
 __all__ = ["EPS", "MAX_LOGSTD", "CONVENTIONS", "gae_params", "inner_product_decoder", "edge_probabilities",
-           "recon_loss", "kl_loss", "gae_forward", "gae_backward", "GAETape", "negative_edges",
-           "link_prediction_scores"]
+           "recon_loss", "kl_loss", "gae_forward", "negative_edges", "link_prediction_scores"]
 
-EPS = 1e-15
-MAX_LOGSTD = 10.0
-CONVENTIONS = ("pyg", "kipf")
+EPS = float(models.EPS)
+MAX_LOGSTD = float(models.MAX_LOGSTD)
+CONVENTIONS = models.CONVENTIONS
 
 
 def gae_params(in_features: int, hidden: int, latent: int, *, variational: bool = False, rng=0) -> dict:
@@ -71,8 +71,38 @@ def gae_params(in_features: int, hidden: int, latent: int, *, variational: bool 
     return p
 
 
+def _kernel(factory, sizes: dict, **options):
+    return kernel_for(factory, tuple(sorted(options.items())), tuple(sorted(sizes.items())))
+
+
+def _isolated(n: int):
+    """N nodes and no edge: the graph of the functions that read ``Z`` alone."""
+    none = np.zeros(0, dtype=np.int64)
+    return from_edges(none, none, n)
+
+
+def _latent(Z, arg="Z"):
+    Z = check_param(Z, (None, None), arg) if np.ndim(Z) == 2 else None
+    if Z is None:
+        raise InputError(f"{arg} must be 2-D (nodes, latent)")
+    if Z.shape[0] == 0 or Z.shape[1] == 0:
+        raise InputError(f"{arg} has shape {Z.shape}; expected at least one node and one latent unit")
+    return Z
+
+
+def _convention(convention) -> str:
+    if convention not in CONVENTIONS:
+        raise InputError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    return convention
+
+
+def _probabilities(Z, pairs) -> np.ndarray:
+    out, _ = _kernel(models.edge_probability, {"L": Z.shape[1]}).forward(_isolated(Z.shape[0]), {"z": Z}, pairs=pairs)
+    return out["p"][:, 0]
+
+
 def inner_product_decoder(Z) -> np.ndarray:
-    """σ(Z Zᵀ): edge probabilities for every node pair.
+    """σ(Z Zᵀ): edge probabilities for every node pair (the generated kernel of :func:`~symrnn.graphs.autoencoders.edge_probability`).
 
     Examples
     --------
@@ -80,7 +110,8 @@ def inner_product_decoder(Z) -> np.ndarray:
     [[0.5, 0.5], [0.5, 0.7310585786300049]]
     """
     Z = _latent(Z)
-    return expit(Z @ Z.T)
+    n = Z.shape[0]
+    return _probabilities(Z, np.indices((n, n)).reshape(2, -1)).reshape(n, n)
 
 
 def edge_probabilities(Z, edges) -> np.ndarray:
@@ -92,15 +123,7 @@ def edge_probabilities(Z, edges) -> np.ndarray:
     [0.7310585786300049]
     """
     Z = _latent(Z)
-    e = _edges(edges, Z.shape[0], "edges")
-    return expit(np.einsum("ij,ij->i", Z[e[0]], Z[e[1]]))
-
-
-def _latent(Z):
-    Z = np.asarray(Z, dtype=np.float64)
-    if Z.ndim != 2:
-        raise InputError(f"Z must be 2-D (nodes, latent), got shape {Z.shape}")
-    return Z
+    return _probabilities(Z, _edges(edges, Z.shape[0], "edges"))
 
 
 def _edges(edges, n: int, arg: str) -> np.ndarray:
@@ -131,16 +154,39 @@ def negative_edges(graph, count: int, *, rng=0) -> np.ndarray:
     return np.stack([cols[pick], rows[pick]])
 
 
-def _scores_backward(Z, edges, g):
-    dZ = np.zeros_like(Z)
-    np.add.at(dZ, edges[0], g[:, None] * Z[edges[1]])
-    np.add.at(dZ, edges[1], g[:, None] * Z[edges[0]])
-    return dZ
+def _pyg_pairs(pos_edges, neg_edges, n: int):
+    """Pairs, labels and weights of PyG's ``recon_loss``: positives (y = 1, w = 1/P₊), then negatives (y = 0, w = 1/P₋)."""
+    if pos_edges is None or neg_edges is None:
+        raise InputError("pos_edges and neg_edges: the 'pyg' convention needs both (2, E) edge lists")
+    pos, neg = _edges(pos_edges, n, "pos_edges"), _edges(neg_edges, n, "neg_edges")
+    if pos.shape[1] == 0 or neg.shape[1] == 0:
+        raise InputError("pos_edges and neg_edges must each hold at least one edge")
+    P, Q = pos.shape[1], neg.shape[1]
+    y = np.concatenate([np.ones(P), np.zeros(Q)])[:, None]
+    w = np.concatenate([np.full(P, 1.0 / P), np.full(Q, 1.0 / Q)])[:, None]
+    return np.concatenate([pos, neg], axis=1), y, w
+
+
+def _kipf_pairs(g):
+    """All N² pairs (row-major), labels A + I and weights norm · (pos_weight if y else 1) / N² (Kipf's code)."""
+    n = g.num_nodes
+    A = (g.adjacency.toarray() != 0).astype(np.float64)
+    np.fill_diagonal(A, 0.0)
+    S = A.sum()
+    if S == 0:
+        raise InputError("graph: has no edges; the 'kipf' convention weights positives by (N² − S)/S")
+    pos_weight, norm = (n * n - S) / S, n * n / (2.0 * (n * n - S))
+    y = (A + np.eye(n)).reshape(-1, 1)
+    return np.indices((n, n)).reshape(2, -1), y, norm / (n * n) * np.where(y > 0, pos_weight, 1.0)
+
+
+def _pairs(convention, g, pos_edges, neg_edges):
+    return _pyg_pairs(pos_edges, neg_edges, g.num_nodes) if convention == "pyg" else _kipf_pairs(g)
 
 
 def recon_loss(Z, pos_edges=None, neg_edges=None, *, convention: str = "pyg", graph=None,
                return_grad: bool = False):
-    """Reconstruction loss of the inner-product decoder (and ∂loss/∂Z if ``return_grad``).
+    """Reconstruction loss of the inner-product decoder (and ∂loss/∂Z if ``return_grad``), by the generated kernel.
 
     Parameters
     ----------
@@ -149,81 +195,87 @@ def recon_loss(Z, pos_edges=None, neg_edges=None, *, convention: str = "pyg", gr
     convention : {"pyg", "kipf"}
     graph : networkx graph or Graph, for ``convention="kipf"`` (the labels A + I)
 
+    Returns
+    -------
+    loss : float
+    dZ : ndarray, shape (N, L), only with ``return_grad`` (from the generated reverse mode)
+
     Examples
     --------
     >>> import numpy as np
     >>> round(float(recon_loss(np.zeros((2, 1)), [[0], [1]], [[1], [1]])), 6)   # 2 log 2
     1.386294
+    >>> loss, dZ = recon_loss(np.array([[1.0], [2.0]]), [[0], [1]], [[1], [1]], return_grad=True)
+    >>> np.round(dZ.ravel(), 6).tolist()   # −(1 − σ(2))·z₁ and −(1 − σ(2))·z₀ + σ(4)·2z₁
+    [-0.238406, 3.808852]
     """
     Z = _latent(Z)
-    n = Z.shape[0]
+    convention = _convention(convention)
     if convention == "pyg":
-        if pos_edges is None or neg_edges is None:
-            raise InputError("pos_edges and neg_edges: the 'pyg' convention needs both (2, E) edge lists")
-        pos, neg = _edges(pos_edges, n, "pos_edges"), _edges(neg_edges, n, "neg_edges")
-        if pos.shape[1] == 0 or neg.shape[1] == 0:
-            raise InputError("pos_edges and neg_edges must each hold at least one edge")
-        sp_, sn = edge_probabilities(Z, pos), edge_probabilities(Z, neg)
-        loss = float(-np.log(sp_ + EPS).mean() - np.log(1 - sn + EPS).mean())
-        if not return_grad:
-            return loss
-        gp = -sp_ * (1 - sp_) / (sp_ + EPS) / pos.shape[1]
-        gn = sn * (1 - sn) / (1 - sn + EPS) / neg.shape[1]
-        return loss, _scores_backward(Z, pos, gp) + _scores_backward(Z, neg, gn)
-    if convention == "kipf":
-        if graph is None:
-            raise InputError("graph: the 'kipf' convention needs the graph (its labels are A + I)")
+        g = _isolated(Z.shape[0])
+    elif graph is None:
+        raise InputError("graph: the 'kipf' convention needs the graph (its labels are A + I)")
+    else:
         g = as_graph(graph)
-        if g.num_nodes != n:
-            raise InputError(f"Z has {n} rows but the graph has {g.num_nodes} nodes; expected shape ({g.num_nodes}, L)")
-        A = (g.adjacency.toarray() != 0).astype(np.float64)
-        np.fill_diagonal(A, 0.0)
-        S = A.sum()
-        if S == 0:
-            raise InputError("graph: has no edges; the 'kipf' convention weights positives by (N² − S)/S")
-        pos_weight, norm = (n * n - S) / S, n * n / (2.0 * (n * n - S))
-        Y = A + np.eye(n)
-        logits = Z @ Z.T
-        # softplus(-x) = -log σ(x), softplus(x) = -log(1 - σ(x)), both stable
-        loss = float(norm * np.mean(pos_weight * Y * np.logaddexp(0, -logits) + (1 - Y) * np.logaddexp(0, logits)))
-        if not return_grad:
-            return loss
-        s = expit(logits)
-        G = norm / (n * n) * (pos_weight * Y * (s - 1) + (1 - Y) * s)
-        return loss, (G + G.T) @ Z
-    raise InputError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+        if g.num_nodes != Z.shape[0]:
+            raise InputError(f"Z has {Z.shape[0]} rows but the graph has {g.num_nodes} nodes; "
+                             f"expected shape ({g.num_nodes}, L)")
+    pairs, y, w = _pairs(convention, g, pos_edges, neg_edges)
+    kernel = _kernel(models.gae_decoder, {"L": Z.shape[1]}, convention=convention)
+    out, tape = kernel.forward(g, {"z": Z, "y": y, "w": w}, pairs=pairs)
+    loss = float(out["recon"][0, 0])
+    if not return_grad:
+        return loss
+    return loss, kernel.backward(tape, {"recon": np.ones((1, 1))})["z"]
 
 
 def kl_loss(mu, logstd) -> float:
-    """PyG's ``kl_loss``: the derived KL summed over latent dimensions, averaged over nodes.
+    """PyG's ``kl_loss``: the derived KL summed over latent dimensions, averaged over nodes (generated kernel).
 
-    ``logstd`` is clamped at :data:`MAX_LOGSTD` = 10 first, as PyG does.
+    ``logstd`` is clamped at :data:`MAX_LOGSTD` = 10 first, as PyG does.  ``mu`` and
+    ``logstd`` are (N, L) arrays (a 1-D array is one node).
 
     Examples
     --------
     >>> float(kl_loss([[1.0, 0.0]], [[0.0, 0.0]]))
     0.5
+    >>> float(kl_loss([[0.0]], [[12.0]])) == float(kl_loss([[0.0]], [[10.0]]))   # the clamp
+    True
     """
-    return float(kl_divergence(mu, np.minimum(np.asarray(logstd, dtype=np.float64), MAX_LOGSTD)).sum(axis=-1).mean())
+    mu = _latent(_rows(mu, "mu"), "mu")
+    s = check_param(_rows(logstd, "logstd"), mu.shape, "logstd")
+    out, _ = _kernel(models.vgae_kl, {"L": mu.shape[1]}).forward(_isolated(mu.shape[0]), {"mu": mu, "s": s})
+    return float(out["kl"][0, 0])
 
 
-@dataclass(frozen=True, eq=False)
-class GAETape:
-    """What :func:`gae_backward` needs from :func:`gae_forward`."""
+def _rows(value, arg):
+    """A 1-D array as one row (one node), anything else unchanged."""
+    arr = real_array(value, arg, finite=False)
+    return arr[None] if arr.ndim == 1 else arr
 
-    t1: object
-    H: np.ndarray
-    heads: dict  # name -> gcn tape
-    Z: np.ndarray
-    mu: np.ndarray | None
-    logstd: np.ndarray | None
-    clamped: np.ndarray | None
-    noise: np.ndarray | None
-    dZ: np.ndarray
+
+def _encoder_params(params, F: int, variational: bool) -> dict:
+    """The encoder's arrays, checked against each other (names as :func:`gae_params`)."""
+    heads = ("_mu", "_logstd") if variational else ("2",)
+    missing = [k for k in ("W1", "b1") + tuple(f"{p}{h}" for h in heads for p in "Wb") if k not in params]
+    if missing:
+        raise InputError(f"params misses {missing}; expected the keys of gae_params(...)")
+    out = {"W1": check_param(params["W1"], (F, None), "params['W1']")}
+    H = out["W1"].shape[1]
+    out["b1"] = check_param(params["b1"], (H,), "params['b1']")
+    L = None
+    for h in heads:
+        out[f"W{h}"] = check_param(params[f"W{h}"], (H, L), f"params['W{h}']")
+        L = out[f"W{h}"].shape[1]
+        out[f"b{h}"] = check_param(params[f"b{h}"], (L,), f"params['b{h}']")
+    return out
 
 
 def gae_forward(graph, X, params, *, pos_edges=None, neg_edges=None, noise=None, convention: str = "pyg"):
-    """Encode, decode and score: ``(loss, Z, tape)``; variational when ``params`` has ``W_mu``.
+    """Encode, decode and score: ``(loss, Z, call)``; variational when ``params`` has ``W_mu``.
+
+    The loss's gradients come from the generated reverse mode: ``symrnn.graphs.backward(call)``
+    gives every parameter (the layout of ``params``) and ``"X"``.
 
     Parameters
     ----------
@@ -238,77 +290,46 @@ def gae_forward(graph, X, params, *, pos_edges=None, neg_edges=None, noise=None,
     -------
     loss : float  (reconstruction + KL / N for the VGAE)
     Z : ndarray, shape (N, L)
-    tape : GAETape
+    call : LayerCall, for :func:`symrnn.graphs.backward`
 
     Examples
     --------
     >>> import networkx as nx, numpy as np
+    >>> from symrnn.graphs import backward
     >>> G = nx.cycle_graph(4); p = gae_params(4, 3, 2, variational=True)
-    >>> loss, Z, tape = gae_forward(G, np.eye(4), p, neg_edges=[[0, 1], [2, 3]], noise=np.ones((4, 2)))
-    >>> set(gae_backward(tape)) == set(p) | {"X"}
-    True
+    >>> loss, Z, call = gae_forward(G, np.eye(4), p, neg_edges=[[0, 1], [2, 3]], noise=np.ones((4, 2)))
+    >>> round(loss, 6)
+    1.726487
+    >>> grads = backward(call)
+    >>> set(grads) == set(p) | {"X"}, grads["W_mu"].shape
+    (True, (3, 2))
     """
     g = as_graph(graph).require_undirected("gae")
     X = check_features(g, X)
+    if not hasattr(params, "keys"):
+        raise InputError(f"params must be a dict (see gae_params), got {type(params).__name__}")
     variational = "W_mu" in params
-    need = ("W1", "b1") + (("W_mu", "b_mu", "W_logstd", "b_logstd") if variational else ("W2", "b2"))
-    missing = [k for k in need if k not in params]
-    if missing:
-        raise InputError(f"params misses {missing}; expected the keys of gae_params(...)")
-    if convention not in CONVENTIONS:
-        raise InputError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    p = _encoder_params(params, X.shape[1], variational)
+    convention = _convention(convention)
     if convention == "pyg" and pos_edges is None:
         A = g.adjacency.tocoo()
         pos_edges = np.stack([A.col, A.row])
-    A1, t1 = gcn_forward(g, X, params["W1"], params["b1"])
-    H = np.maximum(A1, 0.0)
-    if not variational:
-        Z, t2 = gcn_forward(g, H, params["W2"], params["b2"])
-        loss, dZ = recon_loss(Z, pos_edges, neg_edges, convention=convention, graph=g, return_grad=True)
-        return loss, Z, GAETape(t1, H, {"2": t2}, Z, None, None, None, None, dZ)
-    mu, tm = gcn_forward(g, H, params["W_mu"], params["b_mu"])
-    raw, ts = gcn_forward(g, H, params["W_logstd"], params["b_logstd"])
-    clamped = raw > MAX_LOGSTD
-    logstd = np.minimum(raw, MAX_LOGSTD)
-    eps = np.zeros_like(mu) if noise is None else np.asarray(noise, dtype=np.float64)
-    if eps.shape != mu.shape:
-        raise InputError(f"noise has shape {eps.shape}; expected {mu.shape} (nodes, latent)")
-    Z = mu + eps * np.exp(logstd)
-    loss, dZ = recon_loss(Z, pos_edges, neg_edges, convention=convention, graph=g, return_grad=True)
-    loss = loss + kl_loss(mu, logstd) / g.num_nodes
-    return loss, Z, GAETape(t1, H, {"_mu": tm, "_logstd": ts}, Z, mu, logstd, clamped, eps, dZ)
+    pairs, y, w = _pairs(convention, g, pos_edges, neg_edges)
+    n, (H, L) = g.num_nodes, p["W_mu" if variational else "W2"].shape
+    inputs = {"x": X, "y": y, "w": w}
+    if variational:
+        eps = np.zeros((n, L)) if noise is None else check_param(noise, (n, L), "noise")
+        inputs.update(eps=eps, beta=np.full((1, 1), 1.0 / n))
+    kernel = _kernel(models.vgae if variational else models.gae, {"F": X.shape[1], "H": H, "L": L},
+                     convention=convention)
+    kernel.params = {k: v.T if k.startswith("W") else v for k, v in p.items()}
+    out, tape = kernel.forward(g, inputs, pairs=pairs)
+    loss = "loss" if variational else "recon"
 
+    def to_caller(grads):
+        return {"X": grads["x"], **{k: grads[k].T if k.startswith("W") else grads[k] for k in p}}
 
-def gae_backward(tape: GAETape) -> dict:
-    """Gradients of the loss of :func:`gae_forward` for every parameter and ``"X"``.
-
-    Examples
-    --------
-    >>> import networkx as nx, numpy as np
-    >>> loss, Z, tape = gae_forward(nx.path_graph(3), np.eye(3), gae_params(3, 2, 2), neg_edges=[[0], [2]])
-    >>> gae_backward(tape)["W1"].shape
-    (3, 2)
-    """
-    grads = {}
-    if tape.mu is None:
-        dH = _head(grads, "2", tape.heads["2"], tape.dZ)
-    else:
-        n = tape.mu.shape[0]
-        dmu_kl, ds_kl = kl_gradient(tape.mu, tape.logstd)
-        scale = 1.0 / (n * n)  # KL / N, the KL itself a mean over the N nodes
-        dmu = tape.dZ + dmu_kl * scale
-        ds = tape.dZ * tape.noise * np.exp(tape.logstd) + ds_kl * scale
-        ds[tape.clamped] = 0.0
-        dH = _head(grads, "_mu", tape.heads["_mu"], dmu) + _head(grads, "_logstd", tape.heads["_logstd"], ds)
-    g1 = gcn_backward(tape.t1, dH * (tape.H > 0))
-    grads["W1"], grads["b1"], grads["X"] = g1["W"], g1["b"], g1["X"]
-    return grads
-
-
-def _head(grads, key, t, dY):
-    g = gcn_backward(t, dY)
-    grads[f"W{key}"], grads[f"b{key}"] = g["W"], g["b"]
-    return g["X"]
+    return float(out[loss][0, 0]), out["z"], LayerCall(kernel, tape, kernel.params, ((loss, 1),), to_caller)
 
 
 def link_prediction_scores(Z, pos_edges, neg_edges) -> tuple[float, float]:

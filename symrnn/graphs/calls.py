@@ -86,8 +86,11 @@ def run_layer(kernel, params: dict, graph, X, outputs, to_caller, **options):
     return Y, LayerCall(kernel, tape, kernel.params, tuple(outputs), to_caller)
 
 
-def backward(call: LayerCall, dY) -> dict:
+def backward(call: LayerCall, dY=None) -> dict:
     """Gradients of a loss given ∂L/∂Y for a layer call, in the caller's layout (``"X"``, ``"W"``, ``"b"`` …).
+
+    ``dY`` may be left out when the call's output is one number, a loss L itself (∂L/∂L = 1:
+    :func:`~symrnn.graphs.gae_forward`).
 
     Examples
     --------
@@ -99,8 +102,13 @@ def backward(call: LayerCall, dY) -> dict:
     """
     if not isinstance(call, LayerCall):
         raise InputError(f"tape must be the LayerCall a layer function returned, got {type(call).__name__}")
-    rows = call.tape.values["x"].shape[0]
+    rows = call.tape.values[call.outputs[0][0]].shape[0]
     width = sum(c for _, c in call.outputs)
+    if dY is None:
+        if (rows, width) != (1, 1):
+            raise InputError(f"dY: {call.kernel.cell.name!r} outputs a ({rows}, {width}) array, not one loss; "
+                             "pass dY = ∂L/∂Y of that shape")
+        dY = np.ones((1, 1))
     dY = check_param(dY, (rows, width), "dY")
     d, lo = {}, 0
     for name, cols in call.outputs:
