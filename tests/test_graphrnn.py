@@ -4,6 +4,7 @@ the GRU sequence model's loss gradient against finite differences and a small tr
 import networkx as nx
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from finite_differences import central_gradient as _fd
@@ -98,3 +99,53 @@ def test_sampling_bad_input():
         gen.sample_graphs(model, 2, max_nodes=1)
     with pytest.raises(InputError, match=r"graphs\[1\]: has 2 connected components"):
         gen.train_graphrnn([nx.path_graph(3), nx.empty_graph(2)], epochs=1)
+
+
+def _torch_graphrnn_loss(params, sequences, M):
+    """GraphRNN-S written in torch, one sequence at a time: reset-before GRU, θ = σ(V h + c), masked mean BCE."""
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    total, count = 0.0, 0
+    for S in sequences:
+        S = torch.tensor(S)
+        h = torch.zeros(P["U_r"].shape[0])
+        x = torch.ones(M)  # S_0: the start token
+        for t in range(len(S) + 1):
+            r = torch.sigmoid(P["W_r"] @ x + P["U_r"] @ h + P["b_r"])
+            z = torch.sigmoid(P["W_z"] @ x + P["U_z"] @ h + P["b_z"])
+            n = torch.tanh(P["W_n"] @ x + P["U_n"] @ (r * h) + P["b_n"])
+            h = z * h + (1 - z) * n
+            target = S[t] if t < len(S) else torch.zeros(M)  # after the last node: the all-zero end row
+            valid = min(t + 1, M)  # node t + 1 can link back to at most t + 1 nodes
+            logits = (P["V"] @ h + P["c"])[:valid]
+            total = total + torch.nn.functional.binary_cross_entropy_with_logits(logits, target[:valid], reduction="sum")
+            count += valid
+            x = target
+    loss = total / count
+    loss.backward()
+    return loss.item(), {k: v.grad.numpy() for k, v in P.items()}
+
+
+def test_loss_and_gradients_equal_torch_autograd():
+    torch.set_default_dtype(torch.float64)
+    model = gen.graph_rnn(4, 5, rng=3)
+    for k, v in model.params.items():
+        v += 0.3 * np.random.default_rng(0).normal(size=v.shape)
+    seqs = [gen.encode_bfs(G, 4, rng=i)[0] for i, G in enumerate([nx.ladder_graph(3), nx.cycle_graph(6),
+                                                                   nx.star_graph(3), nx.path_graph(2)])]
+    loss, grads = gen.graphrnn_loss(model, seqs)
+    want_loss, want = _torch_graphrnn_loss(model.params, seqs, 4)
+    assert abs(loss - want_loss) <= 1e-12 * want_loss
+    assert set(grads) == set(want)
+    for k in want:
+        np.testing.assert_allclose(grads[k], want[k], rtol=0, atol=1e-12, err_msg=k)
+
+
+def test_sampling_reads_the_readouts_probabilities():
+    """θ = σ(V h + c) of the generated readout: a readout biased to +∞ links to every earlier node, to −∞ to none."""
+    model = gen.graph_rnn(3, 4, rng=0)
+    model.params["V"][:] = 0.0
+    model.params["c"][:] = 40.0
+    full = gen.sample_graphs(model, 2, max_nodes=4, rng=0)
+    assert [sorted(G.edges) for G in full] == [[(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]] * 2
+    model.params["c"][:] = -40.0
+    assert [len(G) for G in gen.sample_graphs(model, 3, max_nodes=6, rng=0)] == [1, 1, 1]

@@ -10,10 +10,13 @@ max_k (|L_k| + |L_{k+1}|) − 1 (:func:`level_bound`); :func:`encode_bfs` refuse
 
 The sequence model is GraphRNN-S (You et al. 2018, §3.3, the simplified variant):
 the package's generated reset-before GRU kernel reads S_{i-1} (S_0 = 1, "start")
-and emits θ_i = σ(V h_i + c), independent Bernoulli probabilities for S_i; an
-all-zero row ends the sequence.  Training is binary cross-entropy with Adam
-(:class:`symrnn.experiments.Adam`); :func:`sample_graphs` draws new graphs and
-:func:`degree_distance` compares families of graphs.
+and the readout :func:`graphrnn_readout` — a description, one row per generated
+node — emits θ_i = σ(V h_i + c), independent Bernoulli probabilities for S_i, and
+their negative log-likelihood; an all-zero row ends the sequence.  Both parts run
+generated kernels, forward and reverse mode (the readout's ∂loss/∂h feeds the
+GRU's backward); nothing is differentiated by hand.  Training is binary
+cross-entropy with Adam (:class:`symrnn.experiments.Adam`); :func:`sample_graphs`
+draws new graphs and :func:`degree_distance` compares families of graphs.
 
 References
 ----------
@@ -31,9 +34,13 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InputError
+from ..spec.graph_builder import GraphBuilder
+from ..spec.symbols import sigmoid, softplus
+from .calls import kernel_for
+from .graph import from_edges
 
 __all__ = ["bfs_order", "bfs_levels", "bandwidth", "level_bound", "encode_bfs", "decode_bfs", "GraphRNN",
-           "graph_rnn", "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance",
+           "graph_rnn", "graphrnn_readout", "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance",
            "erdos_renyi_like"]
 
 
@@ -191,9 +198,44 @@ def decode_bfs(S) -> nx.Graph:
     return G
 
 
+YOU = ("You, Ying, Ren, Hamilton & Leskovec 2018, GraphRNN: Generating Realistic Graphs with Deep Auto-regressive "
+       "Models (ICML)")
+
+
+def graphrnn_readout():
+    """GraphRNN-S's output layer and likelihood as a description: θ = σ(V h + c) and −Σ w ⊙ log p(S | θ).
+
+    One row per generated node i (the steps of the BFS sequences, the end-of-sequence
+    step included): ``h`` the GRU state h_i, ``s`` the adjacency vector S_i to predict,
+    ``w`` the weight of each of its entries (the valid entries' mask over their
+    count).  With logits a = V h + c, the Bernoulli negative log-likelihood of an entry
+    is softplus(a) − s·a = −(s log θ + (1 − s) log(1 − θ)), written so that it never
+    overflows; ``loss`` is its weighted sum over the entries and nodes (graph space).
+
+    Examples
+    --------
+    >>> r = graphrnn_readout()
+    >>> r.parameter_count(), [(o.name, r.space(o.name)) for o in r.states]
+    (H*M + M, [('theta', 'node'), ('loss', 'graph')])
+    >>> print(r.latex().splitlines()[3])
+    \\boldsymbol{\\ell} &= \\left(-\\mathbf{a} \\odot \\mathbf{S} + \\operatorname{softplus}\\left(\\mathbf{a}\\right)\\right) \\odot \\mathbf{w} \\\\
+    """
+    b = GraphBuilder("graphrnn_readout", family="graph generation", reference=YOU,
+                     summary="GraphRNN-S output layer: Bernoulli edge probabilities and their likelihood")
+    H, M = b.sizes("H M")
+    h = b.node_input("h", H)
+    target = b.node_input("s", M, latex=r"\mathbf{S}")
+    w = b.node_input("w", M, latex=r"\mathbf{w}")
+    a = b.linear(b.param("V", M, H) @ h + b.param("c", M), "a", inline=False)
+    b.output("theta", sigmoid(a), latex=r"\boldsymbol{\theta}")
+    nll = b.let("l", w * (softplus(a) - target * a), latex=r"\boldsymbol{\ell}")
+    b.output("loss", b.apply("sum_nodes", b.linear(b.apply("sum_units", nll), "l_node", inline=False)))
+    return b.build()
+
+
 @dataclass(frozen=True, eq=False)
 class GraphRNN:
-    """GraphRNN-S: a generated GRU kernel and the readout θ = σ(V h + c).
+    """GraphRNN-S: a generated GRU kernel and the readout θ = σ(V h + c) (:func:`graphrnn_readout`).
 
     ``params`` holds the kernel's arrays (the same objects) plus ``V`` (M, H) and ``c`` (M,).
     """
@@ -237,28 +279,38 @@ def _batch(sequences, M):
     return X, Y, mask, lengths
 
 
+def _readout(model: GraphRNN, h, target, w):
+    """The generated readout over the rows of ``h`` (one per node): its values and tape."""
+    kernel = kernel_for(graphrnn_readout, (), (("H", h.shape[1]), ("M", model.M)))
+    kernel.params = {"V": model.params["V"], "c": model.params["c"]}
+    none = np.zeros(0, dtype=np.int64)
+    out, tape = kernel.forward(from_edges(none, none, h.shape[0]), {"h": h, "s": target, "w": w})
+    return out, kernel, tape
+
+
 def graphrnn_loss(model: GraphRNN, sequences):
     """Mean binary cross-entropy over the valid entries of the sequences, and its gradients.
+
+    Forward and reverse mode are the generated kernels of the GRU and of
+    :func:`graphrnn_readout`: the readout's ∂loss/∂h is the GRU's ∂loss/∂outputs.
 
     Examples
     --------
     >>> m = graph_rnn(2, 3)
     >>> loss, grads = graphrnn_loss(m, [encode_bfs(nx.cycle_graph(4), 2)[0]])
-    >>> sorted(grads) == sorted(m.params)
-    True
+    >>> round(loss, 6), sorted(grads) == sorted(m.params)
+    (0.689281, True)
     """
     X, Y, mask, lengths = _batch(sequences, model.M)
     out, _, tape = model.kernel.forward(X, lengths=lengths)
-    V, c = model.params["V"], model.params["c"]
-    logits = out @ V.T + c
-    count = mask.sum()
-    loss = float((mask * (np.logaddexp(0, logits) - Y * logits)).sum() / count)
-    d_logits = mask * (0.5 + 0.5 * np.tanh(0.5 * logits) - Y) / count
-    grads = model.kernel.backward(tape, d_logits @ V)
+    T, B, H = out.shape
+    rows = (T * B, model.M)
+    values, readout, rtape = _readout(model, out.reshape(T * B, H), Y.reshape(rows), (mask / mask.sum()).reshape(rows))
+    d = readout.backward(rtape, {"loss": np.ones((1, 1))})
+    grads = model.kernel.backward(tape, d["h"].reshape(T, B, H))
     grads = {k: grads[k] for k in model.kernel.params}
-    grads["V"] = np.einsum("tbm,tbh->mh", d_logits, out)
-    grads["c"] = d_logits.sum(axis=(0, 1))
-    return loss, grads
+    grads["V"], grads["c"] = d["V"], d["c"]
+    return float(values["loss"][0, 0]), grads
 
 
 def train_graphrnn(graphs, *, M: int | None = None, hidden: int = 16, epochs: int = 200, lr: float = 0.01,
@@ -304,15 +356,16 @@ def sample_graphs(model: GraphRNN, count: int, *, max_nodes: int = 50, rng=0) ->
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise InputError(f"{arg} must be an integer >= {low}, got {value!r}")
     gen = np.random.default_rng(rng)
-    M, V, c = model.M, model.params["V"], model.params["c"]
+    M, V = model.M, model.params["V"]
     x = np.ones((1, count, M))
     h = np.zeros((count, V.shape[1]))
+    zero = np.zeros((count, M))  # sampling reads θ only: no targets, no weights
     rows = [[] for _ in range(count)]
     alive = np.ones(count, dtype=bool)
     for t in range(max_nodes - 1):
         out, final, _ = model.kernel.forward(x, initial={"h": h})
         h = final["h"]
-        theta = 0.5 + 0.5 * np.tanh(0.5 * (out[0] @ V.T + c))
+        theta = _readout(model, out[0], zero, zero)[0]["theta"]
         s = (gen.random(theta.shape) < theta).astype(np.float64)
         s[:, min(t + 1, M):] = 0.0
         for b in np.flatnonzero(alive):
