@@ -63,6 +63,7 @@ def demo(family: str, seed: int, epochs: int, samples: int) -> dict:
 def gae_demo(seed: int = 0, epochs: int = 200) -> list:
     from symrnn.experiments import Adam
     from symrnn.graphs import autoencoder as ae
+    from symrnn.graphs import backward
 
     G = nx.karate_club_graph()
     rng = np.random.default_rng(seed)
@@ -81,8 +82,8 @@ def gae_demo(seed: int = 0, epochs: int = 200) -> list:
         for step in range(epochs):
             neg = ae.negative_edges(train, 2 * train.number_of_edges(), rng=rng)
             noise = rng.normal(size=(len(G), 8)) if variational else None
-            loss, _, tape = ae.gae_forward(train, X, p, neg_edges=neg, noise=noise)
-            grads = ae.gae_backward(tape)
+            loss, _, call = ae.gae_forward(train, X, p, neg_edges=neg, noise=noise)
+            grads = backward(call)  # the generated reverse mode of the loss
             grads.pop("X")
             opt.step(grads)
         _, Z, _ = ae.gae_forward(train, X, p, neg_edges=neg)  # ε = 0: Z = μ
