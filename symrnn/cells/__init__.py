@@ -11,7 +11,6 @@ from ..errors import SpecError, UnknownNameError
 from ..registry import _build  # noqa: F401  (benchmarks clear this cache to time real construction)
 from ..spec.compose import Bidirectional, Stacked, bidirectional, stacked
 from .gru import gru
-from .lstm import VARIANTS as _LSTM_VARIANTS
 from .lstm import lstm
 from .rnn import rnn
 
@@ -28,11 +27,25 @@ def _bidirectional(cell_name="lstm"):
     return bidirectional(cell(cell_name))
 
 
-CATALOGUE = {"rnn": (rnn, {})}
-CATALOGUE.update({name: (lstm, {"variant": v}) for v, (name, _, _) in _LSTM_VARIANTS.items()})
+def _families() -> dict:
+    """Every family module's ``ENTRIES``, in a fixed order: the simple RNN, LSTM, GRU, then any other
+    module of this package (a new family is one file here; nothing else lists it)."""
+    import importlib
+    import pkgutil
+
+    found = sorted((m.name for m in pkgutil.iter_modules(__path__)), key=lambda n: (_ORDER.get(n, len(_ORDER)), n))
+    out: dict = {}
+    for module_name in found:
+        for name, entry in getattr(importlib.import_module(f"{__name__}.{module_name}"), "ENTRIES", {}).items():
+            if name in out:
+                raise ImportError(f"symrnn.cells: {name!r} is defined by two family modules")
+            out[name] = entry
+    return out
+
+
+_ORDER = {"rnn": 0, "lstm": 1, "gru": 2}
+CATALOGUE = _families()
 CATALOGUE.update({
-    "gru_reset_before": (gru, {"reset": "before"}),
-    "gru_reset_after": (gru, {"reset": "after"}),
     "stacked": (_stacked, {}),
     "bidirectional": (_bidirectional, {}),
 })

@@ -55,3 +55,7 @@ def gru(reset: str = "before"):
         n = b.let("n", tanh(a_xn + r * a_hn), latex=r"\tilde{\mathbf{h}}")
     b.update("h", z * h + (1 - z) * n)
     return b.build()
+
+
+ENTRIES = {"gru_reset_before": (gru, {"reset": "before"}), "gru_reset_after": (gru, {"reset": "after"})}
+"""Catalogue names this family contributes: ``name -> (factory, options)`` (collected by :mod:`symrnn.cells`)."""

@@ -105,3 +105,7 @@ def lstm(variant: str = "vanilla"):
     out = c_new if variant == "no_output_act" else tanh(c_new)
     b.update("h", out if o is None else o * out)
     return b.build(output="h")
+
+
+ENTRIES = {name: (lstm, {"variant": v}) for v, (name, _, _) in VARIANTS.items()}
+"""Catalogue names this family contributes: ``name -> (factory, options)`` (collected by :mod:`symrnn.cells`)."""

@@ -35,3 +35,7 @@ def rnn(activation: str = "tanh"):
     W, U, bias = b.param("W", H, D), b.param("U", H, H), b.param("b", H)
     b.update("h", ACTIVATIONS[activation](W @ x + U @ h + bias))
     return b.build()
+
+
+ENTRIES = {"rnn": (rnn, {})}
+"""Catalogue names this family contributes: ``name -> (factory, options)`` (collected by :mod:`symrnn.cells`)."""
