@@ -1,8 +1,9 @@
 """Graph neural networks on networkx graphs and scipy.sparse.
 
 Layers: GCN, ChebNet, spectral filters, GAT; models built on them: graph
-autoencoders (GAE/VGAE with a SymPy-derived KL, :mod:`.autoencoder`,
-:mod:`.kl`), GraphRNN-style generation (:mod:`.generation`) and
+autoencoders (GAE/VGAE held as descriptions in :mod:`.autoencoders`, run in the
+paper's layout by :mod:`.autoencoder`, the KL derived in :mod:`.kl`),
+GraphRNN-style generation (:mod:`.generation`, its readout a description) and
 spatial-temporal recurrent networks (GConvGRU, GConvLSTM, DCRNN as
 descriptions in :mod:`.recurrent`, with ``recurrent.run`` / ``recurrent.backward``
 over time; the stacked-filter layout in :mod:`.temporal`).
@@ -47,9 +48,10 @@ from .spectral import polynomial_filter, spectral_filter, spectral_forward, spec
 
 from .autoencoder import (edge_probabilities, gae_forward, gae_params, inner_product_decoder, kl_loss,
                           link_prediction_scores, negative_edges, recon_loss)
+from . import autoencoders
 from .generation import (GraphRNN, bandwidth, bfs_levels, bfs_order, decode_bfs, degree_distance, degree_histogram,
-                         encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, level_bound, sample_graphs,
-                         train_graphrnn)
+                         encode_bfs, erdos_renyi_like, graph_rnn, graphrnn_loss, graphrnn_readout, level_bound,
+                         sample_graphs, train_graphrnn)
 from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
 from .recurrent import dcrnn, gconv_gru, gconv_lstm, graph_recurrent
 from .temporal import (GraphFilter, GraphGRUTape, GraphRecurrentTape, cheb_filter, dcgru_forward, diffusion_conv,
@@ -75,5 +77,6 @@ __all__ = [
     "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
     "graph_cell_params", "graph_recurrent_forward", "graph_recurrent_backward", "gconv_lstm_forward",
     "bfs_order", "bfs_levels", "bandwidth", "level_bound", "encode_bfs", "decode_bfs", "GraphRNN", "graph_rnn",
-    "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance", "erdos_renyi_like",
+    "graphrnn_readout", "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance",
+    "erdos_renyi_like",
 ]
