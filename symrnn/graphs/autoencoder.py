@@ -37,9 +37,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from ..numeric.params import real_array
 from . import autoencoders as models
 from .calls import LayerCall, kernel_for
-from ..numeric.params import real_array
 from .graph import as_graph, check_features, check_param, from_edges
 
 __all__ = ["EPS", "MAX_LOGSTD", "CONVENTIONS", "gae_params", "inner_product_decoder", "edge_probabilities",
@@ -82,12 +82,10 @@ def _isolated(n: int):
 
 
 def _latent(Z, arg="Z"):
-    Z = check_param(Z, (None, None), arg) if np.ndim(Z) == 2 else None
-    if Z is None:
-        raise InputError(f"{arg} must be 2-D (nodes, latent)")
-    if Z.shape[0] == 0 or Z.shape[1] == 0:
-        raise InputError(f"{arg} has shape {Z.shape}; expected at least one node and one latent unit")
-    return Z
+    Z = real_array(Z, arg, finite=False)
+    if Z.ndim != 2 or 0 in Z.shape:
+        raise InputError(f"{arg} must be 2-D (nodes, latent) with at least one of each, got shape {Z.shape}")
+    return check_param(Z, Z.shape, arg)
 
 
 def _convention(convention) -> str:
