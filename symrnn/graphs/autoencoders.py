@@ -144,6 +144,16 @@ def gae(convention: str = "pyg"):
     outputs: the latent ``z`` (node) and ``recon`` (graph).  ``W_1`` (H, F),
     ``W_2`` (L, H) are PyG's ``GCNConv.lin.weight``.
 
+    Parameters
+    ----------
+    convention : {"pyg", "kipf"}
+        The reconstruction loss (module docstring).
+
+    Returns
+    -------
+    Cell
+        A graph description; :func:`symrnn.compile` ``(…, F=, H=, L=)`` gives its kernel.
+
     Examples
     --------
     >>> gae().parameter_count()
@@ -164,6 +174,15 @@ def vgae(convention: str = "pyg"):
     Inputs: ``x``, the noise ``eps`` (node), ``y``, ``w`` (pair), ``beta``
     (graph: the KL's weight); outputs: ``z``, ``recon``, ``kl`` (PyG's
     ``kl_loss``) and ``loss = recon + beta · kl``.
+
+    Parameters
+    ----------
+    convention : {"pyg", "kipf"}
+        The reconstruction loss (module docstring).
+
+    Returns
+    -------
+    Cell
 
     Examples
     --------
