@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..spec.symbols import _stable_sigmoid
+
 __all__ = ["RUNTIME"]
 
 
-def _sigmoid(a, out=None):
-    """σ(a) = 0.5 (1 + tanh(a/2)): no overflow for any finite ``a``, any float dtype."""
-    out = np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+_sigmoid = _stable_sigmoid  # σ to a few ulps relative (the function table's NumPy face, with ``out=``)
 
 
 def _sigmoid_of_half(half_a, out=None):
-    """σ(a) from a/2: 0.5 + 0.5 tanh(a/2) (the GEMM already produced a/2)."""
+    """σ(a) from a/2: 0.5 + 0.5 tanh(a/2) (the GEMM already produced a/2).
+
+    Exact to one ulp of 1 (absolute), which is what a gate multiplying a state needs; the RNN
+    kernels use it for their gates. Values whose logarithm or complement is taken use :func:`_sigmoid`.
+    """
     out = np.tanh(half_a, out=out)
     out *= 0.5
     out += 0.5
