@@ -42,8 +42,9 @@ KINDS = ("cell", "tree", "graph", "graph_recurrent")
 LABELS = {"cell": "cells", "tree": "tree models", "graph": "graph layers", "graph_recurrent": "graph-recurrent cells"}
 """How an error message names the models of a kind."""
 
-GRAPH_MODULES = {"graph": "symrnn.graphs.layers", "graph_recurrent": "symrnn.graphs.recurrent"}
-"""Where the graph factories live (the second may not exist yet)."""
+GRAPH_MODULES = {"graph": ("symrnn.graphs.layers", "symrnn.graphs.autoencoders"),
+                 "graph_recurrent": ("symrnn.graphs.recurrent",)}
+"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), graph-recurrent cells."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,13 @@ def _catalogue(kind: str) -> dict[str, tuple[Callable, dict]]:
 
         return {n: (f, {}) for n, f in FACTORIES.items()}
     if kind in GRAPH_MODULES:
-        return {n: (f, {}) for n, f in _graph_factories(GRAPH_MODULES[kind]).items()}
+        found: dict = {}
+        for module_name in GRAPH_MODULES[kind]:
+            for n, f in _graph_factories(module_name).items():
+                if n in found and found[n][0] is not f:
+                    raise SpecError(f"registry: {n!r} is a factory of two graph modules")
+                found[n] = (f, {})
+        return found
     raise UnknownNameError(f"unknown kind of model {kind!r}; known kinds: {', '.join(KINDS)}")
 
 

@@ -81,7 +81,7 @@ def _convention(convention) -> str:
 
 def _builder(name, convention, summary):
     suffix = "" if convention == "pyg" else f"_{convention}"
-    return GraphBuilder(name + suffix, family="graph autoencoder", reference=KIPF_VGAE, summary=summary)
+    return GraphBuilder(name + suffix, family="graph_autoencoder", reference=KIPF_VGAE, summary=summary)
 
 
 def _clamp(b, s):
@@ -223,7 +223,7 @@ def edge_probability():
     >>> edge_probability().space("p")
     'pair'
     """
-    b = GraphBuilder("edge_probability", family="graph autoencoder", reference=KIPF_VGAE,
+    b = GraphBuilder("edge_probability", family="graph_autoencoder", reference=KIPF_VGAE,
                      summary="inner-product decoder: edge probabilities of node pairs")
     L, = b.sizes("L")
     b.output("p", sigmoid(_score(b, b.node_input("z", L))))
@@ -238,7 +238,7 @@ def vgae_kl():
     >>> [d.name for d in vgae_kl().inputs]
     ['mu', 's']
     """
-    b = GraphBuilder("vgae_kl", family="graph autoencoder", reference=KIPF_VGAE,
+    b = GraphBuilder("vgae_kl", family="graph_autoencoder", reference=KIPF_VGAE,
                      summary="KL(N(mu, sigma^2) || N(0, 1)) summed over units, averaged over nodes")
     L, = b.sizes("L")
     mu = b.node_input("mu", L, latex=r"\boldsymbol{\mu}")
