@@ -55,3 +55,31 @@ def test_authors_accented_names_are_tex_accents_and_compile():
     assert r"Veli\v{c}kovi\'{c}" in tex and "Veli?" not in tex
     assert compile_tex(tex)[:4] == b"%PDF"
     assert compile_tex(document("accents", tex_escape("ąęż đ œ Å ğ İ")))[:4] == b"%PDF"
+
+
+def _inline(f) -> str:
+    b = symrnn.CellBuilder("inline_case")
+    D, H = b.sizes("D H")
+    x, h = b.input("x", D), b.state("h", H)
+    a = b.linear(b.param("W", H, D) @ x + b.param("c", H))  # prints as a sum: W x_t + c
+    n = b.linear(-(b.param("V", H, H) @ h))  # prints with a leading minus: -V h_{t-1}
+    b.update("h", f(a, n, h))
+    return b.build().latex().splitlines()[1].partition("&= ")[2]
+
+
+A = r"\mathbf{W} \mathbf{x}_{t} + \mathbf{c}"
+NV = r"-\mathbf{V} \mathbf{h}_{t-1}"
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda a, n, h: a**2 + symrnn.tanh(a), rf"\left({A}\right)^{{2}} + \tanh\left({A}\right)"),
+    (lambda a, n, h: 1 / a - a, rf"\frac{{1}}{{{A}}} - \left({A}\right)"),
+    (lambda a, n, h: a * h / (1 + a), rf"\frac{{\mathbf{{h}}_{{t-1}} \odot \left({A}\right)}}{{1 + {A}}}"),
+    (lambda a, n, h: h + n**2, rf"\mathbf{{h}}_{{t-1}} + \left({NV}\right)^{{2}}"),
+    (lambda a, n, h: h - n, rf"\mathbf{{h}}_{{t-1}} - \left({NV}\right)"),
+    (lambda a, n, h: 3 * a, rf"3 \left({A}\right)"),
+    (lambda a, n, h: h + a, rf"{A} + \mathbf{{h}}_{{t-1}}"),
+])
+def test_inline_pre_activations_keep_their_parentheses(build, expected):
+    """(W x + c)² once printed as W x + c^{2}, and −(W x + c) as −W x + c: a different equation."""
+    assert _inline(build) == expected

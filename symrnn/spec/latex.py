@@ -203,7 +203,7 @@ class _CellPrinter(LatexPrinter):
         out = ""
         for k, term in enumerate(sorted(expr.args, key=self._term_key)):
             neg = term.could_extract_minus_sign()
-            body = self._print(-term if neg else term)
+            body = self._wrapped(-term) if neg else self._print(term)
             if k == 0:
                 out = ("-" if neg else "") + body
             else:
@@ -226,17 +226,37 @@ class _CellPrinter(LatexPrinter):
             return (4 if role == "previous" else 5, 0)
         return (7, 0)
 
+    def _compound(self, f) -> bool:
+        """An inline pre-activation that prints as a sum (or with a leading minus): it needs parentheses
+        wherever a symbol would not (a power's base, a product's factor, after a minus)."""
+        if not isinstance(f, sp.Symbol) or f.name not in self.cell.declared:
+            return False
+        eq = self._anonymous(f.name)
+        if eq is None:
+            return False
+        terms = self.cell.terms(eq.target)
+        return len(terms) > 1 or any(t.coeff < 0 for t in terms)
+
+    def _wrapped(self, f) -> str:
+        body = self._print(f)
+        return rf"\left({body}\right)" if self._compound(f) else body
+
+    def parenthesize(self, item, level, is_neg=False, strict=False):
+        if self._compound(item):  # SymPy ranks a symbol as an atom; this one prints as a sum
+            return rf"\left({self._print(item)}\right)"
+        return super().parenthesize(item, level, is_neg, strict)
+
     def _print_Mul(self, expr):
         coeff, factors = expr.as_coeff_mul()
         if any(isinstance(f, sp.Pow) and f.exp.is_negative for f in factors):
-            return super()._print_Mul(expr)
+            num, den = sp.fraction(expr)
+            return rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
         if coeff < 0:
             return "-" + self._print_Mul(-expr)
         parts = []
         for f in sorted(factors, key=self._factor_key):
-            body = self._print(f)
-            multi = isinstance(f, sp.Symbol) and (eq := self._anonymous(f.name)) is not None and len(self.cell.terms(eq.target)) > 1
-            if isinstance(f, sp.Add) or multi:
+            body = self._wrapped(f)
+            if isinstance(f, sp.Add):
                 body = rf"\left({body}\right)"
             parts.append(body)
         body = r" \odot ".join(parts)
