@@ -15,7 +15,7 @@ example in miniature): 1/7 of the edges held out with as many non-edges, a GCN e
 edges each step (PyG loss convention); AUC and AP on the held-out pairs.
 
 Speed (``--speed``): GConvGRU forward+backward (``gconv_gru_forward`` +
-``graph_gru_backward``) against PyTorch autograd over PyG ``ChebConv`` compositions
+``graph_recurrent_backward``) against PyTorch autograd over PyG ``ChebConv`` compositions
 on the same random graph, as a ratio of medians (> 1: symrnn faster).
 
 Run: ``python benchmarks/bench_graph_models.py [--family ladder grid] [--seeds 0 1 2] [--epochs 400]
@@ -97,7 +97,7 @@ def speed(repeat: int = 5) -> dict:
     import torch
     from torch_geometric.nn import ChebConv
 
-    from symrnn.graphs.temporal import gconv_gru_forward, graph_gru_backward, graph_gru_params
+    from symrnn.graphs.temporal import gconv_gru_forward, graph_recurrent_backward, graph_gru_params
 
     torch.set_default_dtype(torch.float64)
     G = nx.gnm_random_graph(500, 2000, seed=0)
@@ -109,7 +109,7 @@ def speed(repeat: int = 5) -> dict:
 
     def ours():
         hs, tape = gconv_gru_forward(G, xs, p)
-        graph_gru_backward(tape, np.ones_like(hs))
+        graph_recurrent_backward(tape, np.ones_like(hs))
 
     def theirs():
         X, h, out = torch.tensor(xs), torch.zeros(500, H), []

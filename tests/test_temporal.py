@@ -79,7 +79,7 @@ def test_gconv_gru_matches_pyg_chebconv(K, seed):
     hs, tape = tp.gconv_gru_forward(G, xs, p, initial=h0)
     want, w, wg = _gconv_gru_torch(G, xs, p, h0)
     np.testing.assert_allclose(hs, want, rtol=0, atol=1e-10)
-    got = tp.graph_gru_backward(tape, w)
+    got = tp.graph_recurrent_backward(tape, w)
     assert set(got) == set(wg)
     for k in wg:
         np.testing.assert_allclose(got[k], wg[k], rtol=0, atol=1e-10, err_msg=k)
@@ -126,7 +126,7 @@ def test_dcgru_matches_dense_paper_formula(K):
     hs, tape = tp.dcgru_forward(G, xs, p, initial=h0)
     want, w, wg = _dense_dcgru_torch(G, xs, p, h0, K)
     np.testing.assert_allclose(hs, want, rtol=0, atol=1e-10)
-    got = tp.graph_gru_backward(tape, w)
+    got = tp.graph_recurrent_backward(tape, w)
     for k in wg:
         np.testing.assert_allclose(got[k], wg[k], rtol=0, atol=1e-10, err_msg=k)
 
@@ -145,7 +145,7 @@ def test_finite_differences(kind):
         return float((hs * w).sum() + (hs[-1] * wf).sum())
 
     hs, tape = tp.graph_gru_forward(f, xs, p, initial=h0)
-    got = tp.graph_gru_backward(tape, w, d_final=wf)
+    got = tp.graph_recurrent_backward(tape, w, d_final=wf)
     arrays = dict(p, x=xs, h=h0)
     for name, arr in arrays.items():
         fd = _fd(loss, arr)

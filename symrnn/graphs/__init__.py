@@ -56,7 +56,7 @@ from .kl import kl_divergence, kl_expression, kl_gradient, kl_logstd_expression
 from .recurrent import dcrnn, gconv_gru, gconv_lstm, graph_recurrent
 from .temporal import (GraphFilter, GraphGRUTape, GraphRecurrentTape, cheb_filter, dcgru_forward, diffusion_conv,
                        diffusion_filter, diffusion_supports, gconv_gru_forward, gconv_lstm_forward, graph_cell_params,
-                       graph_gru_backward, graph_gru_forward, graph_gru_params, graph_recurrent_backward,
+                       graph_gru_forward, graph_gru_params, graph_recurrent_backward,
                        graph_recurrent_forward)
 
 __all__ = [
@@ -74,7 +74,7 @@ __all__ = [
     "gconv_gru", "gconv_lstm", "dcrnn", "graph_recurrent",
     "GraphFilter", "GraphGRUTape", "GraphRecurrentTape", "cheb_filter", "diffusion_filter", "diffusion_supports",
     "diffusion_conv",
-    "graph_gru_params", "graph_gru_forward", "graph_gru_backward", "gconv_gru_forward", "dcgru_forward",
+    "graph_gru_params", "graph_gru_forward", "gconv_gru_forward", "dcgru_forward",
     "graph_cell_params", "graph_recurrent_forward", "graph_recurrent_backward", "gconv_lstm_forward",
     "bfs_order", "bfs_levels", "bandwidth", "level_bound", "encode_bfs", "decode_bfs", "GraphRNN", "graph_rnn",
     "graphrnn_readout", "graphrnn_loss", "train_graphrnn", "sample_graphs", "degree_histogram", "degree_distance",

@@ -35,7 +35,7 @@ from .filters import GraphFilter, cheb_filter, diffusion_conv, diffusion_filter,
 
 __all__ = ["GraphFilter", "cheb_filter", "diffusion_filter", "diffusion_supports", "diffusion_conv",
            "graph_cell_params", "graph_gru_params", "graph_recurrent_forward", "graph_recurrent_backward",
-           "gconv_gru_forward", "gconv_lstm_forward", "dcgru_forward", "graph_gru_forward", "graph_gru_backward",
+           "gconv_gru_forward", "gconv_lstm_forward", "dcgru_forward", "graph_gru_forward",
            "GraphRecurrentTape", "GraphGRUTape"]
 
 
@@ -204,7 +204,7 @@ def graph_recurrent_backward(tape: GraphRecurrentTape, d_outputs, d_final=None) 
     >>> import networkx as nx, numpy as np
     >>> f = cheb_filter(nx.path_graph(3), 2)
     >>> hs, tape = graph_gru_forward(f, np.ones((2, 3, 1)), graph_gru_params(1, 2, 2))
-    >>> sorted(graph_gru_backward(tape, np.ones_like(hs)))[:3]
+    >>> sorted(graph_recurrent_backward(tape, np.ones_like(hs)))[:3]
     ['U_n', 'U_r', 'U_z']
     """
     if not isinstance(tape, GraphRecurrentTape):
@@ -238,8 +238,6 @@ def graph_gru_forward(f: GraphFilter, xs, params, *, initial=None):
     return graph_recurrent_forward(symrnn.cell("gru_reset_before"), f, xs, params, initial=initial)
 
 
-graph_gru_backward = graph_recurrent_backward
-
 
 def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.0,
                       normalization: str | None = "sym"):
@@ -256,13 +254,13 @@ def gconv_gru_forward(graph, xs, params, *, initial=None, lambda_max: float = 2.
     Returns
     -------
     hs : ndarray, shape (T, N, H)
-    tape : GraphRecurrentTape, for :func:`graph_gru_backward`
+    tape : GraphRecurrentTape, for :func:`graph_recurrent_backward`
 
     Examples
     --------
     >>> import networkx as nx, numpy as np
     >>> hs, tape = gconv_gru_forward(nx.path_graph(3), np.ones((2, 3, 1)), graph_gru_params(1, 2, 3))
-    >>> graph_gru_backward(tape, np.ones_like(hs))["x"].shape
+    >>> graph_recurrent_backward(tape, np.ones_like(hs))["x"].shape
     (2, 3, 1)
     """
     K = _param_count(params)
