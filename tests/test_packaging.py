@@ -39,3 +39,13 @@ def test_ci_installs_the_cpu_wheel_before_the_extras():
 
     run = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert run.index("pip install -q torch==2.13.0") < run.index('pip install -e ".[test]"')
+
+
+def test_build_products_are_not_tracked():
+    """Installing writes symrnn.egg-info/; a tracked copy made every install dirty the clone."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    assert tracked, "not a git checkout"
+    assert not [p for p in tracked if ".egg-info/" in p or p.startswith(("build/", "dist/")) or p.endswith(".pyc")]
