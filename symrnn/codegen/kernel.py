@@ -95,6 +95,7 @@ class Kernel:
         namespace = dict(RUNTIME)
         exec(compile(self.source, f"<symrnn kernel {cell.name}>", "exec"), namespace)
         self._forward, self._backward = namespace["_forward"], namespace["_backward"]
+        self._inference_forward = None
         self.input_names = tuple(d.name for d in cell.inputs)
         self.state_names = cell.state_names
         self.output = cell.output
@@ -135,7 +136,7 @@ class Kernel:
         return out
 
     # --------------------------------------------------------------- forward
-    def forward(self, xs, initial=None, lengths=None):
+    def forward(self, xs, initial=None, lengths=None, *, tape: bool = True):
         """Run the cell over a batch of sequences.
 
         Parameters
@@ -145,12 +146,15 @@ class Kernel:
         lengths : (B,) integer array, optional
             Valid steps of each sequence (1 <= length <= T); past its length a
             sequence keeps its state and its outputs are zero (PyTorch packed sequences).
+        tape : bool, default True
+            False for inference: a forward pass generated without a tape (no memory
+            kept for backward; intermediates live one step); the third value is then None.
 
         Returns
         -------
         outputs : (T, B, n_out) array
         final : dict state name -> (B, n) array
-        tape : Tape
+        tape : Tape, or None with ``tape=False``
 
         Examples
         --------
@@ -159,16 +163,33 @@ class Kernel:
         >>> out, final, tape = k.forward(np.ones((5, 2, 3)))
         >>> out.shape, bool(np.allclose(out[-1], final["h"]))
         ((5, 2, 4), True)
+        >>> same, _, nothing = k.forward(np.ones((5, 2, 3)), tape=False)
+        >>> bool(np.array_equal(same, out)), nothing
+        (True, None)
         """
+        if not isinstance(tape, bool):
+            raise InputError(f"tape must be True or False, got {tape!r}")
         xs = self._check_inputs(xs)
         T, B = next(iter(xs.values())).shape[:2]
         init = self._check_states(initial, B, "initial")
         mask = lengths_mask(lengths, T, B)
-        arrays = self._forward(xs, self._params, init, mask)
+        arrays = (self._forward if tape else self._inference())(xs, self._params, init, mask)
         seq = arrays[f"_S_{self.output}"][1:]
         outputs = seq if mask is None else np.where(mask, seq, 0).astype(self.dtype, copy=False)
         final = {s: arrays.pop(f"_F_{s}") for s in self.state_names}
-        return outputs, final, Tape(self, arrays, self._params, mask, T, B)
+        return outputs, final, (Tape(self, arrays, self._params, mask, T, B) if tape else None)
+
+    def _inference(self):
+        """The forward pass without a tape, generated on first use from the same description."""
+        if self._inference_forward is None:
+            plan = make_plan(self.cell, self.sizes, inference=True)
+            source = forward_source(plan, "_forward")
+            if foreign_identifiers(source):
+                raise CompileError(f"cell {self.cell.name!r}: generated inference code leaves its namespace (a symrnn bug)")
+            namespace = dict(RUNTIME)
+            exec(compile(source, f"<symrnn inference kernel {self.cell.name}>", "exec"), namespace)
+            self._inference_forward, self.inference_source = namespace["_forward"], source
+        return self._inference_forward
 
     def backward(self, tape, d_outputs, d_final=None) -> dict:
         """Gradients of a loss given its gradients w.r.t. the outputs and the final states.

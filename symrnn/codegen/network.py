@@ -100,8 +100,11 @@ class Network:
     def source(self) -> str:
         return "\n\n".join(f"# ---- kernel {k.cell.name}\n{k.source}" for k in self.kernels)
 
-    def forward(self, xs, initial=None, lengths=None):
-        """Run every layer; returns (outputs (T, B, n_out), final states by name, tape)."""
+    def forward(self, xs, initial=None, lengths=None, *, tape: bool = True):
+        """Run every layer; returns (outputs (T, B, n_out), final states by name, tape).
+
+        ``tape=False`` runs every layer's forward pass without a tape (inference); the tape is then None.
+        """
         if isinstance(xs, dict):
             if list(xs) != list(self.input_names):
                 raise InputError(f"xs: expected inputs {list(self.input_names)}, got {list(xs)}")
@@ -113,6 +116,8 @@ class Network:
         extra = sorted(set(initial) - set(self.state_names))
         if extra:
             raise InputError(f"initial: unexpected states {extra}; the states are {list(self.state_names)}")
+        if not isinstance(tape, bool):
+            raise InputError(f"tape must be True or False, got {tape!r}")
         lengths_mask(lengths, T, B)  # validates before any work
         index = reverse_index(lengths, T, B)
         tapes, final = [], {}
@@ -120,13 +125,13 @@ class Network:
             outs, layer_tapes = [], []
             for kernel, rev in layer:
                 init = {s: initial[s] for s in kernel.state_names if s in initial}
-                out, fin, tape = kernel.forward(reverse(x, index) if rev else x, init, lengths)
+                out, fin, kept = kernel.forward(reverse(x, index) if rev else x, init, lengths, tape=tape)
                 outs.append(reverse(out, index) if rev else out)
                 final.update(fin)
-                layer_tapes.append(tape)
+                layer_tapes.append(kept)
             tapes.append(layer_tapes)
             x = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=2)
-        return x, final, NetworkTape(tapes, index, lengths, T, B)
+        return x, final, (NetworkTape(tapes, index, lengths, T, B) if tape else None)
 
     def backward(self, tape, d_outputs, d_final=None) -> dict:
         """Gradients of every parameter, of the input and of every initial state, by name."""

@@ -83,8 +83,11 @@ def _consumers(cell):
     return out
 
 
-def make_plan(cell: Cell, sizes: dict) -> Plan:
+def make_plan(cell: Cell, sizes: dict, *, inference: bool = False) -> Plan:
     """Build the plan of ``cell`` at concrete ``sizes`` (``{"D": 3, "H": 4}``).
+
+    ``inference=True`` plans a forward pass that no backward pass reads: nothing is
+    taped (every intermediate lives one step, every state but the output in two rolling buffers).
 
     Examples
     --------
@@ -97,6 +100,8 @@ def make_plan(cell: Cell, sizes: dict) -> Plan:
     consumers = _consumers(cell)
     _check(cell)
     _aux_and_partials(plan)
+    if inference:
+        plan.needed = set()
     _layout(plan, consumers)
     _storage(plan, consumers)
     return plan
