@@ -34,7 +34,7 @@ each process's median; end to end (layout + forward + backward) and the ratio
 symrnn / torch (median of the per-repeat ratios); layout alone and the growth
 exponent of a least-squares fit of log(time) on log(n) (1.0 = linear), over
 all sizes and over the largest two; forward speed-up over the per-node
-recursion.
+recursion; each process's peak resident memory (VmHWM), symrnn / torch.
 
 BLAS threads: ``--threads`` (default 1) sets ``OPENBLAS_NUM_THREADS`` /
 ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` for every worker and
@@ -186,7 +186,7 @@ def measure(m, kind, n, args, tmp: Path) -> dict:
     row = {"model": m, "workload": kind, "nodes": n, "runs": runs}
     for impl in impls:
         row[impl] = {ph: phase(impl, ph) for ph in ("layout", "forward", "backward", "total")}
-        row[impl]["peak_rss_mb"] = _median([w["peak_rss_mb"] for w in runs[impl]])
+        row[impl]["peak_rss_mb"] = _median([w["peak_rss_mb"] for w in runs[impl] if w["peak_rss_mb"] is not None])
     pairs = [a["phases"]["total"]["median_s"] / b["phases"]["total"]["median_s"]
              for a, b in zip(runs["symrnn"], runs["torch"])]
     row["ratio_end_to_end"] = _median(pairs)
@@ -203,7 +203,8 @@ def _print_row(r):
     print(f"{r['model']:9s} {r['workload']:6s} n={r['nodes']:>8d}  symrnn {s['total']:.4f}s "
           f"(layout {s['layout']:.4f} fwd {s['forward']:.4f} bwd {s['backward']:.4f})  torch {t['total']:.4f}s "
           f"(layout {t['layout']:.4f} fwd {t['forward']:.4f} bwd {t['backward']:.4f})  "
-          f"symrnn/torch {r['ratio_end_to_end']:.2f}{nxl}{rec}", flush=True)
+          f"symrnn/torch {r['ratio_end_to_end']:.2f}  peak memory {s['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f} MB"
+          f"{nxl}{rec}", flush=True)
 
 
 def main(argv=None) -> int:

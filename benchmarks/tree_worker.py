@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import resource
 import statistics
 import sys
 import time
@@ -197,6 +196,15 @@ def _summary(calls: list, first: dict) -> dict:
     return out
 
 
+def _peak_rss_mb() -> float | None:
+    """This process's peak resident memory (VmHWM: since its exec, unlike ru_maxrss, which keeps the forking parent's)."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return None
+
+
 def measure(spec: dict) -> dict:
     """Run one spec (see the module docstring) in this process; the JSON-able answer."""
     data = dict(np.load(spec["data"]))
@@ -214,7 +222,7 @@ def measure(spec: dict) -> dict:
         calls, timed = 1, [impl.call()]
         first = timed[0]
     answer = {"calls": calls, "phases": _summary(timed, first),
-              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "peak_rss_mb": _peak_rss_mb(),
               "threads": {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
               "imported": {lib: lib in sys.modules for lib in ("symrnn", "torch", "networkx")}}
     if hasattr(impl, "threads"):
