@@ -113,3 +113,17 @@ def test_forget_bias_changes_only_cells_with_a_forget_gate(capsys):
         rows[bias] = {r["variant"]: r["finals"] for r in json.loads(capsys.readouterr().out)["rows"]}
     assert rows["0"]["lstm_coupled"] == rows["1"]["lstm_coupled"]  # no b_f: untouched
     assert rows["0"]["lstm"] != rows["1"]["lstm"]
+
+
+def test_gru_vs_lstm_plot_names_its_grey_lines():
+    """The dotted line is the threshold the table's 'steps to threshold' counts to: the legend says so."""
+    pytest.importorskip("matplotlib")
+    from symrnn.experiments import gru_vs_lstm
+
+    result = gru_vs_lstm(steps=4, seeds=2, length=6, hidden=3, threshold=0.3)
+    fig = result.plot()
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "no-memory baseline" in labels
+    assert any(label.startswith("threshold (0.3 × baseline)") for label in labels)
+    dotted = [line for line in fig.axes[1].lines if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and dotted[0].get_ydata()[0] == pytest.approx(0.3 * result.baseline)

@@ -152,8 +152,9 @@ class ComparisonResult:
             line, = ax1.plot(np.mean([h.seconds for h in hs], axis=0), loss, label=label)
             ax2.plot(np.arange(1, loss.size + 1), loss, color=line.get_color(), label=label)
         for ax in (ax1, ax2):
-            ax.axhline(self.baseline, ls="--", color="grey", lw=1)
-            ax.axhline(self.threshold * self.baseline, ls=":", color="grey", lw=1)
+            ax.axhline(self.baseline, ls="--", color="grey", lw=1, label="no-memory baseline")
+            ax.axhline(self.threshold * self.baseline, ls=":", color="grey", lw=1,
+                       label=f"threshold ({self.threshold:g} × baseline): steps and seconds to it in the table")
             ax.set_yscale("log")
             ax.set_ylabel("training loss (mean over seeds, smoothed)")
         ax1.set_xlabel("wall-clock seconds (forward + backward + Adam)")
