@@ -160,20 +160,15 @@ class Networkx:
 
 
 class Recursion:
-    """The per-node recursion, with its per-call model check memoised.
+    """The per-node recursion (``reference.run_forest``): one matrix-vector product per gate and node.
 
-    ``reference.node_step`` decides which paper's equations to run by
-    rebuilding the catalogue models and comparing descriptions on every call
-    (12–40 ms per node here): memoised, the figure is the recursion's own
-    NumPy work, one matrix-vector product per gate and node.
+    ``run_tree`` decides which paper's equations to run once per tree (it once did so per node,
+    rebuilding the catalogue models: 12–40 ms per node).
     """
 
     def __init__(self, spec, data):
-        import functools
-
         from symrnn import trees
 
-        trees.reference.paper_form = functools.lru_cache(maxsize=None)(trees.reference.paper_form)
         self.trees, self.model = trees, model(spec["model"])
         self.forest = trees.forest_from_parents(data["parents"], data["X"], positions=data.get("positions"))
         self.params = params(spec["model"], spec["D"], spec["H"], spec["seed"])

@@ -71,7 +71,12 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
     >>> node_step(child_sum_recursive_nn(), p, np.zeros(2), [(0, {"h": np.ones(2)})])["h"].round(4)
     array([0.7616, 0.7616])
     """
-    kind, act = paper_form(model)
+    return _step(paper_form(model), model.arity, p, x, kids)
+
+
+def _step(form, arity, p, x, kids) -> dict:
+    """One node of the recursion ``form = (kind, activation)`` (``paper_form`` decided once per run)."""
+    kind, act = form
     if kind == "child_sum_recursive_nn":
         hs = sum((s["h"] for _, s in kids), np.zeros_like(p["b"]))
         return {"h": _ACT[act](p["W"] @ x + p["U"] @ hs + p["b"])}
@@ -92,7 +97,7 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
             c = c + f * s["c"]
         return {"h": o * np.tanh(c), "c": c}
     if kind == "nary_tree_lstm":
-        N = model.arity
+        N = arity
         H = p["b_i"].shape[0]
         h = [np.zeros(H) for _ in range(N)]
         cc = [np.zeros(H) for _ in range(N)]
@@ -112,10 +117,10 @@ def node_step(model: TreeModel, p: dict, x: np.ndarray, kids: list) -> dict:
 
 def run_tree(model: TreeModel, params: dict, tree: RootedTree) -> dict:
     """States of every node of one tree: ``{node: {"h": …, "c": …}}`` (post-order loop, no Python recursion)."""
-    out = {}
+    form, out = paper_form(model), {}  # decided once: building the catalogue models per node cost 12-40 ms
     for v in tree.order:
         kids = [(k if pos is None else pos, out[c]) for k, (c, pos) in enumerate(tree.children[v])]
-        out[v] = node_step(model, params, tree.features[v], kids)
+        out[v] = _step(form, model.arity, params, tree.features[v], kids)
     return out
 
 
