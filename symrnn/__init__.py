@@ -29,11 +29,13 @@ def __getattr__(name):
 
     if name == "compile":
         return importlib.import_module(".codegen", __name__).compile
+    if name == "torch_module":  # torch is optional: imported here, on first use
+        return importlib.import_module(".pytorch", __name__).torch_module
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'symrnn' has no attribute {name!r}")
 
 __all__ = [
     "cell", "cells", "Cell", "CellBuilder", "GraphBuilder", "Decl", "Equation", "Vec", "sizes",
-    "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", "compile", *_errors,
+    "sigmoid", "tanh", "relu", "identity", "Stacked", "Bidirectional", "compile", "torch_module", *_errors,
 ]

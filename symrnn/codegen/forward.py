@@ -145,9 +145,15 @@ def source_stacks(plan: Plan, scaled: bool = False) -> list[str]:
     return out
 
 
-def forward_source(plan: Plan, fname: str = "_forward") -> str:
-    """Python source of the forward function (see the module docstring)."""
+def forward_source(plan: Plan, fname: str = "_forward", *, methods=None) -> str:
+    """Python source of the forward function (see the module docstring).
+
+    ``methods`` maps the two array methods the source calls, ``copy`` and
+    ``fill``, to another array library's spelling (torch: ``clone``, ``fill_``;
+    :mod:`symrnn.pytorch`); the default is NumPy's.
+    """
     cell = plan.cell
+    spell = {"copy": "copy", "fill": "fill", **(methods or {})}
     names = value_names(plan)
     w = Writer()
     inputs = [d.name for d in cell.inputs]
@@ -166,7 +172,7 @@ def forward_source(plan: Plan, fname: str = "_forward") -> str:
         first = plan.states[0]
         w(f"_B = _init[{first!r}].shape[0]", f"_dt = _init[{first!r}].dtype", f"_T = _X_{inputs[0]}.shape[0]")
         w(*source_stacks(plan, scaled=True))
-        _input_projection(plan, w)
+        _input_projection(plan, w, spell["fill"])
         for s in plan.states:
             steps = "2" if s in plan.rolling else "_T + 1"
             w(f"_S_{s} = _np.empty(({steps}, _B, {plan.n[s]}), _dt)", f"_S_{s}[0] = _init[{s!r}]")
@@ -211,7 +217,7 @@ def forward_source(plan: Plan, fname: str = "_forward") -> str:
             w(*prune(body.lines))
         tape = {f"_X_{n}": f"_X_{n}" for n in inputs}
         tape.update({f"_S_{s}": f"_S_{s}" for s in plan.states if s not in plan.rolling})
-        tape.update({f"_F_{s}": f"_S_{s}[{'_T % 2' if s in plan.rolling else '_T'}].copy()" for s in plan.states})
+        tape.update({f"_F_{s}": f"_S_{s}[{'_T % 2' if s in plan.rolling else '_T'}].{spell['copy']}()" for s in plan.states})
         tape.update({f"_Y_{n}": f"_Y_{n}" for n, loc in plan.storage.items() if loc[0] == "tape"})
         if any(plan.storage[n][0] == "slot" for n in plan.needed if n in plan.storage):
             tape["_P"] = "_P"
@@ -222,14 +228,14 @@ def forward_source(plan: Plan, fname: str = "_forward") -> str:
 _FN = {"sigmoid": "_sigmoid_of_half", "tanh": "_np.tanh", "relu": "_relu", "exp": "_np.exp"}
 
 
-def _input_projection(plan, w):
+def _input_projection(plan, w, fill="fill"):
     cell = plan.cell
     w(f"_P = _np.empty((_T, _B, {plan.width}), _dt)")
     w(f"_P2 = _P.reshape(_T * _B, {plan.width})")
     ins = [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if cell.role(v) == "input"]
     first = max(ins, key=lambda s: s[2] - s[1]) if ins else None
     if first is None:
-        w("_P2.fill(0)")
+        w(f"_P2.{fill}(0)")
     else:
         v, lo, hi = first
         target = "_P2" if (lo, hi) == (0, plan.width) else f"_P2[:, {lo}:{hi}]"

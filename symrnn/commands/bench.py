@@ -27,6 +27,9 @@ def add_arguments(parser):
                         help="worker processes per implementation and configuration (ratios are paired by repeat)")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--no-jax", action="store_true", help="skip JAX even if installed")
+    parser.add_argument("--only", nargs="+", metavar="IMPL",
+                        choices=["numpy", "gemm", "torch", "torch_custom", "jax", "torch_module"],
+                        help="time only these implementations (and the generated kernel, the checks' reference)")
     parser.add_argument("--no-codegen", action="store_true", help="skip the code generation times")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("-o", "--output", metavar="FILE",
@@ -39,6 +42,7 @@ def command_line(args) -> str:
              "-T", str(args.T), "-B", str(args.B), "--repeats", str(args.repeats)]
     parts += [f for f, on in (("--no-torch", args.no_torch), ("--no-jax", args.no_jax),
                               ("--no-codegen", args.no_codegen), ("--json", args.json)) if on]
+    parts += ["--only", *args.only] if args.only else []
     return " ".join(parts + (["-o", args.output] if args.output else []))
 
 
@@ -61,7 +65,7 @@ def run(args) -> int:
                              + ", ".join(f"{k} {v:.2f}" for k, v in row["ratios"]["fb"].items()))
 
         result = bench.run(args.cells, args.sizes, args.dtypes, T=args.T, B=args.B, repeats=args.repeats,
-                           use_torch=not args.no_torch, use_jax=not args.no_jax,
+                           use_torch=not args.no_torch, use_jax=not args.no_jax, only=args.only,
                            codegen=() if args.no_codegen else None, progress=progress, command=command_line(args))
     text = json.dumps(result, indent=2)
     if args.output:

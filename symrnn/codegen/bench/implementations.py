@@ -15,6 +15,7 @@ IMPLEMENTATIONS = {
     "torch": ("torch_side", "NNModule"),
     "torch_custom": ("torch_side", "TorchCustom"),
     "jax": ("jax_side", "Jax"),
+    "torch_module": ("torch_side", "TorchModule"),
 }
 """Implementation name -> (module of this package that defines it, class); the parent never imports them."""
 

@@ -16,6 +16,8 @@ RATIOS = {
     "gen/jax": ("generated", "jax"),
     "gen/floor": ("generated", "gemm"),
     "pt/floor": ("torch", "gemm"),
+    "tm/pt": ("torch_module", "torch"),
+    "tm/custom": ("torch_module", "torch_custom"),
 }
 """Ratio name -> (numerator, denominator) implementation; below 1 the numerator is faster."""
 

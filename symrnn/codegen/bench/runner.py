@@ -59,16 +59,26 @@ def spawn(spec: dict) -> dict:
     return json.loads(lines[-1]) | {"process_s": wall}
 
 
-def implementations(cell: str, *, use_torch: bool = True, use_jax: bool = True) -> list:
+def implementations(cell: str, *, use_torch: bool = True, use_jax: bool = True, only=None) -> list:
     """The implementations timed for ``cell`` here (installed libraries only), in table order.
+
+    ``only`` keeps those implementations (names of :data:`.implementations.IMPLEMENTATIONS`)
+    and the generated kernel, which every check compares against.
 
     Examples
     --------
     >>> implementations("mgu", use_torch=False, use_jax=False)
     ['generated', 'gemm']
+    >>> implementations("lstm", only=["torch"], use_jax=False)
+    ['generated', 'torch']
     """
-    skip = (set() if use_torch else {"torch", "torch_custom"}) | (set() if use_jax else {"jax"})
-    return [i for i in IMPLEMENTATIONS if i not in skip and supports(i, cell) and available(i)]
+    if only is not None:
+        unknown = sorted(set(only) - set(IMPLEMENTATIONS))
+        if unknown:
+            raise BenchError(f"only: unknown implementations {unknown}; known: {list(IMPLEMENTATIONS)}")
+    skip = (set() if use_torch else {"torch", "torch_custom", "torch_module"}) | (set() if use_jax else {"jax"})
+    keep = set(IMPLEMENTATIONS) if only is None else {"generated", *only}
+    return [i for i in IMPLEMENTATIONS if i in keep and i not in skip and supports(i, cell) and available(i)]
 
 
 def _flat(result: dict) -> dict:
@@ -165,7 +175,7 @@ def _environment() -> dict:
 
 
 def run(cells=tuple(CELLS), sizes=(32, 128, 512), dtypes=("float32", "float64"), *, T=100, B=64, repeats=5,
-        use_torch=True, use_jax=True, codegen=None, timing=None, progress=None, command=None) -> dict:
+        use_torch=True, use_jax=True, only=None, codegen=None, timing=None, progress=None, command=None) -> dict:
     """Check, then time every configuration (H = D in ``sizes``) of every cell, and the code generation.
 
     Parameters
@@ -176,6 +186,8 @@ def run(cells=tuple(CELLS), sizes=(32, 128, 512), dtypes=("float32", "float64"),
         Sequence length, batch size, worker processes per implementation and configuration.
     use_torch, use_jax : bool
         Include those peers when installed.
+    only : sequence of str, optional
+        Time only these implementations (and the generated kernel, the checks' reference).
     codegen : sequence of str, optional
         Cells whose code generation is timed (default: the whole catalogue and ``mgu``; ``()``: none).
     timing : dict, optional
@@ -192,7 +204,7 @@ def run(cells=tuple(CELLS), sizes=(32, 128, 512), dtypes=("float32", "float64"),
     """
     from ...cells import names as catalogue
 
-    impls = {c: implementations(c, use_torch=use_torch, use_jax=use_jax) for c in cells}
+    impls = {c: implementations(c, use_torch=use_torch, use_jax=use_jax, only=only) for c in cells}
     result = {"command": command, "environment": _environment(), "check": check(cells, dtypes, impls), "rows": []}
     for H in sizes:
         for dt in dtypes:

@@ -25,7 +25,7 @@ except ImportError:  # the worker loads this module only where torch is installe
 else:
     OPS = types.SimpleNamespace(sigmoid=torch.sigmoid, tanh=torch.tanh)
 
-__all__ = ["NNModule", "TorchCustom", "threads"]
+__all__ = ["NNModule", "TorchCustom", "TorchModule", "threads"]
 
 
 def _tensor(a: np.ndarray, grad: bool = False) -> torch.Tensor:
@@ -140,3 +140,27 @@ class TorchCustom(_Torch):
     def param_grads(self) -> dict:
         shapes = {k: v.shape for k, v in self.data["params"].items()}
         return unstack(self.cell, {k: _numpy(v.grad) for k, v in self.p.items()}, shapes)
+
+
+class TorchModule(_Torch):
+    """:func:`symrnn.torch_module` of the benchmark's description: generated forward, derived backward, on torch."""
+
+    def __init__(self, config: Config):
+        super().__init__(config)
+        import symrnn
+
+        self.module = symrnn.torch_module(description(config.cell), input_size=config.H, hidden_size=config.H,
+                                          dtype=getattr(torch, config.dtype))
+        with torch.no_grad():
+            for name, value in self.data["params"].items():
+                getattr(self.module, name).copy_(torch.from_numpy(np.ascontiguousarray(value)))
+
+    def parameters(self):
+        return list(self.module.parameters())
+
+    def run(self):
+        out, final = self.module(self.x, dict(zip(self.states, self.init)))
+        return out, tuple(final[s] for s in self.states)
+
+    def param_grads(self) -> dict:
+        return {n: _numpy(p.grad) for n, p in self.module.named_parameters()}
