@@ -84,6 +84,14 @@ _READOUTS = {
 """Operators on pairs and readouts: an index or a sum, no matrix."""
 
 
+def _gather(V: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``V[index]`` along the rows: ``take`` of a contiguous array (2.5x faster than indexing a column block
+    of a wider array, measured at 10⁶ edges × 8 units); object arrays (60-digit re-checks) are indexed."""
+    if V.dtype == object:
+        return V[index]
+    return np.ascontiguousarray(V).take(index, axis=0)
+
+
 def check_options(options) -> tuple:
     """``options`` as a sorted tuple of (name, value), unknown names refused.
 
@@ -212,10 +220,8 @@ class GraphOperators:
             raise InputError(f"{name}: expected {self.rows(row.source)} rows (one per {row.source}), got {V.shape[0]}")
         if name in _READOUTS:
             return _READOUTS[name](self, V)
-        if name == "gather_src":
-            return V[self.src]
-        if name == "gather_dst":
-            return V[self.dst]
+        if name in ("gather_src", "gather_dst"):
+            return _gather(V, self.src if name == "gather_src" else self.dst)
         if name == "segmax_dst":
             return self._segmax(V)
         if V.dtype == object and name in ("scatter_src", "scatter_dst"):  # 60 digits: the same sums, exactly
@@ -372,10 +378,12 @@ class GraphOperators:
         """Per edge e: Σ_units G[row(e)] ⊙ V[col(e)] as an (E, 1) array, in chunks (no (E, units) array is kept)."""
         rows, cols = self._ends(scatter, gather)
         out = np.empty((len(rows), 1), dtype=np.result_type(G.dtype, V.dtype))
+        if G.dtype != object:  # one contiguous copy of each (a head's column block), then row gathers
+            G, V = np.ascontiguousarray(G), np.ascontiguousarray(V)
         for lo in range(0, len(rows), chunk):
             hi = lo + chunk
-            out[lo:hi, 0] = np.einsum("ij,ij->i", G[rows[lo:hi]], V[cols[lo:hi]]) if G.dtype != object else \
-                (G[rows[lo:hi]] * V[cols[lo:hi]]).sum(axis=1)
+            out[lo:hi, 0] = np.einsum("ij,ij->i", _gather(G, rows[lo:hi]), _gather(V, cols[lo:hi])) \
+                if G.dtype != object else (G[rows[lo:hi]] * V[cols[lo:hi]]).sum(axis=1)
         return out
 
     def softmax(self, e: np.ndarray) -> np.ndarray:
