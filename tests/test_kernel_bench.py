@@ -194,3 +194,21 @@ def test_jax_worker_agrees_with_the_generated_kernel():
         config = Config(cell, **runner.CHECK_SIZES, dtype="float64")
         errs = bench.agreement(_lists(Generated(config).result()), _lists(Jax(config).result()))
         assert max(errs.values()) < 1e-12, errs
+
+
+def test_the_custom_torch_cell_reads_its_steps_without_a_full_size_gradient_per_step():
+    """xw[t] in the loop costs a zero (T, B, n) gradient per step in autograd's backward; unbind costs one."""
+    pytest.importorskip("torch")
+    from symrnn.codegen.bench.torch_side import TorchCustom
+
+    impl = TorchCustom(Config("lstm", 4, 6, 2, "float64"))
+    out, _ = impl.run()
+    seen, stack = set(), [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(f for f, _ in node.next_functions)
+    kinds = {type(n).__name__ for n in seen}
+    assert "UnbindBackward0" in kinds and "SelectBackward0" not in kinds
