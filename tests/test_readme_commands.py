@@ -41,6 +41,7 @@ SMALLER = {  # prefix -> options appended (argparse keeps the last value of a re
     "python benchmarks/bench_trees.py": ["--nodes", "200", "--repeat", "1"],
     "python benchmarks/bench_graphs.py": ["--nodes", "300", "--repeat", "1", "--rounds", "1"],
     "python benchmarks/bench_prove.py": ["--rounds", "1"],
+    "python benchmarks/bench_torch_module.py": ["--cells", "mgu", "--sizes", "4", "-T", "3", "-B", "2", "--repeats", "1"],
 }
 
 MY_PROOFS = """import symrnn
