@@ -32,7 +32,7 @@ pyg = pytest.importorskip("torch_geometric")
 from torch_geometric.nn import GCNConv  # noqa: E402
 from torch_geometric.nn.models import GAE, VGAE, InnerProductDecoder  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
+TORCH_DEFAULT_DTYPE = torch.float64  # set for each of this module's tests by tests/conftest.py
 TOL = 1e-10
 
 

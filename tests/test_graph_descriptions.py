@@ -15,7 +15,7 @@ from symrnn.testing.graphs import random_graph
 
 from finite_differences import central_gradient as central_difference  # noqa: E402  (tests/ helper)
 
-torch.set_default_dtype(torch.float64)
+TORCH_DEFAULT_DTYPE = torch.float64  # set for each of this module's tests by tests/conftest.py
 
 
 def sage():

@@ -26,7 +26,7 @@ from symrnn.graphs import from_edges
 from symrnn.graphs.operators import GraphOperators
 from symrnn.graphs.recurrent import backward, dcrnn, gconv_gru, gconv_lstm, graph_recurrent, run
 
-torch.set_default_dtype(torch.float64)
+TORCH_DEFAULT_DTYPE = torch.float64  # set for each of this module's tests by tests/conftest.py
 MODELS = {"gconv_gru": gconv_gru, "gconv_lstm": gconv_lstm, "dcrnn": dcrnn}
 
 

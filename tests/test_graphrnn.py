@@ -125,8 +125,10 @@ def _torch_graphrnn_loss(params, sequences, M):
     return loss.item(), {k: v.grad.numpy() for k, v in P.items()}
 
 
+TORCH_DEFAULT_DTYPE = torch.float64  # set for each of this module's tests by tests/conftest.py
+
+
 def test_loss_and_gradients_equal_torch_autograd():
-    torch.set_default_dtype(torch.float64)
     model = gen.graph_rnn(4, 5, rng=3)
     for k, v in model.params.items():
         v += 0.3 * np.random.default_rng(0).normal(size=v.shape)

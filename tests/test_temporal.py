@@ -15,7 +15,7 @@ from symrnn.graphs import temporal as tp
 pytest.importorskip("torch_geometric")
 from torch_geometric.nn import ChebConv  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
+TORCH_DEFAULT_DTYPE = torch.float64  # set for each of this module's tests by tests/conftest.py
 
 
 def _params(F, H, M, seed):

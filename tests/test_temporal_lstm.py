@@ -12,7 +12,7 @@ from test_temporal import _cheb
 from symrnn.graphs import temporal as tp
 
 pytest.importorskip("torch_geometric")
-torch.set_default_dtype(torch.float64)
+TORCH_DEFAULT_DTYPE = torch.float64  # set for each of this module's tests by tests/conftest.py
 LSTM = symrnn.cell("lstm_peephole")
 
 

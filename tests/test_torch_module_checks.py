@@ -142,3 +142,15 @@ def test_copies_and_pickled_modules_compute_the_same():
         twin.p_i.add_(1.0)  # a deep copy owns its parameters
     assert torch.equal(loaded(x)[0], module(x)[0])
     assert not torch.equal(twin(x)[0], module(x)[0]) and torch.equal(module.p_i, loaded.p_i)
+
+
+def test_the_default_dtype_is_torchs_as_for_torch_nn_layers():
+    old = torch.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float64)
+        m = symrnn.torch_module(symrnn.cell("gru_reset_after"), input_size=3, hidden_size=2)
+        linear = torch.nn.Linear(3, 2)
+    finally:
+        torch.set_default_dtype(old)
+    assert m.W_r.dtype == linear.weight.dtype == torch.float64
+    assert symrnn.torch_module(symrnn.cell("rnn"), input_size=3, hidden_size=2).W.dtype == old

@@ -63,9 +63,10 @@ def torch_module(description, /, *, input_size=None, hidden_size=None, dtype=Non
     input_size, hidden_size : int, optional
         Aliases for the size of the (single) input and of the output state; for a
         stacked network ``hidden_size`` is an int (all layers) or one per layer.
-    dtype : torch.dtype, default torch.float32
-        The parameters' dtype (float32 or float64; float16 and bfloat16 run too);
-        for a torch module, default its own.
+    dtype : torch.dtype, optional
+        The parameters' dtype (float32 or float64; float16 and bfloat16 run too).
+        Default: torch's default dtype (float32 unless ``torch.set_default_dtype``
+        changed it), as for ``torch.nn`` layers; for a torch module, its own.
     device : torch.device or str, optional
         Where the parameters live (default: torch's default device; for a torch module, its own).
     sizes : dict, optional

@@ -39,8 +39,9 @@ def _device(device):
         raise InputError(f"device must be a torch.device or a name such as 'cpu' or 'cuda:0', got {device!r}") from exc
 
 
-def _dtype(dtype, default=torch.float32):
-    dtype = default if dtype is None else dtype
+def _dtype(dtype, default=None):
+    """``dtype``, else ``default``, else torch's default dtype (``torch.set_default_dtype``), as ``torch.nn`` layers do."""
+    dtype = (default or torch.get_default_dtype()) if dtype is None else dtype
     if dtype not in DTYPES:
         raise InputError(f"dtype must be one of {[str(d) for d in DTYPES]}, got {dtype!r}")
     return dtype

@@ -24,9 +24,10 @@ def check_tensor(value, what: str, shape: tuple, dtype, device) -> torch.Tensor:
 
     Examples
     --------
-    >>> check_tensor(torch.zeros(2, 3), "x", (None, 3), torch.float32, torch.device("cpu")).shape
-    torch.Size([2, 3])
-    >>> check_tensor(torch.zeros(2, 4), "x", (None, 3), torch.float32, torch.device("cpu"))
+    >>> x = check_tensor(torch.zeros(2, 3, dtype=torch.float32), "x", (None, 3), torch.float32, torch.device("cpu"))
+    >>> x.tolist()
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    >>> check_tensor(torch.zeros(2, 4, dtype=torch.float32), "x", (None, 3), torch.float32, torch.device("cpu"))
     Traceback (most recent call last):
     ...
     symrnn.errors.InputError: x has shape (2, 4), expected (?, 3)
