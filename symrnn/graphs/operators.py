@@ -34,6 +34,7 @@ import scipy.sparse as sps
 from ..errors import InputError
 from ..spec.operators import OPERATORS, operator
 from ._sparse import matmul, row_blocks
+from .readouts import READOUTS as _READOUTS, check_pairs as _pairs
 from .graph import as_graph
 
 __all__ = ["GraphOperators", "EDGE_SETS", "OPTIONS", "check_options"]
@@ -43,45 +44,6 @@ EDGE_SETS = ("as_given", "self_loops")
 OPTIONS = {"edges": "as_given", "add_self_loops": True, "improved": False, "lambda_max": 2.0, "normalization": "sym"}
 # (``pairs``, the node pairs of the "pair" space, is given per call, never fixed by a description)
 """The options of :class:`GraphOperators` and their defaults (a graph layer's description may fix them)."""
-
-
-def _pairs(pairs, n) -> np.ndarray:
-    """Node pairs as a (2, P) int64 array of indices in range, else an InputError naming ``pairs``."""
-    try:
-        arr = np.asarray(pairs)
-    except Exception:  # ragged nesting
-        raise InputError("pairs must be a (2, P) array of node indices") from None
-    if arr.ndim != 2 or arr.shape[0] != 2 or arr.dtype.kind not in "iu":
-        raise InputError(f"pairs must be a (2, P) integer array of node indices, got shape {arr.shape} and dtype {arr.dtype}")
-    if arr.size and (arr.min() < 0 or arr.max() >= n):
-        bad = int(arr[(arr < 0) | (arr >= n)][0])
-        raise InputError(f"pairs: node index {bad} is out of range for a graph of {n} nodes")
-    return arr.astype(np.int64)
-
-
-def _gather_pairs(k):
-    return lambda ops, V: V[ops.pairs[k]]
-
-
-def _scatter_pairs(k):
-    def scatter(ops, V):
-        out = np.zeros((ops.graph.num_nodes,) + V.shape[1:], V.dtype)
-        np.add.at(out, ops.pairs[k], V)
-        return out
-
-    return scatter
-
-
-_READOUTS = {
-    "gather_pair_src": _gather_pairs(0), "gather_pair_dst": _gather_pairs(1),
-    "scatter_pair_src": _scatter_pairs(0), "scatter_pair_dst": _scatter_pairs(1),
-    "sum_nodes": lambda ops, V: V.sum(axis=0, keepdims=True), "sum_pairs": lambda ops, V: V.sum(axis=0, keepdims=True),
-    "mean_nodes": lambda ops, V: V.sum(axis=0, keepdims=True) / V.shape[0],
-    "spread_nodes": lambda ops, V: np.repeat(V, ops.graph.num_nodes, axis=0),
-    "spread_pairs": lambda ops, V: np.repeat(V, ops.rows("pair"), axis=0),
-    "mean_nodes_T": lambda ops, V: np.repeat(V, ops.graph.num_nodes, axis=0) / ops.graph.num_nodes,
-}
-"""Operators on pairs and readouts: an index or a sum, no matrix."""
 
 
 def _gather(V: np.ndarray, index: np.ndarray) -> np.ndarray:
