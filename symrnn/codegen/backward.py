@@ -1,7 +1,8 @@
 """Generate the backward pass (reverse mode through time) from a :class:`Plan`.
 
-Per step, in reverse order of the equations, the adjoint of every value is
-accumulated from its consumers: a pointwise stage ``y = f(u…)`` adds
+Per step, the one reverse-mode generator (:class:`symrnn.codegen.reverse.Sweep`,
+shared with the graph and tree kernels) reads the equations backwards and
+accumulates the adjoint of every value from its consumers: a pointwise stage ``y = f(u…)`` adds
 ``ȳ · ∂y/∂u`` with the partials of
 :func:`~symrnn.spec.partials.pointwise_partials` (written through forward
 values, so σ' = y(1 − y) reads the stored gate); a linear stage hands
@@ -21,85 +22,15 @@ underscore, so no user name reaches them (:mod:`symrnn.codegen.naming`).
 
 from __future__ import annotations
 
-import itertools
-
 import sympy as sp
 
 from ..spec.symbols import FUNCTIONS
 from .forward import Writer, cols, param_lines, prune, source_stacks, step_bindings, value_names
 from .plan import Plan, prev_name
-from .printer import emit_into, to_source
+from .printer import to_source
+from .reverse import Sweep
 
 __all__ = ["backward_source"]
-
-
-class _Adjoints:
-    """Code-time bookkeeping of adjoint variables: first write assigns, later ones add."""
-
-    def __init__(self, w: Writer, names: dict):
-        self.w, self.names = w, names
-        self.loc: dict[str, tuple] = {}
-        self.started: dict[str, str] = {}  # name -> "fresh" | "alias"
-
-    def buffer(self, name, view):
-        self.loc[name] = ("buf", view)
-
-    def var(self, name):
-        self.loc[name] = ("var", f"_g_{name}")
-
-    def ref(self, name) -> str:
-        return self.loc[name][1]
-
-    def symbol(self, name) -> sp.Symbol:
-        self.names[f"_g_{name}"] = self.ref(name)
-        return sp.Symbol(f"_g_{name}")
-
-    def add_expr(self, name, expr):
-        """Add the SymPy expression ``expr`` to the adjoint of ``name``."""
-        kind, ref = self.loc[name]
-        if name not in self.started:
-            if kind == "buf":
-                self.w(*emit_into(expr, ref, self.names))
-                self.started[name] = "fresh"
-            else:
-                src = to_source(expr, self.names)
-                self.w(f"{ref} = {src}")
-                self.started[name] = "alias" if expr.is_Symbol else "fresh"
-        else:
-            self._add(name, to_source(expr, self.names))
-
-    def add_source(self, name, src, matmul=None):
-        """Add raw source ``src`` (``matmul=(a, b)`` lets the first write use ``out=``)."""
-        kind, ref = self.loc[name]
-        if name not in self.started:
-            if kind == "buf":
-                self.w(f"_np.matmul({matmul[0]}, {matmul[1]}, out={ref})" if matmul else f"_np.copyto({ref}, {src})")
-                self.started[name] = "fresh"
-            else:
-                self.w(f"{ref} = {src}")
-                self.started[name] = "fresh"
-        else:
-            self._add(name, src)
-
-    def _add(self, name, src):
-        ref = self.loc[name][1]
-        if self.started[name] == "alias":
-            self.w(f"{ref} = {ref} + {src}")
-            self.started[name] = "fresh"
-        else:
-            self.w(f"{ref} += {src}")
-
-    def alias(self, name, src):
-        """The adjoint starts as an existing array (no copy; a later add makes a new one)."""
-        self.w(f"{self.ref(name)} = {src}")
-        self.started[name] = "alias"
-
-    def ensure(self, name):
-        """Zero the adjoint if nothing was added (an unused value)."""
-        if name not in self.started:
-            kind, ref = self.loc[name]
-            self.w(f"{ref}[...] = 0" if kind == "buf" else f"{ref} = _np.zeros_like({self.names.get('_like', '_dout[0]')})")
-            self.started[name] = "fresh"
 
 
 def _derivative_through_output(fname):
@@ -166,19 +97,75 @@ def _bare(plan, role):
             if t.matrix is None and cell.role(t.vector) == role}
 
 
+class _StepSweep(Sweep):
+    """One step of the RNN's reverse loop: linear stages' adjoints in the step's slice of ``_dA``.
+
+    Early linear stages are not swept: their adjoint is their slot, and their
+    matrices' and inputs' gradients are GEMMs over all T·B rows after the loop;
+    late ones hand their adjoint to the step's vectors here (their matrix
+    gradients also come after the loop).  Activation groups are one call each,
+    after the sweep; shared factors that are a slot's whole adjoint are computed
+    straight into the slot.
+    """
+
+    def __init__(self, plan, w, names):
+        super().__init__(plan.cell, w, names, plan.n)
+        self.plan = plan
+        self.grouped = [y for _, _, _, ys in plan.groups for y in ys]
+
+    def role(self, name):
+        return self.plan.role(name)
+
+    def partials(self, name):
+        return self.plan.partials[name]
+
+    def special(self, name):
+        plan = self.plan
+        if name in plan.aux or name in self.grouped or (name in plan.slots and name not in plan.late):
+            return True
+        if name in plan.late:
+            self.adj.ensure(name, self.like)
+        return False
+
+    def deferred(self, target, term):
+        return self.cell.role(term.vector) in ("param", "input")
+
+    def matrix_grad(self, term, src):
+        """After the loop, over all T·B rows (:func:`_finish`)."""
+
+    def param_grad(self, name, src):
+        self.w(f"_gp_{name} += {src}")
+
+    def input_grad(self, name, src):
+        self.w(f"_dX_{name}[_t] += {src}")
+
+    def factors(self, temps, terms):
+        adj = self.adj
+        made = {sym for sym, _ in temps}
+        direct = {e: u for u, e in terms if e in made and adj.loc.get(u, ("",))[0] == "buf" and u not in adj.started}
+        for sym, value in temps:  # shared factors, e.g. ȳ·F'(y) of y = F(…)
+            if sym in direct:  # computed straight into the adjoint buffer that needs it
+                adj.add_expr(direct[sym], value)
+                self.names[sym.name] = adj.ref(direct[sym])
+            else:
+                self.w(f"{sym.name} = {to_source(value, self.names)}")
+                self.names[sym.name] = sym.name
+        return {u for u, e in terms if direct.get(e) == u}
+
+
 def _step(plan, w, names, has_p, step_inputs):
     cell = plan.cell
-    names = dict(names)
     if has_p:
         w("_Pt = _P[_t]")
     w(*(line for line in step_bindings(plan) if has_p or "_Pt" not in line))
     w("_dAt = _dA[_t]")
-    adj = _Adjoints(w, names)
-    grouped = {y: (lo, hi) for f, lo, hi, ys in plan.groups for y in ys}
+    sweep = _StepSweep(plan, w, names)
+    adj = sweep.adj
+    sweep.like = f"_g_{plan.states[0]}"
     for name, (lo, hi) in plan.slots.items():
         adj.buffer(name, f"_d_{name}")
         w(f"_d_{name} = {cols('_dAt', lo, hi, plan.width)}")
-    for y in grouped:
+    for y in sweep.grouped:
         lo, hi = plan.storage[y][1:]
         adj.buffer(y, f"_d_{y}")
         w(f"_d_{y} = {cols('_dY', lo, hi, plan.width)}")
@@ -187,7 +174,6 @@ def _step(plan, w, names, has_p, step_inputs):
             adj.var(name)
     for s in plan.states:
         adj.var(prev_name(s))
-    names["_like"] = f"_g_{plan.states[0]}"
     # adjoints entering the step: carried from t+1, plus _dout for the output
     w("if _mask is not None:")
     with w.block():
@@ -202,60 +188,28 @@ def _step(plan, w, names, has_p, step_inputs):
             adj.add_source(s, f"_g_{s}")
         else:
             adj.started[s] = "fresh" if s == cell.output else "alias"
-    for name in reversed(plan.order):
-        if name in plan.aux or name in grouped or (name in plan.slots and name not in plan.late):
-            continue
-        if name in plan.late:
-            adj.ensure(name)
-            _late_back(plan, adj, name)
-            continue
-        if name not in adj.started:
-            continue  # no consumer: zero adjoint, nothing to propagate
-        g = adj.symbol(name)
-        deps = list(plan.partials[name])
-        temps, exprs = sp.cse([g * plan.partials[name][u] for u in deps],
-                              symbols=(sp.Symbol(f"_c{k}_{name}") for k in itertools.count()))
-        made = {sym for sym, _ in temps}
-        direct = {e: u for u, e in zip(deps, exprs)
-                  if e in made and adj.loc.get(u, ("",))[0] == "buf" and u not in adj.started}
-        for sym, value in temps:  # shared factors, e.g. ȳ·F'(y) of y = F(…)
-            if sym in direct:  # computed straight into the adjoint buffer that needs it
-                adj.add_expr(direct[sym], value)
-                names[sym.name] = adj.ref(direct[sym])
-            else:
-                w(f"{sym.name} = {to_source(value, names)}")
-                names[sym.name] = sym.name
-        for u, e in zip(deps, exprs):
-            if direct.get(e) == u:
-                continue
-            role = plan.role(u)
-            if role == "param":
-                w(f"_gp_{u} += ({to_source(e, names)}).sum(0)")
-            elif role == "input":
-                w(f"_dX_{u}[_t] += {to_source(e, names)}")
-            else:
-                adj.add_expr(u, e)
+    sweep.run(plan.order)
     for f, lo, hi, ys in plan.groups:
         for y in ys:
-            adj.ensure(y)
+            adj.ensure(y, sweep.like)
         deriv = _derivative_through_output(f)
-        names["_grp"] = cols("_Pt", lo, hi, plan.width)
-        src = to_source(deriv.xreplace({sp.Symbol("y"): sp.Symbol("_grp")}), names)
+        sweep.names["_grp"] = cols("_Pt", lo, hi, plan.width)
+        src = to_source(deriv.xreplace({sp.Symbol("y"): sp.Symbol("_grp")}), sweep.names)
         w(f"_np.multiply({cols('_dY', lo, hi, plan.width)}, {src}, out={cols('_dAt', lo, hi, plan.width)})")
         for y in ys:
             adj.started[cell.equation(y).expr.args[0].name] = "fresh"
     for name in plan.slots:
         if name not in plan.late:
-            adj.ensure(name)
+            adj.ensure(name, sweep.like)
     for eq in cell.equations:  # bare previous-state vectors in early linear stages
         if eq.is_linear and eq.target not in plan.late:
             for t in cell.terms(eq.target):
                 if t.matrix is None and cell.role(t.vector) == "previous":
-                    adj.add_source(t.vector, f"{float(t.coeff)!r} * _d_{eq.target}")
+                    adj.add_source(t.vector, f"{float(t.coeff)!r} * _d_{eq.target}", fresh=True)
     for v, (lo, hi, _) in plan.sources.items():
         if cell.role(v) == "previous":
             d = cols("_dAt", lo, hi, plan.width)
-            adj.add_source(v, f"{d} @ _M_{v}", matmul=(d, f"_M_{v}"))
+            adj.add_source(v, f"{d} @ _M_{v}", fresh=True, matmul=(d, f"_M_{v}"))
     for s in plan.states:
         p = prev_name(s)
         src = adj.ref(p) if p in adj.started else f"_np.zeros_like(_g_{s})"
@@ -263,19 +217,6 @@ def _step(plan, w, names, has_p, step_inputs):
         w("if _mask is not None:")
         with w.block():
             w(f"_g_{s} = _g_{s} + _k_{s}")
-
-
-def _late_back(plan, adj, name):
-    cell = plan.cell
-    for t in cell.terms(name):
-        role = cell.role(t.vector)
-        if role in ("param", "input"):
-            continue
-        if t.matrix is None:
-            adj.add_source(t.vector, f"_d_{name}" if t.coeff == 1 else f"{float(t.coeff)!r} * _d_{name}")
-        else:
-            src = f"_d_{name} @ _p_{t.matrix}"
-            adj.add_source(t.vector, src if t.coeff == 1 else f"{float(t.coeff)!r} * ({src})")
 
 
 def _sequence(plan, v):
