@@ -67,7 +67,8 @@ class Tape:
 class Kernel:
     """Generated NumPy forward and backward of one cell at fixed sizes and dtype.
 
-    Build it with :func:`symrnn.compile`.  Parameters live in :attr:`params`
+    Build it with :func:`symrnn.compile`; :attr:`backend` is "numpy" (the generated NumPy source) or
+    "numba" (the compiled path of :mod:`symrnn.codegen.fast`, same results).  Parameters live in :attr:`params`
     (numeric layout of :mod:`symrnn.numeric`: matrices (rows, cols) as declared,
     ``W @ x``; vectors (n,)); :attr:`source` is the generated Python source.
 
@@ -82,7 +83,10 @@ class Kernel:
     (True, 1.07)
     """
 
-    def __init__(self, cell, sizes: Mapping[str, int], dtype=np.float64, params=None):
+    def __init__(self, cell, sizes: Mapping[str, int], dtype=np.float64, params=None, backend="numpy"):
+        from .fast import resolve
+
+        self.backend = resolve(backend)
         self.cell = cell
         self.sizes = {s.name: v for s, v in resolve_sizes(cell, sizes).items()}
         self.dtype = check_dtype(dtype)
@@ -96,6 +100,10 @@ class Kernel:
         exec(compile(self.source, f"<symrnn kernel {cell.name}>", "exec"), namespace)
         self._forward, self._backward = namespace["_forward"], namespace["_backward"]
         self._inference_forward = None
+        if self.backend == "numba":  # the compiled path replaces the two passes, every check above stays
+            from .fast.bind import bind
+
+            self._forward, self._backward = bind(self)
         self.input_names = tuple(d.name for d in cell.inputs)
         self.state_names = cell.state_names
         self.output = cell.output
@@ -181,6 +189,10 @@ class Kernel:
 
     def _inference(self):
         """The forward pass without a tape, generated on first use from the same description."""
+        if self._inference_forward is None and self.backend == "numba":
+            from .fast.bind import bind_inference
+
+            self._inference_forward = bind_inference(self)
         if self._inference_forward is None:
             plan = make_plan(self.cell, self.sizes, inference=True)
             source = forward_source(plan, "_forward")

@@ -1,0 +1,227 @@
+"""The compiled forward pass: numba source for the whole time loop of one cell, from its :class:`Plan`.
+
+The generated ``_fwd`` runs what :mod:`symrnn.codegen.forward` runs, with no
+Python per step:
+
+1. the input projection of all T steps, one ``gemm`` per input vector into
+   ``_P`` (T, B, NL); biases and bare input terms in one pass;
+2. per step: one ``gemm`` per previous-state vector accumulating into its
+   column block of ``_P[t]`` (``beta = 1``: no scratch buffer); then each fused
+   run (:mod:`.layout`) as one loop over (b, j) computing its stages in
+   scalar locals, writing only what is read outside the run; late linear
+   stages as their own ``gemm``;
+3. with a mask, rows past a sequence's end keep their state.
+
+Stacked matrices and biases are built by the Python wrapper with the NumPy
+path's own helpers (:func:`~symrnn.codegen.forward.source_stacks`, sigmoid rows
+pre-scaled by 0.5); ``_fwd`` returns ``_P``, every state array and every taped
+value, which the wrapper names as the NumPy path's tape.
+"""
+
+from __future__ import annotations
+
+from ..forward import Writer, half
+from ..plan import Plan
+from .layout import Layout, Sizes
+from .places import Places
+from .scalar import GROUP_FORM, scalar_source
+
+WORKSPACE = ("_wi = _np.empty(6, _np.int32)", "_wf = _np.empty(2, _np.uint8)", "_ws = _np.empty(2, _K)",
+             "_isz = _ws.itemsize")
+"""Scratch of :func:`~symrnn.codegen.fast.blas.mm` (by-reference BLAS arguments) and the dtype's item size."""
+
+__all__ = ["WORKSPACE", "core", "past_the_end", "forward_core", "forward_arguments", "early_sources", "vector_params", "late_matrices", "number"]
+
+
+def number(x) -> str:
+    """A constant in the kernel's dtype."""
+    return f"_K({float(x)!r})"
+
+
+def early_sources(plan: Plan, role: str) -> list:
+    """(vector, lo, hi) of the stacked sources of ``role`` ("input" or "previous")."""
+    return [(v, lo, hi) for v, (lo, hi, _) in plan.sources.items() if plan.cell.role(v) == role]
+
+
+def vector_params(plan: Plan) -> list:
+    """Per-unit parameters read by pointwise stages (peepholes), in plan order."""
+    return sorted({u for parts in plan.partials.values() for u in parts if plan.role(u) == "param"})
+
+
+def late_matrices(plan: Plan) -> list:
+    """Matrices of the late linear stages' terms (read by per-step GEMMs)."""
+    out = []
+    for name in plan.late:
+        for t in plan.cell.terms(name):
+            if t.matrix is not None and plan.cell.role(t.vector) not in ("param", "input") and t.matrix not in out:
+                out.append(t.matrix)
+    return out
+
+
+def forward_arguments(plan: Plan) -> list:
+    """The core's parameters, in order (the wrapper passes them so)."""
+    cell = plan.cell
+    return (["_z"] + [f"_X_{d.name}" for d in cell.inputs] + [f"_M_{v}" for v in plan.sources] + ["_bias"]
+            + [f"_p_{m}" for m in late_matrices(plan)] + [f"_p_{p}" for p in vector_params(plan)]
+            + [f"_I_{s}" for s in plan.states] + ["_mask", "_hm"])
+
+
+def mm_call(ta, tb, m, n, k, alpha, a, b, beta, c) -> str:
+    """A :func:`~symrnn.codegen.fast.blas.mm` call; ``a``, ``b``, ``c`` are (address, leading dimension)."""
+    return (f"_mm({ta}, {tb}, {m}, {n}, {k}, {alpha}, {a[0]}, {a[1]}, {b[0]}, {b[1]}, {beta}, {c[0]}, {c[1]}, "
+            "_wi, _wf, _ws)")
+
+
+def unit_loop(w: Writer, n: str, body: list, *, mask_scale: bool = False):
+    """``for _b: for _j in range(n): body`` (``_m`` = 1 or 0 by the mask, when asked)."""
+    w("for _b in range(_B):")
+    with w.block():
+        if mask_scale:
+            w("_m = _K(1.0) if (not _hm or _mask[_t, _b]) else _K(0.0)")
+        w(f"for _j in range({n}):")
+        with w.block():
+            w(*body)
+
+
+def core(plan: Plan, sizes: Sizes, fname: str, args: list, buffer: str, emit) -> str:
+    """``def fname(args)``: sizes unpacked from ``_z``, T and B, the BLAS scratch, ``buffer`` (T, B, NL), then ``emit(body)``."""
+    w = Writer()
+    w(f"def {fname}({', '.join(args)}):")
+    with w.block():
+        body = Writer()
+        body.level = w.level
+        first = plan.cell.inputs[0].name
+        body(f"_T, _B = _X_{first}.shape[0], _X_{first}.shape[1]", *WORKSPACE,
+             f"{buffer} = _np.empty((_T, _B, {Places(plan, sizes).NL}), _K)")
+        emit(body)
+        w(*sizes.unpack())  # last: every size the body named
+        w.lines.extend(body.lines)
+    return w.text()
+
+
+def past_the_end(w: Writer, lines: list):
+    """``lines`` for every sequence ``_b`` whose step ``_t`` is past its length (with a mask)."""
+    w("if _hm:")
+    with w.block():
+        w("for _b in range(_B):")
+        with w.block():
+            w("if not _mask[_t, _b]:")
+            with w.block():
+                w(*lines)
+
+
+def forward_core(lay: Layout, sizes: Sizes, fname: str = "_fwd") -> str:
+    """Source of the compiled forward function (see the module docstring)."""
+    plan = lay.plan
+    at = Places(plan, sizes)
+
+    def emit(body):
+        _input_projection(plan, at, body)
+        for s in plan.states:
+            rows = "2" if s in plan.rolling else "_T + 1"
+            body(f"_S_{s} = _np.empty(({rows}, _B, {at.n(s)}), _K)", f"_S_{s}[0, :, :] = _I_{s}")
+        for name, loc in plan.storage.items():
+            if loc[0] == "tape":
+                body(f"_Y_{name} = _np.empty((_T, _B, {at.n(name)}), _K)")
+            elif loc[0] == "temp" and name in lay.stored:
+                body(f"_Y_{name} = _np.empty((_B, {at.n(name)}), _K)")
+        body("for _t in range(_T):")
+        with body.block():
+            _step(lay, at, body)
+        outs = ["_P"] + [f"_S_{s}" for s in plan.states] + [f"_Y_{n}" for n, loc in plan.storage.items()
+                                                              if loc[0] == "tape"]
+        body(f"return ({', '.join(outs)},)")
+
+    return core(plan, sizes, fname, forward_arguments(plan), "_P", emit)
+
+
+def _input_projection(plan, at, w):
+    ins = early_sources(plan, "input")
+    TB = "_T * _B"
+    if not ins:
+        w("_P[:, :, :] = 0")
+    first = max(ins, key=lambda s: s[2] - s[1]) if ins else None
+    for v, lo, hi in sorted(ins, key=lambda s: s is not first):
+        slo, shi = at.sizes.name("slo", v, lo), at.sizes.name("shi", v, hi)
+        c = (f"_P.ctypes.data + {slo} * _isz", at.NL)
+        w(mm_call(False, True, TB, f"{shi} - {slo}", at.n(v), "1.0", (f"_X_{v}.ctypes.data", at.n(v)),
+                  (f"_M_{v}.ctypes.data", at.n(v)), "0.0" if (v, lo, hi) == first else "1.0", c))
+        if (v, lo, hi) == first:
+            if lo > 0:
+                w(f"_P[:, :, :{slo}] = 0")
+            if hi < plan.width:
+                w(f"_P[:, :, {shi}:] = 0")
+    if plan.biases:
+        w("for _r in range(_T):")
+        with w.block():
+            w("for _b in range(_B):")
+            with w.block():
+                w(f"for _c in range({at.NL}):")
+                with w.block():
+                    w("_P[_r, _b, _c] += _bias[_c]")
+    for eq in plan.cell.equations:  # bare input vectors in a linear stage
+        if eq.is_linear:
+            for t in plan.cell.terms(eq.target):
+                if t.matrix is None and plan.cell.role(t.vector) == "input":
+                    lo = at.sizes.name("lo", eq.target, plan.slots[eq.target][0])
+                    k = number(float(t.coeff) * half(plan, plan.slots[eq.target][0]))
+                    w("for _t in range(_T):")
+                    with w.block():
+                        unit_loop(w, at.n(t.vector), [f"_P[_t, _b, {lo} + _j] += {k} * {at.unit(t.vector)}"])
+
+
+def _step(lay, at, w):
+    plan = lay.plan
+    cell = plan.cell
+    if plan.rolling:
+        w("_t0 = _t % 2", "_t1 = 1 - _t0")
+    for v, lo, hi in early_sources(plan, "previous"):
+        slo, shi = at.sizes.name("slo", v, lo), at.sizes.name("shi", v, hi)
+        c = (f"_P.ctypes.data + (_t * _B * {at.NL} + {slo}) * _isz", at.NL)
+        w(mm_call(False, True, "_B", f"{shi} - {slo}", at.n(v), "1.0", at.block(v),
+                  (f"_M_{v}.ctypes.data", at.n(v)), "1.0", c))
+    for eq in cell.equations:  # bare previous-state vectors in an early linear stage
+        if eq.is_linear and eq.target not in plan.late:
+            for t in cell.terms(eq.target):
+                if t.matrix is None and cell.role(t.vector) == "previous":
+                    k = number(float(t.coeff) * half(plan, plan.slots[eq.target][0]))
+                    unit_loop(w, at.n(t.vector), [f"_P[_t, _b, {at.lo(eq.target)} + _j] += {k} * {at.unit(t.vector)}"])
+    for item in lay.items:
+        if isinstance(item, str):
+            _late(plan, at, w, item)
+        else:
+            _run(lay, at, w, item)
+    past_the_end(w, [f"_S_{s}[{at.state_row(s, False)}, _b, :] = _S_{s}[{at.state_row(s, True)}, _b, :]"
+                     for s in plan.states])
+
+
+def _run(lay, at, w, stages):
+    local: dict[str, str] = {}
+    lines = []
+    for st in stages:
+        names = {u: local.get(u) or at.unit(u) for u in st.reads}
+        if st.kind == "group":
+            src = GROUP_FORM[st.expr].format(names[st.reads[0]])
+        elif st.kind == "copy":
+            src = f"_P[_t, _b, {at.lo(st.name)} + _j]"
+        else:
+            src = scalar_source(st.expr, names)
+        lines.append(f"_v_{st.name} = {src}")
+        local[st.name] = f"_v_{st.name}"
+        if st.name in lay.stored:
+            lines.append(f"{at.unit(st.name)} = _v_{st.name}")
+    unit_loop(w, at.n(stages[0].name), lines)
+
+
+def _late(plan, at, w, name):
+    """A linear stage reading values of the same step: a GEMM per matrix term into its slot of ``_P[t]``."""
+    cell = plan.cell
+    c = (f"_P.ctypes.data + (_t * _B * {at.NL} + {at.lo(name)}) * _isz", at.NL)
+    for t in cell.terms(name):
+        if cell.role(t.vector) in ("param", "input"):
+            continue
+        if t.matrix is None:
+            unit_loop(w, at.n(name), [f"_P[_t, _b, {at.lo(name)} + _j] += {number(t.coeff)} * {at.unit(t.vector)}"])
+        else:
+            w(mm_call(False, True, "_B", at.n(name), at.n(t.vector), number(t.coeff), at.block(t.vector),
+                      (f"_p_{t.matrix}.ctypes.data", at.n(t.vector)), "1.0", c))
