@@ -42,9 +42,9 @@ KINDS = ("cell", "tree", "graph", "graph_recurrent")
 LABELS = {"cell": "cells", "tree": "tree models", "graph": "graph layers", "graph_recurrent": "graph-recurrent cells"}
 """How an error message names the models of a kind."""
 
-GRAPH_MODULES = {"graph": ("symrnn.graphs.layers", "symrnn.graphs.autoencoders"),
+GRAPH_MODULES = {"graph": ("symrnn.graphs.layers", "symrnn.graphs.autoencoders", "symrnn.graphs.ggnn"),
                  "graph_recurrent": ("symrnn.graphs.recurrent",)}
-"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), graph-recurrent cells."""
+"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), GGNN, graph-recurrent cells."""
 
 
 @dataclass(frozen=True)

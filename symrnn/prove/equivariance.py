@@ -1,7 +1,7 @@
 """Permutation equivariance of a graph description, proved for every graph by its structure.
 
 Relabel the nodes of a graph by a permutation (P) and list its edges in any
-other order (Q).  A description built from
+other order (Q); per-edge inputs (an edge weight) move with their edges.  A description built from
 
 * per-row linear maps ``W @ v`` and biases (they act on each row alone),
 * per-unit pointwise stages (they act on each row alone), and
@@ -68,17 +68,20 @@ def _check(cell, invariant, rng, examples):
         params = {k: rng.normal(size=v) for k, v in param_shapes(cell, sizes).items()}
         n = vector_sizes(cell, sizes)
         ops, ops_h = GraphOperators(G, **dict(cell.graph)), GraphOperators(H, **dict(cell.graph))
-        xs = {d.name: rng.normal(size=(N, n[d.name])) for d in cell.inputs if cell.space(d.name) == "node"}
+        rows = {"node": N, "edge": ops.rows("edge")}
+        xs = {d.name: rng.normal(size=(rows[cell.space(d.name)], n[d.name])) for d in cell.inputs
+              if cell.space(d.name) in rows}
         prev = {d.name: rng.normal(size=(N, n[d.name])) for d in cell.states}
-        moved = lambda d: {k: _move(v, perm) for k, v in d.items()}  # noqa: E731
+        moves = {"node": perm, "edge": _edge_move(ops, ops_h, perm)}
+        moved = lambda d: {k: _move(v, moves[cell.space(k)]) for k, v in d.items()}  # noqa: E731
         with np.errstate(all="ignore"):
             a = step(cell, params, xs, prev, operators=ops)
             b = step(cell, params, moved(xs), moved(prev), operators=ops_h)
         for s in cell.state_names:
-            want = a[s] if invariant else _move(a[s], perm)
+            want = a[s] if invariant else _move(a[s], moves[cell.space(s)])
             d = float(np.max(np.abs(b[s] - want))) if want.size else 0.0
             if not d <= 1e-9 * (1 + float(np.max(np.abs(want)))):
-                exact = _recheck(cell, params, xs, prev, ops, ops_h, perm, s, invariant)
+                exact = _recheck(cell, params, xs, prev, ops, ops_h, moved, moves[cell.space(s)], s, invariant)
                 if exact is not None:  # only a difference that survives 60 digits
                     return {"nodes": N, "edges": [list(e) for e in G.edges()], "perm": perm.tolist(), "output": s,
                             "difference": exact}, worst
@@ -86,7 +89,7 @@ def _check(cell, invariant, rng, examples):
     return None, worst
 
 
-def _recheck(cell, params, xs, prev, ops, ops_h, perm, s, invariant):
+def _recheck(cell, params, xs, prev, ops, ops_h, moved, perm, s, invariant):
     """The same comparison at 60 digits (operators' entries exactly, as dense matrices); the difference or None."""
     from ..numeric import step
     from . import exact
@@ -95,8 +98,7 @@ def _recheck(cell, params, xs, prev, ops, ops_h, perm, s, invariant):
     with exact.precision():
         mp = lambda d: {k: exact.mp_array(v) for k, v in d.items()}  # noqa: E731
         a = step(cell, mp(params), mp(xs), mp(prev), operators=ops)[s]
-        b = step(cell, mp(params), mp({k: _move(v, perm) for k, v in xs.items()}),
-                 mp({k: _move(v, perm) for k, v in prev.items()}), operators=ops_h)[s]
+        b = step(cell, mp(params), mp(moved(xs)), mp(moved(prev)), operators=ops_h)[s]
         absolute, relative = exact.max_difference(b, a if invariant else _move(a, perm))
     return _text(absolute) if relative > exact.TIE else None
 
@@ -104,6 +106,16 @@ def _recheck(cell, params, xs, prev, ops, ops_h, perm, s, invariant):
 def _move(v, perm):
     out = np.empty_like(v)
     out[perm] = v
+    return out
+
+
+def _edge_move(ops, ops_h, perm):
+    """Where each row of G's edge space lands in the relabelled graph's (edge (j, i) ↦ (π j, π i); copies in order)."""
+    N = len(perm)
+    key = np.asarray(perm)[ops.src] * N + np.asarray(perm)[ops.dst]
+    key_h = np.asarray(ops_h.src) * N + np.asarray(ops_h.dst)
+    out = np.empty(len(key), dtype=np.int64)
+    out[np.argsort(key, kind="stable")] = np.argsort(key_h, kind="stable")
     return out
 
 
