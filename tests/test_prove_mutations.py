@@ -38,6 +38,8 @@ NOT_RECORDED = {  # custom checks that call no public prover: their false varian
     "diffusion_two_terms_per_node_overstatement", "cheb_first_order_is_gcn_overstatement",
     "pyg_self_loops_are_a_plus_i_overstatement",  # graph searches (kernels against dense formulas)
     "gat_zero_attention_is_mean", "gat_softmax_derivatives", "child_sum_tree_lstm_cell_path",  # Indexed sums
+    "graphrnn_proposition_1_as_printed", "bfs_earliest_neighbour_monotone",  # BFS enumerations (proofs/graphrnn.py)
+    "graphrnn_likelihood_node_order_independent",  # a likelihood computed by the generated kernels
 }
 
 
@@ -123,3 +125,33 @@ def test_false_variants_of_the_exhaustive_and_search_theorems_are_refuted():
     assert not_iso.status == "refuted"
     one_hop_short = exhaustive(locality_check(2, hops=lambda m: m - 1), undirected(3), dims=(), domain="hops m - 1")
     assert one_hop_short.status == "refuted" and "difference" in one_hop_short.counterexample
+
+
+def test_false_variants_of_the_graphrnn_bfs_theorems_are_refuted():
+    """The BFS-parent property fails for orders that are not BFS, and a stronger form fails for BFS orders."""
+    import itertools
+
+    import networkx as nx
+
+    from symrnn.proofs import graphrnn
+    from symrnn.prove import exhaustive
+
+    def any_order(max_nodes):
+        return ((G, list(p)) for G in nx.graph_atlas_g()[1:] if len(G) <= max_nodes and nx.is_connected(G)
+                for p in itertools.permutations(G))
+
+    def check(case):
+        G, order = case
+        return None if graphrnn._earliest_neighbour_monotone(G, order) else {"edges": [list(e) for e in G.edges],
+                                                                             "order": order}
+
+    not_bfs = exhaustive(check, any_order(4), dims=(), domain="every order, not only BFS orders")
+    assert not_bfs.status == "refuted" and not_bfs.counterexample["order"]
+
+    def parent_is_previous(G, order):  # stronger and false: every node's earliest neighbour is the node before it
+        pos = {v: k for k, v in enumerate(order)}
+        return all(min(pos[u] for u in G[v]) == pos[v] - 1 for v in order[1:])
+
+    stronger = graphrnn._bfs_claim(parent_is_previous, max_nodes=4, examples=5, label="parent is the previous node")
+    assert stronger.status == "refuted" and stronger.counterexample["order"]
+
