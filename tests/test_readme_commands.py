@@ -40,6 +40,7 @@ SMALLER = {  # prefix -> options appended (argparse keeps the last value of a re
     "python -m symrnn.derive.flow": ["--hidden", "4", "--inputs", "2", "--steps", "6"],
     "python benchmarks/bench_trees.py": ["--nodes", "200", "--repeat", "1"],
     "python benchmarks/bench_graphs.py": ["--nodes", "300", "--repeat", "1", "--rounds", "1"],
+    "python benchmarks/bench_graphrnn.py": ["--epochs", "3", "--samples", "4", "--seeds", "1", "--hidden", "4"],
     "python benchmarks/bench_prove.py": ["--rounds", "1"],
     "python benchmarks/bench_torch_module.py": ["--cells", "mgu", "--sizes", "4", "-T", "3", "-B", "2", "--repeats", "1"],
 }
