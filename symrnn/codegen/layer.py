@@ -22,7 +22,8 @@ the same description backwards, with the fixed rules of :mod:`symrnn.spec.partia
 operator's adjoint in the table, applied once per operator), and the column
 sum of ``Opᵀ(ā)`` to a bias; a size-1 vector broadcast over a stage's units
 (an attention coefficient times a message) gets the sum over the units; the
-one non-linear operator (``segmax_dst``, a softmax's shift) passes nothing back.  Previous states are inputs of the step, so a
+non-linear ``segmax_dst`` (a softmax's shift) passes nothing back, and ``m = max_in(v)`` hands ``m̄`` to
+the arg-max in-edges by its operator's rule (``_O.max_backward``).  Previous states are inputs of the step, so a
 graph-recurrent cell (GConvGRU) runs this step T times and its backward
 step by step.  Every identifier of the generated source carries a leading
 underscore (:mod:`symrnn.codegen.naming`).
@@ -34,8 +35,9 @@ from collections import OrderedDict
 
 from ..spec.cell import PREV
 from .forward import Writer
-from .layer_stages import (_consumers, _fusions, _last_uses, _projections, _roles, _softmaxes, _useful, sign_only,
-                           tape_keys)
+from ..spec.operators import OPERATORS
+from .layer_stages import (_consumers, _fusions, _last_uses, _projections, _roles, _softmaxes, _useful, routed,
+                           sign_only, tape_keys)
 from .printer import to_source
 from .reverse import Sweep, coefficient
 
@@ -213,6 +215,10 @@ class _LayerSweep(Sweep):
                                fresh=True)
             if alpha in self.useful:
                 adj.add_source(alpha, f"{c}_O.edge_dot({scatter!r}, {g}, {gather!r}, {_val(z)})", fresh=True)
+        elif routed(self.cell, t) is not None:  # m = max_in(v): the operator's own rule routes m̄ to v
+            v, op = routed(self.cell, t), self.cell.terms(t)[0].operator
+            if v in self.useful:
+                adj.add_source(v, f"_O.{OPERATORS[op].backward}({op!r}, {_val(v)}, {_val(t)}, {g})", fresh=True)
         else:
             return False
         self.done(t)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..errors import SpecError
 from ..spec.cell import PREV
 from ..spec.operators import OPERATORS
 from ..spec.partials import pointwise_partials
 
-__all__ = ["tape_keys", "sign_only"]
+__all__ = ["tape_keys", "sign_only", "routed"]
 
 
 def _roles(cell):
@@ -126,6 +127,20 @@ def _softmaxes(cell) -> dict:
     return found
 
 
+def routed(cell, name):
+    """The vector ``v`` of a stage ``name = Op(v)`` whose operator has a reverse rule of its own (``max_in``), else None."""
+    if not cell.equation(name).is_linear:
+        return None
+    terms = cell.terms(name)
+    ops = [t.operator for t in terms if t.operator and OPERATORS[t.operator].backward]
+    if not ops:
+        return None
+    if len(terms) != 1 or terms[0].matrix is not None or terms[0].coeff != 1:
+        raise SpecError(f"{cell.name!r}: stage {name!r} applies {ops[0]}, which is not linear; write it as a stage "
+                        f"of its own, m = {ops[0]}(v), and use m in later stages")
+    return terms[0].vector
+
+
 def _projections(cell, shapes) -> dict:
     """Stages ``z_k = P_k @ v`` (one term, no operator) reading the same vector: one GEMM for all of them.
 
@@ -160,7 +175,8 @@ def _useful(cell) -> set:
     for eq in cell.equations:
         if eq.is_linear:
             hit = any(t.matrix or roles.get(t.vector) == "param" or
-                      ((t.operator is None or OPERATORS[t.operator].linear) and t.vector in useful)
+                      ((t.operator is None or OPERATORS[t.operator].linear or OPERATORS[t.operator].backward)
+                       and t.vector in useful)
                       for t in cell.terms(eq.target))
         else:
             hit = any(roles.get(d) == "param" or d in useful for d in eq.dependencies())
@@ -189,6 +205,8 @@ def tape_keys(cell, shapes) -> set:
             keys |= {alpha, z}
         elif eq.is_linear:
             keys |= {t.vector for t in cell.terms(eq.target) if t.matrix and roles.get(t.vector) != "param"}
+            if routed(cell, eq.target) and routed(cell, eq.target) in useful:
+                keys |= {eq.target, routed(cell, eq.target)}  # the rule compares the vector with its maximum
         else:
             for u, d in pointwise_partials(cell, eq.target).items():
                 if d != 0 and (roles[u] == "param" or u in useful):

@@ -17,7 +17,8 @@ shape of ``u``:
 :func:`reverse_rules` applies them to a description and returns every
 contribution as data (:class:`Contribution`); :func:`graph_document` prints
 them.  Nothing here is written per layer.  An operator that is not linear
-(a softmax's shift ``max_dst``) is held constant, as the description says.
+(a softmax's shift ``segmax_dst``) is held constant, as the description says;
+``max_in`` (GraphSAGE's max) routes δ to each node's arg-max in-edge (R_maxᵀ).
 
 References
 ----------
@@ -101,7 +102,13 @@ def _over_units(op) -> bool:
     return OPERATORS[op].source == ANY
 
 
+ROUTE = r"\mathbf{R}_{\max}^{\top}"
+"""A routed operator's reverse rule (``max_in``): each node's adjoint, unit by unit, to its arg-max in-edge's source."""
+
+
 def _adjoint_operator(op) -> str | None:
+    if op is not None and OPERATORS[op].backward:
+        return ROUTE
     return None if op is None else OPERATORS[OPERATORS[op].adjoint].latex
 
 
@@ -129,8 +136,8 @@ def _times(d: str, cell, partial) -> str:
 
 
 def _held_constant(op) -> bool:
-    """Not linear: reverse mode holds its value constant (a softmax's shift)."""
-    return not getattr(OPERATORS[op], "linear", True)
+    """Not linear and without a reverse rule of its own: reverse mode holds its value constant (a softmax's shift)."""
+    return not OPERATORS[op].linear and not OPERATORS[op].backward
 
 
 def reverse_rules(cell) -> dict[str, list[Contribution]]:
@@ -217,7 +224,8 @@ def _operator_rows(cell) -> list[str]:
             rows.append(rf"{row.latex} &: \text{{the sum of the units of each row}}, "
                         r"&& \text{adjoint: copied to every unit}")
             continue
-        adjoint = (r"\text{held constant in reverse mode}" if _held_constant(op)
+        adjoint = (r"\text{held constant in reverse mode}" if _held_constant(op) else
+                   rf"\text{{reverse: }} {ROUTE} \text{{ (to the arg-max in-edge, ties share)}}" if row.backward
                    else rf"\text{{adjoint }} {OPERATORS[row.adjoint].latex}")
         rows.append(rf"{row.latex} &: \text{{per-{row.source} rows}} \to \text{{per-{row.target} rows}}, "
                     rf"&& {adjoint}")

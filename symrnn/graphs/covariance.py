@@ -34,8 +34,8 @@ from ..prove import Result, all_of, diagonal, matrix_identity, permutation
 
 __all__ = ["covariance", "COVARIANT_BY_DEFINITION"]
 
-COVARIANT_BY_DEFINITION = ("gather_src", "gather_dst", "segmax_dst")
-"""Operators whose covariance is the definition of relabelling (or, for segmax, of a maximum over a set)."""
+COVARIANT_BY_DEFINITION = ("gather_src", "gather_dst", "segmax_dst", "max_in")
+"""Operators whose covariance is the definition of relabelling (or, for the maxima, of a maximum over a set)."""
 
 
 def _symbols():
@@ -88,19 +88,24 @@ def covariance(name: str) -> Result:
     N, E, P, Q, S_src, S_dst, W = _symbols()
     if name in COVARIANT_BY_DEFINITION:
         why = ("the maximum over the set of edges entering a node does not depend on their order and moves with the node"
-               if name == "segmax_dst" else f"the definition of relabelling: {name}(πG) = Q {name}(G) Pᵀ")
+               if name in ("segmax_dst", "max_in") else f"the definition of relabelling: {name}(πG) = Q {name}(G) Pᵀ")
         return Result("proved", "definition", [f"{name}: {why}."],
                       cross_examination="covariant by definition (checked numerically with the layers that use it)")
+    if name == "sum_units":
+        return Result("proved", "per-row map", ["sum_units: 1ᵀ v sums the units of each row alone, so it commutes with "
+                                                "every permutation of the rows (of any space)."],
+                      cross_examination="a per-row map (checked numerically with the layers that use it)")
     if name in ("scatter_src", "scatter_dst"):
         S = S_src if name == "scatter_src" else S_dst
         return matrix_identity(_relabelled(S.T, P, Q, S_src, S_dst, W), P * S.T * Q.T,
                                facts=[permutation(P), permutation(Q)]).with_steps(
             f"{name} = S{'_src' if S is S_src else '_dst'}ᵀ; relabelled: (Q S Pᵀ)ᵀ = P Sᵀ Qᵀ:")
-    if name in ("adjacency", "adjacency_T"):
-        A = S_dst.T * W * S_src
-        A = A if name == "adjacency" else A.T
+    if name in ("adjacency", "adjacency_T", "sum_in", "sum_in_T"):
+        A = S_dst.T * W * S_src if name.startswith("adjacency") else S_dst.T * S_src
+        A = A.T if name.endswith("_T") else A
         return matrix_identity(_relabelled(A, P, Q, S_src, S_dst, W), P * A * P.T,
-                               facts=[permutation(P), permutation(Q)]).with_steps("A = S_dstᵀ W_E S_src:")
+                               facts=[permutation(P), permutation(Q)]).with_steps(
+            "A = S_dstᵀ W_E S_src:" if name.startswith("adjacency") else "S_dstᵀ S_src (every edge counted once):")
     if name in ("gcn_norm", "gcn_norm_T"):
         return all_of(*_degree_normalised(sp.Rational(-1, 2), loops=True, transpose_adj=name.endswith("_T")),
                       method="matrix normal form under permutation facts and the degree lemmas")

@@ -23,8 +23,8 @@ import sympy as sp
 
 from ..spec.symbols import FUNCTIONS, leaky_relu
 
-__all__ = ["gcn", "cheb", "sage", "gat", "spectral", "polynomial", "KIPF", "DEFFERRARD", "HAMILTON", "VELICKOVIC",
-           "BRUNA", "HAMMOND"]
+__all__ = ["gcn", "cheb", "sage", "graphsage", "gin", "gat", "spectral", "polynomial", "KIPF", "DEFFERRARD", "HAMILTON",
+           "VELICKOVIC", "BRUNA", "HAMMOND"]
 
 KIPF = "Kipf & Welling 2017, Semi-Supervised Classification with Graph Convolutional Networks (ICLR)"
 DEFFERRARD = ("Defferrard, Bresson & Vandergheynst 2016, Convolutional Neural Networks on Graphs with Fast Localized "
@@ -95,21 +95,16 @@ def cheb(K: int = 3, *, bias: bool = True, lambda_max: float = 2.0, normalizatio
 def sage(*, root_weight: bool = True, activation: str | None = None):
     """GraphSAGE with the mean aggregator: h = f(W_l mean_{j→i} x_j + W_r x + b) (PyG ``SAGEConv(aggr="mean")``).
 
+    The mean, root-weight case of :func:`~symrnn.graphs.graphsage.graphsage` under its first name.
+
     Examples
     --------
     >>> sage(root_weight=False).parameter_count()
     F*G + G
     """
-    f = _activation(activation, "sage")
-    b = GraphBuilder("sage" if root_weight else "sage_no_root", reference=HAMILTON,
-                     summary="GraphSAGE, mean aggregator" + (", root weight" if root_weight else ""))
-    F, G = b.sizes("F G")
-    x = b.node_input("x", F)
-    pre = b.param("W_l", G, F) @ b.propagate("mean_in", x) + b.param("b", G)
-    if root_weight:
-        pre = pre + b.param("W_r", G, F) @ x
-    b.output("h", f(pre))
-    return b.build()
+    from .graphsage import _description
+
+    return _description("sage" if root_weight else "sage_no_root", "mean", root_weight, False, True, activation)
 
 
 def gat(heads: int = 1, *, concat: bool = True, negative_slope: float = 0.2, bias: bool = True,
@@ -198,3 +193,7 @@ def polynomial(K: int = 3):
                                latex=rf"\mathbf{{L}}^{{{k}}}\mathbf{{x}}"))
     b.output("h", sum((b.param(f"theta_{k}", 1) * z for k, z in enumerate(powers)), sp.S.Zero))
     return b.build()
+
+
+from .gin import gin  # noqa: E402  (re-exported: the registry reads this module's __all__)
+from .graphsage import graphsage  # noqa: E402

@@ -141,12 +141,12 @@ class GraphOperators:
             M = sps.csr_array((np.ones(E), (index, np.arange(E))), shape=(N, E))
         elif name in ("adjacency", "adjacency_T"):
             M = g.adjacency if name == "adjacency" else g.adjacency.T.tocsr()
-        elif name in ("mean_in", "mean_in_T"):  # unweighted: every edge (copy) counts once, as PyG's mean
-            counts = sps.csr_array((np.ones(E), (self.dst, self.src)), shape=(N, N))
-            deg = np.asarray(counts.sum(axis=1)).ravel()
-            inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
-            M = sps.diags_array(inv) @ counts
-            M = (M if name == "mean_in" else M.T).tocsr()
+        elif name in ("mean_in", "mean_in_T", "sum_in", "sum_in_T"):  # unweighted: every edge (copy) counts once
+            M = sps.csr_array((np.ones(E), (self.dst, self.src)), shape=(N, N))  # PyG's add / mean aggregation
+            if name.startswith("mean"):
+                deg = np.asarray(M.sum(axis=1)).ravel()
+                M = sps.diags_array(np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)) @ M
+            M = (M.T if name.endswith("_T") else M).tocsr()
         elif name in ("gcn_norm", "gcn_norm_T"):
             M = nz.gcn_operator(g.require_undirected("gcn"), add_self_loops=self.add_self_loops,
                                 improved=self.improved)
@@ -186,6 +186,8 @@ class GraphOperators:
             return _gather(V, self.src if name == "gather_src" else self.dst)
         if name == "segmax_dst":
             return self._segmax(V)
+        if name == "max_in":
+            return self._max_in(V)
         if V.dtype == object and name in ("scatter_src", "scatter_dst"):  # 60 digits: the same sums, exactly
             out = np.zeros((self.graph.num_nodes,) + V.shape[1:], dtype=object)
             out[...] = 0
@@ -226,12 +228,12 @@ class GraphOperators:
 
         if base == "adjacency":
             M = A
-        elif base == "mean_in":
+        elif base in ("mean_in", "sum_in"):
             C = np.empty((N, N), dtype=object)
             C[:] = zero
             for e_src, e_dst in zip(self.src, self.dst):
                 C[e_dst, e_src] = C[e_dst, e_src] + one
-            M = scale_rows(C, [inv(sum(C[i])) for i in range(N)])
+            M = scale_rows(C, [inv(sum(C[i])) for i in range(N)]) if base == "mean_in" else C
         elif base == "gcn_norm":
             At = A.copy()
             if self.add_self_loops:
@@ -281,13 +283,17 @@ class GraphOperators:
         self._built[key] = M
         return M
 
-    def _segmax(self, V):
-        """Per node, the largest row of ``V`` over its incoming edges (0 for a node without one)."""
+    def _segments(self):
+        """The edges sorted by target: ``(order, starts, nodes)``, one segment per node with an in-edge."""
         if "segmax" not in self._built:
             order = np.argsort(self.dst, kind="stable")
             starts = np.flatnonzero(np.r_[True, np.diff(self.dst[order]) != 0]) if len(order) else np.zeros(0, int)
             self._built["segmax"] = (order, starts, self.dst[order][starts] if len(order) else starts)
-        order, starts, nodes = self._built["segmax"]
+        return self._built["segmax"]
+
+    def _segmax(self, V):
+        """Per node, the largest row of ``V`` over its incoming edges (0 for a node without one)."""
+        order, starts, nodes = self._segments()
         out = np.zeros((self.graph.num_nodes,) + V.shape[1:], V.dtype)
         if V.dtype == object:  # mpmath entries: the same maximum, one segment at a time
             out[...] = 0
@@ -299,6 +305,39 @@ class GraphOperators:
         if len(order):
             out[nodes] = np.maximum.reduceat(V[order], starts, axis=0)
         return out
+
+    def _max_in(self, V):
+        """``max_in``: per node and unit, the largest ``V[j]`` over the edges j → i (0 without one)."""
+        return self._segmax(_gather(V, self.src))
+
+    def max_backward(self, name: str, V: np.ndarray, M: np.ndarray, G: np.ndarray) -> np.ndarray:
+        """V̄ of ``M = max_in(V)`` given M̄ = ``G``: each node's adjoint goes to the source of its arg-max edge.
+
+        Per node i and unit u, the in-edges whose value equals the maximum share ``G[i, u]`` equally (the rule
+        of ``torch.scatter_reduce(..., "amax")``, so two copies of a repeated edge pass it on whole); a node
+        without in-edges passes nothing.
+        """
+        if name != "max_in":
+            raise InputError(f"{name}: no routing rule (only max_in has one)")
+        order, starts, nodes = self._segments()
+        if not len(order):
+            return np.zeros_like(V)
+        edge_src = self.src[order]
+        per_edge = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))  # segment of each edge
+        hit = _gather(V, edge_src) == _gather(M, nodes)[per_edge]  # (E, units): an arg-max edge
+        if V.dtype == object:  # a 60-digit re-check: the same rule on mpmath entries
+            hit = hit.astype(object)
+            ends = np.r_[starts[1:], len(order)]
+            count = np.array([hit[lo:hi].sum(axis=0) for lo, hi in zip(starts, ends)], dtype=object)
+            out = np.zeros(V.shape, dtype=object)
+            out[...] = 0
+            np.add.at(out, edge_src, hit * (_gather(G, nodes) / count)[per_edge])
+            return out
+        count = np.add.reduceat(hit.astype(V.dtype), starts, axis=0)
+        routed = hit * (_gather(G, nodes) / count)[per_edge]
+        S = sps.csr_array((np.ones(len(order)), (edge_src, np.arange(len(order)))),
+                          shape=(self.graph.num_nodes, len(order))).tocsr()
+        return matmul(S, row_blocks(S), routed)
 
     def _ends(self, scatter: str, gather: str):
         rows = self.dst if scatter == "scatter_dst" else self.src

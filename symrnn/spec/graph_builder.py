@@ -116,6 +116,9 @@ class GraphBuilder:
         ``name``, the unit symbol of a named linear stage.
         """
         row = operator(op)
+        if not row.linear and (name is None or not isinstance(v, Vec)):
+            raise SpecError(f"{row.name}: not linear, so it is a stage of its own: apply({row.name!r}, v, name=...) "
+                            "with v a vector (its value is then used by later stages)")
         expr = self._applied(row.name, v)
         return expr if name is None else self._b.linear(expr, name, latex=latex)
 

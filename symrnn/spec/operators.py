@@ -14,13 +14,17 @@ is an ordinary term; :func:`~symrnn.spec.linear.linear_terms` reads it as
 
 The table :data:`OPERATORS` gives each operator's spaces, its adjoint (the
 transpose, used by reverse mode: d(Op v)/dv = Op, so v̄ += Opᵀ ā) and its
-LaTeX.  One entry is not linear: ``segmax_dst``, the per-node maximum that
-stabilises a neighbourhood softmax; reverse mode holds it constant, which is
+LaTeX.  Two entries are not linear.  ``segmax_dst``, the per-node maximum that
+stabilises a neighbourhood softmax: reverse mode holds it constant, which is
 exact because the softmax does not depend on the shift (the proof engine
-keeps it as an opaque, unsplit atom).  Every operator here is built from the graph's incidence matrices
-S_src, S_dst (E × N) and edge weights, so relabelling the nodes by P and the
-edges by Q maps it to Π_target Op Π_sourceᵀ: the fact behind permutation
-equivariance (:mod:`symrnn.graphs.equivariance`).
+keeps it as an opaque, unsplit atom).  ``max_in``, GraphSAGE's max aggregator:
+its ``backward`` names the rule of :class:`~symrnn.graphs.operators.GraphOperators`
+that routes the adjoint of each node and unit to the arg-max in-edge (a tie
+shares it equally, as ``torch.scatter_reduce(..., "amax")``); a non-linear
+operator is always a stage of its own, ``m = max_in(x)``, never under a matrix.
+Every operator here is built from the graph's incidence matrices S_src, S_dst
+(E × N) and edge weights, so relabelling the nodes by P and the edges by Q maps
+it to Π_target Op Π_sourceᵀ: the fact behind permutation equivariance (:mod:`symrnn.graphs.equivariance`).
 
 References
 ----------
@@ -64,6 +68,7 @@ class Operator:
     latex: str
     definition: str
     linear: bool = True
+    backward: str = ""  # a non-linear operator's reverse rule (a GraphOperators method); "" holds it constant
 
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in (
@@ -84,6 +89,15 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
              "repeated edge counted (GraphSAGE, PyG's mean aggregation); zero rows stay zero"),
     Operator("mean_in_T", "node", "node", "mean_in", r"(\mathbf{D}_{\mathrm{in}}^{-1}\mathbf{A})^{\top}",
              "(D_in⁻¹ A)ᵀ"),
+    Operator("sum_in", "node", "node", "sum_in_T", r"\mathbf{S}_{\mathrm{dst}}^{\top}\mathbf{S}_{\mathrm{src}}",
+             "S_dstᵀ S_src: the unweighted sum over incoming edges, each copy of a repeated edge counted (GIN, PyG's "
+             "add aggregation); zero rows stay zero"),
+    Operator("sum_in_T", "node", "node", "sum_in", r"\mathbf{S}_{\mathrm{src}}^{\top}\mathbf{S}_{\mathrm{dst}}",
+             "S_srcᵀ S_dst"),
+    Operator("max_in", "node", "node", "", r"\max_{\mathrm{in}}",
+             "node i, unit u: the largest v_ju over the edges j → i entering i, 0 without one (GraphSAGE's max "
+             "aggregator, PyG aggr='max'); not linear: reverse mode routes the adjoint to the arg-max edge, a tie "
+             "sharing it equally", linear=False, backward="max_backward"),
     Operator("gcn_norm", "node", "node", "gcn_norm_T", r"\hat{\mathbf{A}}",
              "Â = D̃^{-1/2} Ã D̃^{-1/2}, Ã = A + I where a node has no self-loop (PyG gcn_norm), D̃ = diag(Ã 1)"),
     Operator("gcn_norm_T", "node", "node", "gcn_norm", r"\hat{\mathbf{A}}^{\top}", "Âᵀ"),
