@@ -234,11 +234,16 @@ def _permutation_equivariant(call, rng):
         sizes = {s.name: 2 for s in cell.sizes}
         p = {k: rng.normal(size=v) for k, v in shapes(cell, sizes).items()}
         n = vector_sizes(cell, sizes)
-        xs = {d.name: rng.normal(size=(6, n[d.name])) for d in cell.inputs}
+        ops_g, ops_h = GraphOperators(G, **dict(cell.graph)), GraphOperators(H2, **dict(cell.graph))
+        inv = np.argsort(perm)
+        row = {(int(u), int(v)): e for e, (u, v) in enumerate(zip(ops_g.src, ops_g.dst))}
+        edge_rows = [row[(int(inv[u]), int(inv[v]))] for u, v in zip(ops_h.src, ops_h.dst)]  # H's edge ← G's edge
+        per_edge = {d.name for d in cell.inputs if cell.space(d.name) == "edge"}
+        xs = {d.name: rng.normal(size=(len(ops_g.src) if d.name in per_edge else 6, n[d.name])) for d in cell.inputs}
         prev = {d.name: np.zeros((6, n[d.name])) for d in cell.states}
-        a = step(cell, p, xs, prev, operators=GraphOperators(G, **dict(cell.graph)))
-        moved = {k: v[np.argsort(perm)] for k, v in xs.items()}
-        b = step(cell, p, moved, prev, operators=GraphOperators(H2, **dict(cell.graph)))
+        a = step(cell, p, xs, prev, operators=ops_g)
+        moved = {k: v[edge_rows] if k in per_edge else v[inv] for k, v in xs.items()}
+        b = step(cell, p, moved, prev, operators=ops_h)
         for s in cell.state_names:
             want = a[s] if invariant else a[s][np.argsort(perm)]
             if _wide(b[s], want):

@@ -30,13 +30,14 @@ from symrnn.prove.mutate import claims_of, mutants  # noqa: E402
 PER_THEOREM = 5
 EQUIVARIANCE = {  # every layer of the description language is equivariant: the one false variant is "invariant"
     "gcn_permutation_equivariance", "cheb_permutation_equivariance", "gat_permutation_equivariance",
-    "sage_permutation_equivariance",
+    "sage_permutation_equivariance", "ggnn_permutation_equivariance", "gconv_gru_permutation_equivariance",
+    "gconv_lstm_permutation_equivariance", "dcrnn_permutation_equivariance",
 }
 NOT_RECORDED = {  # custom checks that call no public prover: their false variants are written by hand below
     "bfs_decode_encode_isomorphic", "bfs_bandwidth_level_bound", "polynomial_filter_is_m_hop_local",
     "gat_relabelling_small_graphs", "normalised_laplacian_spectrum",  # exhaustive enumerations (Python predicates)
     "diffusion_two_terms_per_node_overstatement", "cheb_first_order_is_gcn_overstatement",
-    "pyg_self_loops_are_a_plus_i_overstatement",  # graph searches (kernels against dense formulas)
+    "pyg_self_loops_are_a_plus_i_overstatement", "dcrnn_walks_equal_on_directed_overstatement",  # graph searches
     "gat_zero_attention_is_mean", "gat_softmax_derivatives", "child_sum_tree_lstm_cell_path",  # Indexed sums
     "graphrnn_proposition_1_as_printed", "bfs_earliest_neighbour_monotone",  # BFS enumerations (proofs/graphrnn.py)
     "graphrnn_likelihood_node_order_independent",  # a likelihood computed by the generated kernels

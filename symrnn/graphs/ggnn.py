@@ -40,7 +40,7 @@ from ..errors import InputError, SpecError
 from ..spec.cell import PREV, Cell
 from ..spec.graph_builder import GraphBuilder
 
-__all__ = ["ggnn", "ggnn_forward", "ggnn_params", "GRU_CELL", "LI_GGNN"]
+__all__ = ["ggnn", "ggnn_forward", "ggnn_params", "propagation_step", "GRU_CELL", "LI_GGNN"]
 
 LI_GGNN = "Li, Tarlow, Brockschmidt & Zemel 2016, Gated Graph Sequence Neural Networks (ICLR)"
 GRU_CELL = "gru_reset_after"
@@ -51,21 +51,64 @@ def _tex(name: str, l: int, tex: str | None = None) -> str:
     return rf"{tex or chr(92) + 'mathbf{' + name + '}'}^{{({l})}}"
 
 
+def _copy(source: Cell, equations, b, vecs: dict, name, define) -> None:
+    """Re-target ``equations`` of ``source`` onto builder ``b``: each vector read through ``vecs``, each value named
+    ``name(target)``; a pointwise value is defined by ``define(equation, expr)`` (a let, an output or a state update)."""
+    for eq in equations:
+        if eq.is_linear:
+            expr = reduce(_op.add, [t.coeff * (vecs[t.matrix] @ vecs[t.vector].matrix if t.matrix else
+                                               vecs[t.vector].matrix) for t in source.terms(eq.target)])
+            vecs[eq.target] = b.linear(expr, name(eq.target), inline=eq.anonymous)
+        else:
+            vecs[eq.target] = define(eq, eq.expr.xreplace({u: vecs[u.name] for u in eq.expr.free_symbols}))
+
+
 def _gru_step(b: GraphBuilder, gru: Cell, vecs: dict, l: int, last: bool):
     """The catalogue cell's equations at step ``l``: input ↦ ``vecs[x]``, previous state ↦ ``vecs[h_prev]``."""
     state = gru.state_names[0]
-    for eq in gru.equations:
-        if eq.is_linear:
-            expr = reduce(_op.add, [t.coeff * (vecs[t.matrix] @ vecs[t.vector].matrix if t.matrix else
-                                               vecs[t.vector].matrix) for t in gru.terms(eq.target)])
-            vecs[eq.target] = b.linear(expr, f"{eq.target}_{l}", inline=eq.anonymous)
-            continue
-        expr = eq.expr.xreplace({u: vecs[u.name] for u in eq.expr.free_symbols})
+
+    def define(eq, expr):
         if eq.target == state and last:
-            vecs[eq.target] = b.output(state, expr, latex=_tex(state, l))
-        else:
-            vecs[eq.target] = b.let(f"{eq.target}_{l}", expr, latex=_tex(eq.target, l, eq.latex))
+            return b.output(state, expr, latex=_tex(state, l))
+        return b.let(f"{eq.target}_{l}", expr, latex=_tex(eq.target, l, eq.latex))
+
+    _copy(gru, gru.equations, b, vecs, lambda t: f"{t}_{l}", define)
     return vecs[state]
+
+
+def propagation_step(desc: Cell, step: int = 1) -> Cell:
+    """Propagation step ``step`` of a GGNN description read back as an RNN cell (input x = m⁽ˡ⁾, state h = h⁽ˡ⁾).
+
+    The equations of that step after its message are copied from the description: the message m⁽ˡ⁾ becomes
+    the input ``x`` (size H), h⁽ˡ⁻¹⁾ the previous state ``h_prev``, the step's suffix ``_l`` is dropped.  The
+    theorem ``ggnn_step_is_catalogue_gru`` compares the result with :func:`symrnn.cell`'s GRU.
+
+    Examples
+    --------
+    >>> step = propagation_step(ggnn(2), 2)
+    >>> [eq.target for eq in step.equations], [d.name for d in step.inputs]
+    (['a_r', 'r', 'a_z', 'z', 'a_xn', 'a_hn', 'n', 'h'], ['x'])
+    """
+    from ..spec.builder import CellBuilder
+
+    L = sum(1 for p in desc.params if p.name.startswith("W_") and p.name[2:].isdigit())
+    if not L or isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= L:
+        raise SpecError(f"propagation_step: {desc.name!r} has {L} propagation steps; step must be in 1..{L}, got {step!r}")
+    out, suffix = "h" if step == L else f"h_{step}", f"_{step}"
+    message = {f"g{suffix}", f"msg{suffix}", f"m{suffix}"}
+    eqs = [eq for eq in desc.equations if (eq.target.endswith(suffix) or eq.target == out) and eq.target not in message]
+    b = CellBuilder(f"{desc.name}_step{step}", family="gru", reference=desc.reference,
+                    summary=f"propagation step {step} of {desc.name}: message m read as the input")
+    H, = b.sizes("H")
+    vecs = {f"m{suffix}": b.input("x", H), ("x" if step == 1 else f"h_{step - 1}"): b.state("h", H)}
+    vecs.update({p.name: b.param(p.name, *[H if s != 1 else s for s in p.shape]) for p in desc.params
+                 if not (p.name.startswith("W_") and p.name[2:].isdigit())})
+
+    def define(eq, expr):
+        return b.update("h", expr) if eq.target == out else b.let(eq.target[:-len(suffix)], expr)
+
+    _copy(desc, eqs, b, vecs, lambda t: t[:-len(suffix)], define)
+    return b.build(output="h")
 
 
 def ggnn(steps: int = 2, *, aggr: str = "add") -> Cell:
