@@ -37,13 +37,22 @@ The models (Wu et al.'s survey, §7, spatial-temporal GNNs):
   follows the paper, not PyG-Temporal's ``DConv``: for K ≥ 2 ``DConv``
   sends x_j along each edge j → i divided by the out-degree of j (the
   transpose of D_O⁻¹W; the edge weights enter only the degrees), uses the
-  recurrence 2·P·T_{k−1} − X (neither the powers P^k nor Chebyshev's
-  2·P·T_{k−1} − T_{k−2}), and indexes the in-degree normalisation by the
-  order of ``edge_index`` while applying it to the edges of the transposed
-  dense adjacency, so its output depends on the order of ``edge_index``;
-  its reciprocal degrees are unguarded, so a node with out-edges but no
-  in-edges makes the output NaN.  For K = 1 both are x Θ_{0,1} + x Θ_{0,2},
-  and the tests compare them.
+  recurrence T_k = 2·P·T_{k−1} − X (its ``Tx_0`` stays X: at k = 2 that is
+  Chebyshev's 2P²X − X, not the power P²X; from k = 3, K ≥ 4, it is neither
+  the powers P^k nor Chebyshev's 2·P·T_{k−1} − T_{k−2}), and indexes the
+  in-degree normalisation by the order of ``edge_index`` (``deg_in_inv[row]``)
+  while applying it to the edges of the transposed dense adjacency (in
+  ``dense_to_sparse``'s order), so its output depends on the order of
+  ``edge_index``, on undirected unweighted graphs too: shuffling the columns
+  of ``edge_index`` of 40 random undirected unweighted graphs (8 nodes, 12
+  edges, 5 shuffles each) changed ``DConv(3, 4, K)``'s output (weights drawn
+  from N(0, 1)) by up to 5.8 at K = 2 and 10.4 at K = 3, and the output of
+  PyG-Temporal's ``DCRNN`` cell (its default initialisation, h₀ = 0) by up
+  to 0.42 and 0.51 — as large as the outputs themselves.  Its reciprocal
+  degrees are unguarded, so a node with out-edges but no in-edges makes the
+  output NaN.  So ``DConv`` is no oracle for K ≥ 2; for K = 1 both are
+  x Θ_{0,1} + x Θ_{0,2}, and the tests compare them.  (On an undirected
+  graph eq. 2's 2K supports are K: ``dcrnn_undirected_supports_collapse``.)
 
 The Laplacian's options are part of a Chebyshev model (``gconv_gru(K,
 lambda_max=…, normalization=…)``, as PyG ``ChebConv``); with ``"rw"`` L̃ is
@@ -288,6 +297,7 @@ class RecurrentTape:
     params: dict
     steps: tuple
     shape: tuple
+    constants: tuple = ()  # the names of the inputs held fixed over time (run's ``constants``)
 
     @property
     def values(self) -> list:
@@ -295,18 +305,20 @@ class RecurrentTape:
         return [s.values for s in self.steps]
 
 
-def _layer_kernel(kernel):
+def _layer_kernel(kernel, constants=()):
     from ..codegen.layer_kernel import LayerKernel
 
     if not isinstance(kernel, LayerKernel):
         raise InputError(f"kernel must be the LayerKernel of a graph-recurrent description (symrnn.compile(gconv_gru(K), "
                          f"F=…, H=…)), got {type(kernel).__name__}")
     cell = kernel.cell
-    if len(cell.inputs) != 1 or cell.space(cell.inputs[0].name) != "node" or not cell.states or \
+    sequence = [d.name for d in cell.inputs if d.name not in constants]
+    if len(sequence) != 1 or cell.space(sequence[0]) != "node" or not cell.states or \
             any(cell.space(s) != "node" for s in cell.state_names):
-        raise InputError(f"kernel: {cell.name!r} is not graph-recurrent; run() needs one per-node input and per-node "
-                         f"states (inputs {[d.name for d in cell.inputs]}, states {list(cell.state_names)})")
-    return kernel, cell, cell.inputs[0].name
+        raise InputError(f"kernel: {cell.name!r} is not graph-recurrent; run() needs one per-node input besides the "
+                         f"constants {sorted(constants)} and per-node states (inputs {[d.name for d in cell.inputs]}, "
+                         f"states {list(cell.state_names)})")
+    return kernel, cell, sequence[0]
 
 
 def _states(kernel, values, what, rows):
@@ -324,7 +336,7 @@ def _states(kernel, values, what, rows):
     return {s: real_array(values[s], f"{what}[{s!r}]", (rows, kernel.n[s]), kernel.dtype) for s in values}
 
 
-def run(kernel, graph, xs, initial=None, **options):
+def run(kernel, graph, xs, initial=None, *, constants=None, **options):
     """Run a graph-recurrent kernel over a sequence: ``(outputs, final, tape)``.
 
     The graph's operators are built once; each step calls the generated step kernel.
@@ -339,6 +351,9 @@ def run(kernel, graph, xs, initial=None, **options):
     xs : array_like, shape (T, N, F)
     initial : dict state -> (N, n), optional
         Initial states (zeros where absent); one array is read as the state of a one-state description.
+    constants : dict input -> (rows, n), optional
+        The description's other inputs, the same at every step (per-edge weights, per-node
+        statistics); :func:`backward` sums their gradients over the steps.
     **options
         :class:`~symrnn.graphs.operators.GraphOperators` options the description leaves open (it may fix them).
 
@@ -358,7 +373,8 @@ def run(kernel, graph, xs, initial=None, **options):
     >>> hs[:, :, 0].round(4).tolist()   # step 1, node 0: z = σ(0.5 − 0.5/√2 + 0.5), h = (1 − z) tanh(same)
     [[0.1957, 0.1217, 0.1957], [0.3287, 0.17, 0.3287]]
     """
-    kernel, cell, name = _layer_kernel(kernel)
+    constants = {} if constants is None else dict(constants)
+    kernel, cell, name = _layer_kernel(kernel, constants)
     ops = kernel.operators(graph, **options)
     N, F = ops.rows("node"), kernel.n[name]
     xs = real_array(xs, "xs", None, kernel.dtype)
@@ -368,10 +384,10 @@ def run(kernel, graph, xs, initial=None, **options):
     state = _states(kernel, initial, "initial", N)
     outputs, steps = np.empty((xs.shape[0], N, kernel.n[cell.output]), kernel.dtype), []
     for t in range(xs.shape[0]):
-        state, tape = kernel.forward(ops, {name: xs[t]}, state)
+        state, tape = kernel.forward(ops, {**constants, name: xs[t]}, state)
         outputs[t] = state[cell.output]
         steps.append(tape)
-    return outputs, state, RecurrentTape(kernel, kernel.params, tuple(steps), xs.shape)
+    return outputs, state, RecurrentTape(kernel, kernel.params, tuple(steps), xs.shape, tuple(constants))
 
 
 def backward(tape: RecurrentTape, d_outputs, d_final=None) -> dict:
@@ -390,7 +406,8 @@ def backward(tape: RecurrentTape, d_outputs, d_final=None) -> dict:
     Returns
     -------
     dict
-        Every parameter (its shape), the input by name (T, N, F) and every state's initial value (N, n).
+        Every parameter (its shape), the input by name (T, N, F), every constant input (summed over the
+        steps) and every state's initial value (N, n).
 
     Examples
     --------
@@ -405,7 +422,7 @@ def backward(tape: RecurrentTape, d_outputs, d_final=None) -> dict:
     """
     if not isinstance(tape, RecurrentTape):
         raise InputError(f"backward: pass the tape returned by run(), got {type(tape).__name__}")
-    kernel, cell, name = _layer_kernel(tape.kernel)
+    kernel, cell, name = _layer_kernel(tape.kernel, tape.constants)
     if kernel.params is not tape.params:
         raise InputError("backward: the kernel's params were replaced after run(); run it again with these params")
     T, N, _ = tape.shape
@@ -413,6 +430,7 @@ def backward(tape: RecurrentTape, d_outputs, d_final=None) -> dict:
     carry = {s: np.zeros((N, kernel.n[s]), kernel.dtype) for s in cell.state_names}
     carry.update(_states(kernel, d_final, "d_final", N))
     grads = {p: np.zeros_like(v) for p, v in kernel.params.items()}
+    grads.update({c: 0.0 for c in tape.constants})
     dx = np.empty(tape.shape, kernel.dtype)
     for t in range(T - 1, -1, -1):
         d = dict(carry)
