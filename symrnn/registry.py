@@ -43,8 +43,9 @@ LABELS = {"cell": "cells", "tree": "tree models", "graph": "graph layers", "grap
 """How an error message names the models of a kind."""
 
 GRAPH_MODULES = {"graph": ("symrnn.graphs.layers", "symrnn.graphs.autoencoders", "symrnn.graphs.ggnn"),
-                 "graph_recurrent": ("symrnn.graphs.recurrent",)}
-"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), GGNN, graph-recurrent cells."""
+                 "graph_recurrent": ("symrnn.graphs.recurrent", "symrnn.graphs.stgcn")}
+"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), GGNN, graph-recurrent cells
+(GConvGRU, GConvLSTM, DCRNN; STGCN's ST-Conv block)."""
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,12 @@ sequence and the initial states.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
-import sys
-from pathlib import Path
-
 import networkx as nx
 import numpy as np
 import pytest
 import torch
 from finite_differences import central_gradient
+import pyg_temporal
 
 import symrnn
 from symrnn.errors import InputError, SpecError
@@ -158,18 +154,8 @@ def test_outputs_and_all_gradients_equal_torch_autograd_of_the_papers_equations(
 
 # ----------------------------------------------------------------------------- PyTorch Geometric Temporal
 def _pyg_temporal(module):
-    """A module of PyG-Temporal 0.56.2 loaded from its file (its package __init__ imports torch_sparse)."""
-    spec = importlib.util.find_spec("torch_geometric_temporal")
-    if spec is None:
-        pytest.skip("torch-geometric-temporal is not installed (.ci/run installs 0.56.2 with --no-deps)")
-    assert importlib.metadata.version("torch-geometric-temporal") == "0.56.2"
-    path = Path(spec.submodule_search_locations[0]) / "nn" / "recurrent" / f"{module}.py"
-    key = f"pyg_temporal_{module}"
-    if key not in sys.modules:  # PyG's MessagePassing reads its module's globals from sys.modules
-        loaded = importlib.util.spec_from_file_location(key, path)
-        sys.modules[key] = importlib.util.module_from_spec(loaded)
-        loaded.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
+    """A module of PyG-Temporal 0.56.2's nn/recurrent, loaded from its file (tests/pyg_temporal.py)."""
+    return pyg_temporal.load(f"nn/recurrent/{module}")
 
 
 def _edge_index(G):

@@ -32,6 +32,7 @@ EQUIVARIANCE = {  # every layer of the description language is equivariant: the 
     "gcn_permutation_equivariance", "cheb_permutation_equivariance", "gat_permutation_equivariance",
     "sage_permutation_equivariance", "ggnn_permutation_equivariance", "gconv_gru_permutation_equivariance",
     "gconv_lstm_permutation_equivariance", "dcrnn_permutation_equivariance",
+    "stgcn_permutation_equivariance",
 }
 NOT_RECORDED = {  # custom checks that call no public prover: their false variants are written by hand below
     "bfs_decode_encode_isomorphic", "bfs_bandwidth_level_bound", "polynomial_filter_is_m_hop_local",
