@@ -251,7 +251,41 @@ def _permutation_equivariant(call, rng):
     return False
 
 
-JUDGES = {"permutation_equivariant": _permutation_equivariant,"equivalent": _equivalent, "state_identity": _state_identity, "independent_of": _independent_of,
+def _message_passing(call, rng):
+    """Redraw the inputs of nodes more than ``rounds`` in-hops from a node: does its output move?"""
+    import networkx as nx
+
+    from symrnn.graphs.operators import GraphOperators
+    from symrnn.numeric.params import param_shapes as shapes
+
+    cell, rounds = as_cell(call.args[0]), call.kwargs.get("rounds", 1)
+    for trial in range(12):
+        G = nx.gnm_random_graph(7, 12, seed=int(rng.integers(1 << 30)), directed=trial % 2 == 0)
+        ops = GraphOperators(G, **dict(cell.graph))
+        i = int(rng.integers(7))
+        hops = nx.single_source_shortest_path_length(G.reverse() if G.is_directed() else G, i)
+        sizes = {s.name: 2 for s in cell.sizes}
+        p = {k: rng.normal(size=v) for k, v in shapes(cell, sizes).items()}
+        n = vector_sizes(cell, sizes)
+        rows = {d.name: len(ops.src) if cell.space(d.name) == "edge" else 7 for d in cell.inputs}
+        xs = {d.name: rng.normal(size=(rows[d.name], n[d.name])) for d in cell.inputs}
+        prev = {d.name: rng.normal(size=(7, n[d.name])) for d in cell.states}
+        far = [j for j in range(7) if hops.get(j, 99) > rounds]
+        far_edges = [e for e in range(len(ops.src)) if hops.get(int(ops.dst[e]), 99) > rounds - 1]
+        xs2, prev2 = {k: v.copy() for k, v in xs.items()}, {k: v.copy() for k, v in prev.items()}
+        for k, v in list(xs2.items()) + list(prev2.items()):
+            picked = far_edges if k in rows and cell.space(k) == "edge" else far
+            v[picked] = rng.normal(size=(len(picked), v.shape[1]))
+        try:
+            a, b = step(cell, p, xs, prev, operators=ops), step(cell, p, xs2, prev2, operators=ops)
+        except Exception:  # a directed graph for an undirected operator
+            continue
+        if any(_wide(b[s][i], a[s][i]) for s in cell.state_names):
+            return True
+    return False
+
+
+JUDGES = {"message_passing": _message_passing, "permutation_equivariant": _permutation_equivariant,"equivalent": _equivalent, "state_identity": _state_identity, "independent_of": _independent_of,
           "depends_only_on": _depends_only_on, "diagonal_jacobian": _diagonal_jacobian, "inequality": _inequality,
           "identity": _identity, "same_sequences": _same_sequences, "matrix_identity": _matrix_identity}
 

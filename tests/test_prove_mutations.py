@@ -31,7 +31,8 @@ PER_THEOREM = 5
 EQUIVARIANCE = {  # every layer of the description language is equivariant: the one false variant is "invariant"
     "gcn_permutation_equivariance", "cheb_permutation_equivariance", "gat_permutation_equivariance",
     "sage_permutation_equivariance", "ggnn_permutation_equivariance", "gconv_gru_permutation_equivariance",
-    "gconv_lstm_permutation_equivariance", "dcrnn_permutation_equivariance",
+    "gconv_lstm_permutation_equivariance", "dcrnn_permutation_equivariance", "graphsage_permutation_equivariance",
+    "gin_permutation_equivariance",
     "stgcn_permutation_equivariance",
 }
 NOT_RECORDED = {  # custom checks that call no public prover: their false variants are written by hand below
@@ -42,6 +43,7 @@ NOT_RECORDED = {  # custom checks that call no public prover: their false varian
     "gat_zero_attention_is_mean", "gat_softmax_derivatives", "child_sum_tree_lstm_cell_path",  # Indexed sums
     "graphrnn_proposition_1_as_printed", "bfs_earliest_neighbour_monotone",  # BFS enumerations (proofs/graphrnn.py)
     "graphrnn_likelihood_node_order_independent",  # a likelihood computed by the generated kernels
+    "graphsage_mean_vs_gin_sum_overstatement",  # an enumeration of neighbourhoods (variants in tests/test_mpnn.py)
 }
 
 

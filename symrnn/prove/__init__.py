@@ -17,6 +17,8 @@ Provers (each returns a :class:`Result`):
 * :func:`inequality` — bounds by vertex enumeration of multilinear polynomials;
 * :func:`identity` — identities of SymPy expressions (parameter counts);
 * :func:`same_sequences` — rewriting over sequence operators (bidirectional).
+* :func:`permutation_equivariant`, :func:`message_passing` — structural facts of graph descriptions
+  (equivariance; one message-passing form, Gilmer et al. 2017), for every graph.
 
 :func:`catalogue` loads the shipped theorems (:mod:`symrnn.proofs`) and
 :func:`run` checks a list of theorems, each in its own time limit.
@@ -49,6 +51,7 @@ Examples
 from .bounds import inequality
 from .context import recording, seeded
 from .equivariance import permutation_equivariant
+from .message_passing import message_passing
 from .exhaustive import exhaustive
 from .matrix import diagonal, matrix_identity, orthogonal, permutation
 from .claims import depends_only_on, diagonal_jacobian, identity, independent_of, state_identity
@@ -61,7 +64,8 @@ from .verdict import EXPECTABLE, STATUSES, Result, Verdict, all_of
 __all__ = [
     "Theorem", "Result", "Verdict", "STATUSES", "EXPECTABLE", "INDUCTION", "all_of",
     "equivalent", "state_identity", "independent_of", "depends_only_on", "diagonal_jacobian", "inequality", "identity",
-    "matrix_identity", "permutation", "orthogonal", "diagonal", "exhaustive", "permutation_equivariant", "recording", "seeded",
+    "matrix_identity", "permutation", "orthogonal", "diagonal", "exhaustive", "permutation_equivariant", "message_passing",
+    "recording", "seeded",
     "same_sequences", "seq", "rev", "pair", "swap", "scan", "bi", "first", "last", "fst", "snd",
     "catalogue", "run",
 ]

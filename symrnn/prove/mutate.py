@@ -24,6 +24,9 @@ operator           what changes
 ``sequence``       a sequence operator is swapped (fst ↔ snd, first ↔ last …)
 ``transpose``      a factor of a matrix product is transposed
 ``order``          two factors of a matrix product trade places
+``readout``        a mean or sum over all nodes, spread back, joins a node stage
+``direction``      an aggregation over in-edges reads the out-edges instead
+``hop``            an aggregation is applied twice (two hops in one round)
 ================== ==========================================================
 
 Not every mutant is false (negating a term that a substitution made zero
@@ -54,6 +57,7 @@ from ..spec.cell import PREV, Cell, Equation
 from ..spec.linear import LinearTerm, linear_terms, rebuild_linear
 from ..spec.parse import as_expr
 from ..spec.symbols import Vec, relu, sigmoid
+from ..spec.operators import Apply
 from .context import Call, recording, seeded
 
 __all__ = ["Mutant", "claims_of", "mutants", "cell_mutants"]
@@ -193,7 +197,8 @@ def mutants(call: Call) -> Iterator[Mutant]:
     """False variants (presumably) of one recorded prover call."""
     from .normal_form import as_cell
 
-    if call.prover not in ("matrix_identity", "identity", "same_sequences", "exhaustive", "permutation_equivariant"):
+    if call.prover not in ("matrix_identity", "identity", "same_sequences", "exhaustive", "permutation_equivariant",
+                           "message_passing"):
         for where in _cells_in(call):
             cell = as_cell(call.args[where] if isinstance(where, int) else call.kwargs[where])
             for op, text, mutated in cell_mutants(cell):
@@ -347,11 +352,63 @@ def _matrix_side(call, i, side):
                 yield Mutant("order", f"{side}: {a}·{b} → {b}·{a}", put(rhs.xreplace({mm: sp.MatMul(*args)})))
 
 
+_REVERSED = {"scatter_dst": "scatter_src", "mean_in": "mean_in_T", "sum_in": "sum_in_T", "adjacency": "adjacency_T",
+             "walk_in": "walk_out"}
+
+
+def _message_passing_mutants(call):
+    """A round fewer; a readout over all nodes added; an aggregation over out-edges; an aggregation applied twice."""
+    from .normal_form import as_cell
+
+    cell, rounds = as_cell(call.args[0]), call.kwargs.get("rounds", 1)
+    put = lambda c: _with(call, 0, c)  # noqa: E731
+    if rounds >= 1:
+        yield Mutant("off_by_one", f"rounds {rounds} → {rounds - 1}", replace(call, kwargs={**call.kwargs, "rounds": rounds - 1}))
+    eqs = list(cell.equations)
+    for k, eq in enumerate(eqs):
+        if not eq.is_linear or cell.space(eq.target) != "node":
+            continue
+        terms = list(linear_terms(eq.expr))
+        for j, t in enumerate(terms):
+            if t.matrix is None and cell.role(t.vector) == "param":
+                continue
+            mats = {n: cell.matrix(n) for u in terms for n in (u.vector, u.matrix) if n}
+            if cell.space(t.vector) == "node":
+                for readout in ("mean_nodes", "sum_nodes"):
+                    extra = MatrixSymbol(f"{readout}_{t.vector}", cell.declared[t.vector][1].size, 1)
+                    new = terms + [LinearTerm(t.coeff, t.matrix, extra.name, "spread_nodes")]
+                    yield Mutant("readout", f"{eq.target}: + {readout} of {t.vector} spread to every node", _try_put(
+                        put, cell, eqs[:k] + [Equation(extra.name, Apply(readout, mats[t.vector]), extra.shape[0]),
+                                              _terms_equation(eq, new, {**mats, extra.name: extra})] + eqs[k + 1:]))
+            if t.operator in _REVERSED:
+                new = terms[:j] + [replace(t, operator=_REVERSED[t.operator])] + terms[j + 1:]
+                yield Mutant("direction", f"{eq.target}: {t.operator} → {_REVERSED[t.operator]}",
+                             _try_put(put, cell, eqs[:k] + [_terms_equation(eq, new, mats)] + eqs[k + 1:]))
+            if t.operator is not None and t.operator in _REVERSED and t.operator != "scatter_dst":
+                once = MatrixSymbol(f"{t.operator}_{t.vector}", cell.declared[t.vector][1].size, 1)
+                new = terms[:j] + [replace(t, vector=once.name)] + terms[j + 1:]
+                yield Mutant("hop", f"{eq.target}: {t.operator} applied twice", _try_put(
+                    put, cell, eqs[:k] + [Equation(once.name, Apply(t.operator, mats[t.vector]), once.shape[0]),
+                                          _terms_equation(eq, new, {**mats, once.name: once})] + eqs[k + 1:]))
+
+
+def _terms_equation(eq, terms, mats):
+    return Equation(eq.target, rebuild_linear(terms, mats, eq.size), eq.size, eq.anonymous, eq.latex)
+
+
+def _try_put(put, cell, equations):
+    try:
+        return put(_rebuild(cell, equations))
+    except Exception:  # an invalid mutant is no mutant: its call fails and the harness sets it aside
+        return put(cell)
+
+
 def _equivariance_mutants(call):
     yield Mutant("rhs", "invariant instead of equivariant", replace(call, kwargs={**call.kwargs, "invariant": True}))
 
 
-_SPECIFIC = {"permutation_equivariant": _equivariance_mutants, "equivalent": _rename_mutants, "state_identity": _state_identity_mutants,
+_SPECIFIC = {"permutation_equivariant": _equivariance_mutants, "message_passing": _message_passing_mutants,
+             "equivalent": _rename_mutants, "state_identity": _state_identity_mutants,
              "diagonal_jacobian": _diagonal_mutants, "independent_of": _independent_mutants,
              "depends_only_on": _depends_mutants,
              "inequality": _inequality_mutants, "identity": _identity_mutants,
