@@ -38,6 +38,8 @@ Design notes (why the generated code looks as it does)
   sequence's own last valid step.
 * Gradients come back as one dict: every parameter by name, every input
   (T, B, n) by name, and each state's *initial* value by the state's name.
+* ``backend="numba"`` runs the same plan compiled (:mod:`symrnn.codegen.fast`):
+  no Python per step; the NumPy source stays the reference and the fallback.
 """
 
 from __future__ import annotations
@@ -49,13 +51,17 @@ import numpy as np
 from ..errors import CompileError, InputError
 from ..spec.cell import Cell
 from ..spec.compose import Bidirectional, Stacked
+from .fast import resolve
 from .kernel import Kernel, Tape
 from .network import Network
 
 __all__ = ["compile", "Kernel", "Network", "Tape", "KEYWORDS"]
 
-KEYWORDS = ("dtype", "input_size", "hidden_size", "params", "sizes")
+KEYWORDS = ("dtype", "input_size", "hidden_size", "params", "sizes", "backend")
 """Keywords of :func:`compile`; a size with one of these names is given in ``sizes=``."""
+
+DEFAULT_BACKEND = "numpy"
+"""``backend`` of :func:`compile` when none is given."""
 
 
 def _given_sizes(description, sizes, keywords: dict) -> dict:
@@ -85,7 +91,7 @@ def _alias_sizes(cell: Cell, sizes: dict, input_size, hidden_size) -> dict:
 
 
 def compile(description, /, *, dtype=np.float64, input_size=None, hidden_size=None, params=None, sizes=None,
-            **size_values):
+            backend=DEFAULT_BACKEND, **size_values):
     """Generate the forward and backward NumPy kernels of a description.
 
     Parameters
@@ -101,6 +107,10 @@ def compile(description, /, *, dtype=np.float64, input_size=None, hidden_size=No
     sizes : dict, optional
         The description's sizes by name, ``{"D": 3, "H": 4}``; a size named like one
         of this function's keywords (:data:`KEYWORDS`: ``dtype``, ``params`` …) must be given here.
+    backend : {"numpy", "numba", "auto"}
+        "numpy": the generated NumPy source (the readable reference); "numba": the compiled
+        path of :mod:`symrnn.codegen.fast` (the whole time loop compiled, cached on disk; same
+        results to rounding); "auto": numba when it is importable, else NumPy.
     **size_values : int
         Sizes as keywords (``D=3, H=4``; stacked: ``D``, ``H1``, ``H2`` …), merged with ``sizes``.
 
@@ -114,7 +124,7 @@ def compile(description, /, *, dtype=np.float64, input_size=None, hidden_size=No
     ------
     InputError
         Missing, unknown, doubly given or invalid sizes (a size named like a keyword
-        outside ``sizes=``), unsupported dtype.
+        outside ``sizes=``), unsupported dtype, an unknown ``backend`` (or "numba" without numba).
     CompileError
         A description the generator cannot handle.
 
@@ -142,20 +152,25 @@ def compile(description, /, *, dtype=np.float64, input_size=None, hidden_size=No
     (2, 3)
     """
     sizes = _given_sizes(description, sizes, size_values)
+    requested, backend = backend, resolve(backend)
     if isinstance(description, Stacked):
         layer_sizes = _stacked_sizes(description, sizes, input_size, hidden_size)
-        net = Network([[(Kernel(c, layer_sizes(c), dtype), False)] for c in description.layers])
+        net = Network([[(Kernel(c, layer_sizes(c), dtype, backend=backend), False)] for c in description.layers])
     elif isinstance(description, Bidirectional):
         fw, bw = description.forward, description.backward
         s = _alias_sizes(fw, sizes, input_size, hidden_size)
         s_bw = _alias_sizes(bw, sizes, input_size, hidden_size)
-        net = Network([[(Kernel(fw, _only(fw, s), dtype), False), (Kernel(bw, _only(bw, s_bw), dtype), True)]])
+        net = Network([[(Kernel(fw, _only(fw, s), dtype, backend=backend), False),
+                        (Kernel(bw, _only(bw, s_bw), dtype, backend=backend), True)]])
     elif isinstance(description, Cell) and description.is_graph:  # a graph layer: one step over nodes and edges
         from .layer_kernel import LayerKernel
 
+        if requested == "numba":
+            raise InputError(f"backend='numba': {description.name!r} is a graph layer, which runs on the NumPy "
+                             "backend only; use backend='numpy' or 'auto'")
         return LayerKernel(description, _alias_sizes(description, sizes, input_size, hidden_size), dtype, params)
     elif isinstance(description, Cell):
-        return Kernel(description, _alias_sizes(description, sizes, input_size, hidden_size), dtype, params)
+        return Kernel(description, _alias_sizes(description, sizes, input_size, hidden_size), dtype, params, backend)
     else:
         raise CompileError(f"compile: expected a Cell, Stacked or Bidirectional description, got {type(description).__name__}")
     if params is not None:

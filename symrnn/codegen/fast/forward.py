@@ -6,10 +6,17 @@ Python per step:
 1. the input projection of all T steps, one ``gemm`` per input vector into
    ``_P`` (T, B, NL); biases and bare input terms in one pass;
 2. per step: one ``gemm`` per previous-state vector accumulating into its
-   column block of ``_P[t]`` (``beta = 1``: no scratch buffer); then each fused
-   run (:mod:`.layout`) as one loop over (b, j) computing its stages in
-   scalar locals, writing only what is read outside the run; late linear
+   column block of ``_P[t]`` (``beta = 1``: no scratch buffer); each
+   activation group as one in-place loop over its slots; then each fused run
+   (:mod:`.layout`) of the other stages as one loop over (b, j) computing them
+   in scalar locals, writing only what is read outside the run; late linear
    stages as their own ``gemm``;
+
+A loop that stores into ``_P`` at one offset and loads it at another is not
+vectorised by LLVM (it cannot rule out the overlap), and a scalar tanh costs
+10-20x a vectorised one: one fused loop over an LSTM's five stages, its gates
+written back to ``_P``, took 13.4 ms for T = 100, B = 64, H = 32 float32;
+in-place group loops and a fused loop that only reads ``_P`` took 0.9 ms.
 3. with a mask, rows past a sequence's end keep their state.
 
 Stacked matrices and biases are built by the Python wrapper with the NumPy
@@ -186,6 +193,13 @@ def _step(lay, at, w):
                 if t.matrix is None and cell.role(t.vector) == "previous":
                     k = number(float(t.coeff) * half(plan, plan.slots[eq.target][0]))
                     unit_loop(w, at.n(t.vector), [f"_P[_t, _b, {at.lo(eq.target)} + _j] += {k} * {at.unit(t.vector)}"])
+    for k, (f, lo, hi, _) in enumerate(plan.groups):  # each group: one in-place loop over its slots
+        glo, ghi = at.sizes.name("glo", str(k), lo), at.sizes.name("ghi", str(k), hi)
+        w("for _b in range(_B):")
+        with w.block():
+            w(f"for _c in range({glo}, {ghi}):")
+            with w.block():
+                w(f"_P[_t, _b, _c] = {GROUP_FORM[f].format('_P[_t, _b, _c]')}")
     for item in lay.items:
         if isinstance(item, str):
             _late(plan, at, w, item)
@@ -199,10 +213,10 @@ def _run(lay, at, w, stages):
     local: dict[str, str] = {}
     lines = []
     for st in stages:
+        if st.kind == "group":  # computed in place by its group's loop
+            continue
         names = {u: local.get(u) or at.unit(u) for u in st.reads}
-        if st.kind == "group":
-            src = GROUP_FORM[st.expr].format(names[st.reads[0]])
-        elif st.kind == "copy":
+        if st.kind == "copy":
             src = f"_P[_t, _b, {at.lo(st.name)} + _j]"
         else:
             src = scalar_source(st.expr, names)
@@ -210,7 +224,8 @@ def _run(lay, at, w, stages):
         local[st.name] = f"_v_{st.name}"
         if st.name in lay.stored:
             lines.append(f"{at.unit(st.name)} = _v_{st.name}")
-    unit_loop(w, at.n(stages[0].name), lines)
+    if lines:
+        unit_loop(w, at.n(stages[0].name), lines)
 
 
 def _late(plan, at, w, name):

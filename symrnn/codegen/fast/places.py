@@ -31,9 +31,10 @@ class Places:
 
     def lo(self, v: str) -> str:
         """First column of ``v``'s slot in ``_P`` (or ``_dA``)."""
-        loc = self.plan.storage[v] if v in self.plan.storage and self.plan.storage[v][0] == "slot" else None
-        lo = loc[1] if loc else self.plan.slots[v][0]
-        return self.sizes.name("lo", v, lo)
+        loc = self.plan.storage.get(v)
+        if loc and loc[0] == "slot":  # one name per slot: the linear target's (then LLVM sees the same address)
+            v = next(a for a, (lo, hi) in self.plan.slots.items() if (lo, hi) == loc[1:])
+        return self.sizes.name("lo", v, self.plan.slots[v][0])
 
     def state_row(self, s: str, previous: bool) -> str:
         if s in self.plan.rolling:
