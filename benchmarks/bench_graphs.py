@@ -1,8 +1,9 @@
-"""Benchmark: GCN and GAT layers, forward + backward, against PyTorch Geometric on the CPU (issue 7).
+"""Benchmark: GCN, GAT, GraphSAGE and GIN layers, forward + backward, against PyTorch Geometric on the CPU (issues 7, 19).
 
 Targets: ≤ 1.2× PyG's time for forward+backward; memory linear in the number
 of edges.  Random undirected graphs (no self-loops), average degree 10, 64
-input and 64 output features (GAT: 8 heads × 8 channels, concatenated),
+input and 64 output features (GAT: 8 heads × 8 channels, concatenated; GraphSAGE:
+mean aggregator with root weight, PyG ``SAGEConv``; GIN: ε = 0, MLP 64 → 64 → 64, PyG ``GINConv``),
 float64 on both sides, the same edges, features and upstream gradients.
 
 Memory: each (implementation, layer, size) runs in its own process; after a
@@ -65,33 +66,41 @@ def _reset_peak() -> bool:
 
 def _ours(layer, n, src, dst, X, dY, rng):
     from symrnn import graphs
+    from symrnn.graphs.gin import gin_forward
+    from symrnn.graphs.graphsage import graphsage_forward
 
     g = graphs.from_edges(src, dst, n)
+    W, b = rng.normal(size=(FEATURES, FEATURES)), rng.normal(size=FEATURES)
     if layer == "gcn":
-        W, b = rng.normal(size=(FEATURES, FEATURES)), rng.normal(size=FEATURES)
-
-        def step():
-            g._cache.clear()
-            Y, tape = graphs.gcn_forward(g, X, W, b)
-            return graphs.backward(tape, dY)
-    else:
+        run = lambda: graphs.gcn_forward(g, X, W, b)  # noqa: E731
+    elif layer == "gat":
         C = FEATURES // HEADS
-        W, a_s, a_d = rng.normal(size=(FEATURES, FEATURES)), rng.normal(size=(HEADS, C)), rng.normal(size=(HEADS, C))
-        b = rng.normal(size=FEATURES)
+        a_s, a_d = rng.normal(size=(HEADS, C)), rng.normal(size=(HEADS, C))
+        run = lambda: graphs.gat_forward(g, X, W, a_s, a_d, b)  # noqa: E731
+    elif layer == "graphsage":  # mean aggregator, root weight
+        W_r = rng.normal(size=(FEATURES, FEATURES))
+        run = lambda: graphsage_forward(g, X, W, b, W_r)  # noqa: E731
+    else:  # gin: MLP Linear(F, F) → ReLU → Linear(F, F), ε = 0
+        Ws, bs = [W, rng.normal(size=(FEATURES, FEATURES))], [b, rng.normal(size=FEATURES)]
+        run = lambda: gin_forward(g, X, Ws, bs)  # noqa: E731
 
-        def step():
-            g._cache.clear()
-            Y, tape = graphs.gat_forward(g, X, W, a_s, a_d, b)
-            return graphs.backward(tape, dY)
+    def step():
+        g._cache.clear()
+        Y, tape = run()
+        return graphs.backward(tape, dY)
     return step
 
 
 def _pyg(layer, n, src, dst, X, dY, rng):
     import torch
-    from torch_geometric.nn import GATConv, GCNConv
+    from torch_geometric.nn import GATConv, GCNConv, GINConv, SAGEConv
 
     ei = torch.from_numpy(np.stack([src, dst]).astype(np.int64))
-    conv = (GCNConv(FEATURES, FEATURES) if layer == "gcn" else GATConv(FEATURES, FEATURES // HEADS, heads=HEADS)).double()
+    F = FEATURES
+    conv = {"gcn": lambda: GCNConv(F, F), "gat": lambda: GATConv(F, F // HEADS, heads=HEADS),
+            "graphsage": lambda: SAGEConv(F, F),
+            "gin": lambda: GINConv(torch.nn.Sequential(torch.nn.Linear(F, F), torch.nn.ReLU(), torch.nn.Linear(F, F)))}
+    conv = conv[layer]().double()
     x = torch.tensor(X, requires_grad=True)
     dYt = torch.tensor(dY)
 
@@ -162,7 +171,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--layers", nargs="+", default=["gcn", "gat"])
+    ap.add_argument("--layers", nargs="+", default=["gcn", "gat", "graphsage", "gin"],
+                    choices=["gcn", "gat", "graphsage", "gin"])
     ap.add_argument("--json")
     ap.add_argument("--memory", nargs=3, metavar=("IMPL", "LAYER", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=2)
@@ -181,13 +191,13 @@ def main(argv=None) -> int:
         print("bench_graphs needs the bench extras (torch, torch_geometric): pip install symrnn[bench]")
         return 1
     rows = []
-    print(f"{'layer':5} {'nodes':>7} {'edges':>8} {'ours s':>8} {'PyG s':>8} {'time ×':>7} "
+    print(f"{'layer':9} {'nodes':>7} {'edges':>8} {'ours s':>8} {'PyG s':>8} {'time ×':>7} "
           f"{'ours MB':>8} {'PyG MB':>8} {'mem ×':>6} {'ours B/edge':>11}")
     for layer in args.layers:
         for n in args.nodes:
             r = run_one(layer, n, args.repeat, args.rounds)
             rows.append(r)
-            print(f"{layer:5} {n:7d} {r['edges']:8d} {r['ours_seconds']:8.3f} {r['pyg_seconds']:8.3f} "
+            print(f"{layer:9} {n:7d} {r['edges']:8d} {r['ours_seconds']:8.3f} {r['pyg_seconds']:8.3f} "
                   f"{r['ours_seconds'] / r['pyg_seconds']:7.2f} {r['ours_peak_bytes'] / 2**20:8.1f} "
                   f"{r['pyg_peak_bytes'] / 2**20:8.1f} {r['ours_peak_bytes'] / max(r['pyg_peak_bytes'], 1):6.2f} "
                   f"{r['ours_peak_bytes'] / r['edges']:11.1f}", flush=True)
