@@ -112,3 +112,31 @@ def test_every_family_backward_is_generated_by_the_sweep(monkeypatch, family):
         run = tk.forward(tk.init_params(rng=0), T)
         tk.backward(run, {"h": np.ones_like(run.states["h"])})
     assert calls, f"the {family} backward did not come from the sweep"
+
+
+def _weighted_relu_message():
+    """h = S_dstᵀ (w ⊙ S_src ReLU(W x)): the fused message's vector ReLU(W x) is read by value in reverse mode."""
+    b = symrnn.GraphBuilder("weighted_relu_message")
+    F, H = b.sizes("F H")
+    x, w = b.node_input("x", F), b.edge_input("w", 1)
+    zr = b.let("zr", symrnn.relu(b.linear(b.param("W", H, F) @ x, "z", inline=False)))
+    b.output("h", b.scatter(b.let("m", w * b.linear(b.gather(zr, "src"))), "dst"))
+    return b.build()
+
+
+def test_a_value_read_by_a_stages_own_rule_is_taped_in_full():
+    """Only values read through a step H(v) alone may be taped as signs (the edge weight's gradient reads ReLU(W x))."""
+    from symrnn.codegen.layer_stages import sign_only
+
+    desc = _weighted_relu_message()
+    assert sign_only(desc, {}) == {"z"}
+    layer = symrnn.compile(desc, F=3, H=2)
+    G = nx.gnp_random_graph(6, 0.5, seed=3, directed=True)
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(6, 3)), rng.uniform(0.5, 2.0, size=(G.number_of_edges(), 1))
+    R = rng.normal(size=(6, 2))
+    outs, tape = layer.forward(G, {"x": x, "w": w})
+    grads = layer.backward(tape, {"h": R})
+    for name, value in (("w", w), ("x", x)):
+        num = central_gradient(lambda: float((layer.forward(G, {"x": x, "w": w})[0]["h"] * R).sum()), value)
+        np.testing.assert_allclose(grads[name], num, rtol=1e-6, atol=1e-8, err_msg=name)

@@ -185,42 +185,57 @@ def _useful(cell) -> set:
     return useful
 
 
+def _reads(cell):
+    """``(by_value, by_partials)``: what reverse mode reads of the forward values.
+
+    ``by_value`` — vectors of matrix terms, a fused message's weight and vector,
+    a softmax's α, a routed maximum's vector and result: read as numbers by a
+    product or by a stage's own rule; ``by_partials`` — the symbols of the
+    pointwise partials (some only through a step H(v)).
+    """
+    fused, soft = _fusions(cell), _softmaxes(cell)
+    skipped = {name for f in fused.values() for name in f[5:]} | {n for _, inner in soft.values() for n in inner}
+    roles, useful = _roles(cell), _useful(cell)
+    by_value, by_partials = set(), set()
+    for eq in cell.equations:
+        if eq.target in skipped:
+            continue
+        if eq.target in soft:
+            by_value.add(eq.target)  # the rule reads α only
+        elif eq.target in fused:
+            _, _, _, alpha, z, _, _ = fused[eq.target]
+            by_value |= {alpha, z}
+        elif eq.is_linear:
+            by_value |= {t.vector for t in cell.terms(eq.target) if t.matrix and roles.get(t.vector) != "param"}
+            if routed(cell, eq.target) and routed(cell, eq.target) in useful:
+                by_value |= {eq.target, routed(cell, eq.target)}  # the rule compares the vector with its maximum
+        else:
+            for u, d in pointwise_partials(cell, eq.target).items():
+                if d != 0 and (roles[u] == "param" or u in useful):
+                    by_partials |= {s.name for s in sp.sympify(d).free_symbols if roles.get(s.name) != "param"}
+    return by_value, by_partials
+
+
 def tape_keys(cell, shapes) -> set:
     """The values reverse mode reads: partials' symbols, vectors of matrix terms, fused weights and vectors.
 
     The forward returns these (and the new states) only, and frees every other
     value after its last use, so the tape holds no more than the backward needs.
     """
-    fused, soft = _fusions(cell), _softmaxes(cell)
-    skipped = {name for f in fused.values() for name in f[5:]} | {n for _, inner in soft.values() for n in inner}
-    roles, useful = _roles(cell), _useful(cell)
-    keys = set()
-    for eq in cell.equations:
-        if eq.target in skipped:
-            continue
-        if eq.target in soft:
-            keys.add(eq.target)  # the rule reads α only
-        elif eq.target in fused:
-            _, _, _, alpha, z, _, _ = fused[eq.target]
-            keys |= {alpha, z}
-        elif eq.is_linear:
-            keys |= {t.vector for t in cell.terms(eq.target) if t.matrix and roles.get(t.vector) != "param"}
-            if routed(cell, eq.target) and routed(cell, eq.target) in useful:
-                keys |= {eq.target, routed(cell, eq.target)}  # the rule compares the vector with its maximum
-        else:
-            for u, d in pointwise_partials(cell, eq.target).items():
-                if d != 0 and (roles[u] == "param" or u in useful):
-                    keys |= {s.name for s in sp.sympify(d).free_symbols if roles.get(s.name) != "param"}
-    return keys
+    by_value, by_partials = _reads(cell)
+    return by_value | by_partials
 
 
 def sign_only(cell, shapes) -> set:
-    """Taped values that reverse mode reads only through a step H(v) (ReLU, LeakyReLU): kept as ``v > 0``, one byte each."""
-    keys, outside = tape_keys(cell, shapes), set()
-    roles = _roles(cell)
+    """Taped values that reverse mode reads only through a step H(v) (ReLU, LeakyReLU): kept as ``v > 0``, one byte each.
+
+    Anything a product or a stage's own rule reads (:func:`_reads`' ``by_value``:
+    a fused message's vector, a softmax's α, …) keeps its value.
+    """
+    by_value, by_partials = _reads(cell)
+    roles, outside = _roles(cell), set(by_value)
     for eq in cell.equations:
         if eq.is_linear:
-            outside |= {t.vector for t in cell.terms(eq.target) if t.matrix}
             continue
         for d in pointwise_partials(cell, eq.target).values():
             d = sp.sympify(d)
@@ -228,7 +243,8 @@ def sign_only(cell, shapes) -> set:
             rest = d.xreplace({h: sp.Symbol("_step") for h in d.atoms(sp.Heaviside)})
             outside |= {s.name for s in rest.free_symbols} | ({s.name for s in d.free_symbols} - steps)
     mine = {eq.target for eq in cell.equations}  # only the step's own intermediates (inputs stay the caller's)
-    return {k for k in keys if k in mine and k not in outside and k not in cell.state_names and roles.get(k) != "param"}
+    return {k for k in by_partials if k in mine and k not in outside and k not in cell.state_names
+            and roles.get(k) != "param"}
 
 
 def _last_uses(cell, skipped) -> dict:

@@ -152,7 +152,7 @@ def ggnn(steps: int = 2, *, aggr: str = "add") -> Cell:
     if aggr != "add":
         raise SpecError(f"ggnn: aggr must be 'add' (the weighted sum over incoming edges), got {aggr!r}")
     gru = cells.cell(GRU_CELL)
-    b = GraphBuilder(f"ggnn{int(steps)}", family="gated graph", reference=LI_GGNN,
+    b = GraphBuilder(f"ggnn{int(steps)}", family="gated-graph", reference=LI_GGNN,
                      summary=f"gated graph network: {int(steps)} propagation step(s), node update {GRU_CELL}")
     H, = b.sizes("H")
     h = b.node_input("x", H, latex=_tex("h", 0))
