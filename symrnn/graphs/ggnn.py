@@ -9,8 +9,9 @@ node features padded with zeros to H columns)::
 
 one W_l per step, one GRU shared by all steps.  :func:`ggnn` writes that as
 one :class:`~symrnn.spec.graph_builder.GraphBuilder` description: the message
-is three stages (W_l h, gathered from each edge's source and weighted by the
-per-edge input ``w``, summed at each target: S_dstᵀ diag(w) S_src = A), and
+is W_l h once per node, gathered from each edge's source, weighted by the
+per-edge input ``w`` and summed at each target (S_dstᵀ diag(w) S_src = A: the
+generator runs it as one weighted sparse product, no per-edge (E, H) array), and
 the update is the catalogue cell ``gru_reset_after`` (:func:`symrnn.cell`),
 whose equations are read and re-targeted at each step (its input x ↦ m⁽ˡ⁾, its
 previous state ↦ h⁽ˡ⁻¹⁾), never written again here.  The GRU is therefore the
@@ -95,7 +96,7 @@ def propagation_step(desc: Cell, step: int = 1) -> Cell:
     if not L or isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= L:
         raise SpecError(f"propagation_step: {desc.name!r} has {L} propagation steps; step must be in 1..{L}, got {step!r}")
     out, suffix = "h" if step == L else f"h_{step}", f"_{step}"
-    message = {f"g{suffix}", f"msg{suffix}", f"m{suffix}"}
+    message = {f"Wh{suffix}", f"g{suffix}", f"msg{suffix}", f"m{suffix}"}
     eqs = [eq for eq in desc.equations if (eq.target.endswith(suffix) or eq.target == out) and eq.target not in message]
     b = CellBuilder(f"{desc.name}_step{step}", family="gru", reference=desc.reference,
                     summary=f"propagation step {step} of {desc.name}: message m read as the input")
@@ -143,7 +144,7 @@ def ggnn(steps: int = 2, *, aggr: str = "add") -> Cell:
     >>> d.parameter_count(), [p.name for p in d.params][:3]
     (8*H**2 + 4*H, ['W_1', 'W_2', 'W_r'])
     >>> [eq.target for eq in d.equations][:4]
-    ['g_1', 'msg_1', 'm_1', 'a_r_1']
+    ['Wh_1', 'g_1', 'msg_1', 'm_1']
     """
     from .. import cells
 
@@ -164,7 +165,8 @@ def ggnn(steps: int = 2, *, aggr: str = "add") -> Cell:
         shared[d.name] = b.param(d.name, *size, latex=d.latex)
     x_name, h_prev = gru.inputs[0].name, gru.state_names[0] + PREV
     for l in range(1, int(steps) + 1):
-        msg = b.let(f"msg_{l}", w * b.linear(W[l - 1] @ b.gather(h, "src"), f"g_{l}"),
+        z = b.linear(W[l - 1] @ h, f"Wh_{l}", latex=_tex("u", l), inline=False)  # W_l h once per node, then
+        msg = b.let(f"msg_{l}", w * b.linear(b.gather(z, "src"), f"g_{l}"),     # gathered: a fused message
                     latex=_tex("mu", l, r"\boldsymbol{\mu}"))
         m = b.linear(b.scatter(msg, "dst"), f"m_{l}", latex=_tex("m", l), inline=False)
         h = _gru_step(b, gru, {**shared, x_name: m, h_prev: h}, l, l == steps)
