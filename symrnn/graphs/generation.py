@@ -326,6 +326,16 @@ def train_graphrnn(graphs, *, M: int | None = None, hidden: int = 16, epochs: in
     >>> len(losses), model.M
     (3, 2)
     """
+    return fit(graphs, lambda M, gen: graph_rnn(M, hidden, rng=gen), graphrnn_loss, M=M, epochs=epochs, lr=lr, rng=rng)
+
+
+def fit(graphs, build, loss, *, M=None, epochs: int, lr: float, rng):
+    """Adam on ``loss(model, sequences)`` over ``epochs``, one fresh random BFS order per graph and epoch.
+
+    ``build(M, rng)`` makes the model; ``M`` defaults to the largest :func:`level_bound`
+    over the graphs and start nodes.  Shared by GraphRNN-S and the full GraphRNN.
+    Returns ``(model, losses)``.
+    """
     from ..experiments import Adam
 
     graphs = [_connected_graph(G, f"graphs[{i}]") for i, G in enumerate(graphs)]
@@ -334,13 +344,13 @@ def train_graphrnn(graphs, *, M: int | None = None, hidden: int = 16, epochs: in
     if M is None:
         M = max(level_bound(G, [s]) for G in graphs for s in G)
     gen = np.random.default_rng(rng)
-    model = graph_rnn(M, hidden, rng=gen)
+    model = build(M, gen)
     opt = Adam(model.params, lr=lr)
     losses = []
     for _ in range(epochs):
-        loss, grads = graphrnn_loss(model, [encode_bfs(G, M, rng=gen)[0] for G in graphs])
+        value, grads = loss(model, [encode_bfs(G, M, rng=gen)[0] for G in graphs])
         opt.step(grads)
-        losses.append(loss)
+        losses.append(value)
     return model, losses
 
 
@@ -352,25 +362,39 @@ def sample_graphs(model: GraphRNN, count: int, *, max_nodes: int = 50, rng=0) ->
     >>> all(nx.is_connected(G) for G in sample_graphs(graph_rnn(2, 3), 3, max_nodes=5))
     True
     """
+    M = model.M
+    zero = np.zeros((count, M))  # sampling reads θ only: no targets, no weights
+
+    def row(i, h, gen):
+        theta = _readout(model, h, zero, zero)[0]["theta"]
+        s = (gen.random(theta.shape) < theta).astype(np.float64)
+        s[:, min(i + 1, M):] = 0.0
+        return s
+
+    return sample_rows(model.kernel, M, model.params["V"].shape[1], row, count, max_nodes, rng)
+
+
+def sample_rows(kernel, M: int, H: int, row, count: int, max_nodes: int, rng) -> list:
+    """Graphs drawn row by row: the graph-level GRU ``kernel`` reads S_{i−1}; ``row(i, h_i, rng)`` draws S_i.
+
+    A sequence ends at its first all-zero row (or at ``max_nodes``); shared by
+    GraphRNN-S and the full GraphRNN, which differ only in how a row is drawn.
+    """
     for arg, value, low in (("count", count, 1), ("max_nodes", max_nodes, 2)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise InputError(f"{arg} must be an integer >= {low}, got {value!r}")
     gen = np.random.default_rng(rng)
-    M, V = model.M, model.params["V"]
     x = np.ones((1, count, M))
-    h = np.zeros((count, V.shape[1]))
-    zero = np.zeros((count, M))  # sampling reads θ only: no targets, no weights
+    h = np.zeros((count, H))
     rows = [[] for _ in range(count)]
     alive = np.ones(count, dtype=bool)
-    for t in range(max_nodes - 1):
-        out, final, _ = model.kernel.forward(x, initial={"h": h})
+    for i in range(max_nodes - 1):
+        out, final, _ = kernel.forward(x, initial={"h": h})
         h = final["h"]
-        theta = _readout(model, out[0], zero, zero)[0]["theta"]
-        s = (gen.random(theta.shape) < theta).astype(np.float64)
-        s[:, min(t + 1, M):] = 0.0
+        s = row(i, out[0], gen)
         for b in np.flatnonzero(alive):
             if s[b].any():
-                rows[b].append(s[b])
+                rows[b].append(s[b].copy())
             else:
                 alive[b] = False
         if not alive.any():

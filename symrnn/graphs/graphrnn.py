@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import InputError
 from .calls import kernel_for
-from .generation import _batch, _connected_graph, decode_bfs, encode_bfs, graphrnn_readout, level_bound
+from .generation import _batch, encode_bfs, fit, graphrnn_readout, sample_rows  # noqa: F401 (encode_bfs: the examples)
 from .graph import from_edges
 
 __all__ = ["FullGraphRNN", "full_graph_rnn", "graphrnn_nll", "train_full_graphrnn", "sample_full_graphrnn"]
@@ -162,22 +162,8 @@ def train_full_graphrnn(graphs, *, M: int | None = None, hidden: int = 16, epoch
     >>> len(losses), model.M, bool(losses[-1] < losses[0])
     (3, 2, True)
     """
-    from ..experiments import Adam
-
-    graphs = [_connected_graph(G, f"graphs[{i}]") for i, G in enumerate(graphs)]
-    if not graphs:
-        raise InputError("graphs must hold at least one graph")
-    if M is None:
-        M = max(level_bound(G, [s]) for G in graphs for s in G)
-    gen = np.random.default_rng(rng)
-    model = full_graph_rnn(M, hidden, rng=gen)
-    opt = Adam(model.params, lr=lr)
-    losses = []
-    for _ in range(epochs):
-        loss, grads = graphrnn_nll(model, [encode_bfs(G, M, rng=gen)[0] for G in graphs])
-        opt.step(grads)
-        losses.append(loss)
-    return model, losses
+    return fit(graphs, lambda M, gen: full_graph_rnn(M, hidden, rng=gen), graphrnn_nll, M=M, epochs=epochs, lr=lr,
+               rng=rng)
 
 
 def sample_full_graphrnn(model: FullGraphRNN, count: int, *, max_nodes: int = 50, rng=0) -> list:
@@ -190,33 +176,18 @@ def sample_full_graphrnn(model: FullGraphRNN, count: int, *, max_nodes: int = 50
     >>> len(graphs), all(nx.is_connected(G) for G in graphs)
     (4, True)
     """
-    for arg, value, low in (("count", count, 1), ("max_nodes", max_nodes, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise InputError(f"{arg} must be an integer >= {low}, got {value!r}")
-    gen = np.random.default_rng(rng)
     M, H = model.M, model.params["V"].shape[1]
     model.graph.params = model.kernel_params("graph")
     model.edge.params = model.kernel_params("edge")
-    x = np.ones((1, count, M))
-    h = np.zeros((count, H))
     zero = np.zeros((count, 1))  # sampling reads θ only: no targets, no weights
-    rows = [[] for _ in range(count)]
-    alive = np.ones(count, dtype=bool)
-    for i in range(max_nodes - 1):
-        out, final, _ = model.graph.forward(x, initial={"h": h})
-        h = final["h"]
-        he, xe, s = out[0], np.ones((1, count, 1)), np.zeros((count, M))
+
+    def row(i, h, gen):
+        he, xe, s = h, np.ones((1, count, 1)), np.zeros((count, M))
         for j in range(min(i + 1, M)):  # node i + 1 has i + 1 earlier nodes
             eout, efinal, _ = model.edge.forward(xe, initial={"h": he})
             theta = _readout(model, eout[0], zero, zero)[0]["theta"][:, 0]
             s[:, j] = gen.random(count) < theta
             he, xe = efinal["h"], s[None, :, j:j + 1].copy()
-        for b in np.flatnonzero(alive):
-            if s[b].any():
-                rows[b].append(s[b].copy())
-            else:
-                alive[b] = False
-        if not alive.any():
-            break
-        x = s[None]
-    return [decode_bfs(np.array(r).reshape(len(r), M)) for r in rows]
+        return s
+
+    return sample_rows(model.graph, M, H, row, count, max_nodes, rng)
