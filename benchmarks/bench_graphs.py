@@ -1,9 +1,10 @@
-"""Benchmark: GCN, GAT, GraphSAGE and GIN layers, forward + backward, against PyTorch Geometric on the CPU (issues 7, 19).
+"""Benchmark: GCN, GAT, GraphSAGE, GIN and GGNN layers, forward + backward, against PyTorch Geometric on the CPU (issues 7, 19).
 
 Targets: ≤ 1.2× PyG's time for forward+backward; memory linear in the number
 of edges.  Random undirected graphs (no self-loops), average degree 10, 64
 input and 64 output features (GAT: 8 heads × 8 channels, concatenated; GraphSAGE:
-mean aggregator with root weight, PyG ``SAGEConv``; GIN: ε = 0, MLP 64 → 64 → 64, PyG ``GINConv``),
+mean aggregator with root weight, PyG ``SAGEConv``; GIN: ε = 0, MLP 64 → 64 → 64, PyG ``GINConv``;
+GGNN: 2 propagation steps, PyG ``GatedGraphConv`` — ours also returns the edge weights' gradient),
 float64 on both sides, the same edges, features and upstream gradients.
 
 Memory: each (implementation, layer, size) runs in its own process; after a
@@ -33,7 +34,8 @@ import time
 
 import numpy as np
 
-DEGREE, FEATURES, HEADS = 10, 64, 8
+DEGREE, FEATURES, HEADS, GGNN_STEPS = 10, 64, 8, 2
+LAYERS = ("gcn", "gat", "graphsage", "gin", "ggnn")
 
 
 def edges(n: int, seed: int = 0):
@@ -66,6 +68,7 @@ def _reset_peak() -> bool:
 
 def _ours(layer, n, src, dst, X, dY, rng):
     from symrnn import graphs
+    from symrnn.graphs.ggnn import ggnn_forward, ggnn_params
     from symrnn.graphs.gin import gin_forward
     from symrnn.graphs.graphsage import graphsage_forward
 
@@ -80,9 +83,14 @@ def _ours(layer, n, src, dst, X, dY, rng):
     elif layer == "graphsage":  # mean aggregator, root weight
         W_r = rng.normal(size=(FEATURES, FEATURES))
         run = lambda: graphsage_forward(g, X, W, b, W_r)  # noqa: E731
-    else:  # gin: MLP Linear(F, F) → ReLU → Linear(F, F), ε = 0
+    elif layer == "gin":  # MLP Linear(F, F) → ReLU → Linear(F, F), ε = 0
         Ws, bs = [W, rng.normal(size=(FEATURES, FEATURES))], [b, rng.normal(size=FEATURES)]
         run = lambda: gin_forward(g, X, Ws, bs)  # noqa: E731
+    else:  # ggnn: GGNN_STEPS propagation steps, H = F (our backward also gives the edge weights' gradient)
+        H = FEATURES
+        p = ggnn_params(rng.normal(size=(GGNN_STEPS, H, H)) / H, rng.normal(size=(3 * H, H)) / H,
+                        rng.normal(size=(3 * H, H)) / H, rng.normal(size=3 * H), rng.normal(size=3 * H))
+        run = lambda: ggnn_forward(g, X, p)  # noqa: E731
 
     def step():
         g._cache.clear()
@@ -93,13 +101,14 @@ def _ours(layer, n, src, dst, X, dY, rng):
 
 def _pyg(layer, n, src, dst, X, dY, rng):
     import torch
-    from torch_geometric.nn import GATConv, GCNConv, GINConv, SAGEConv
+    from torch_geometric.nn import GATConv, GatedGraphConv, GCNConv, GINConv, SAGEConv
 
     ei = torch.from_numpy(np.stack([src, dst]).astype(np.int64))
     F = FEATURES
     conv = {"gcn": lambda: GCNConv(F, F), "gat": lambda: GATConv(F, F // HEADS, heads=HEADS),
             "graphsage": lambda: SAGEConv(F, F),
-            "gin": lambda: GINConv(torch.nn.Sequential(torch.nn.Linear(F, F), torch.nn.ReLU(), torch.nn.Linear(F, F)))}
+            "gin": lambda: GINConv(torch.nn.Sequential(torch.nn.Linear(F, F), torch.nn.ReLU(), torch.nn.Linear(F, F))),
+            "ggnn": lambda: GatedGraphConv(F, num_layers=GGNN_STEPS)}
     conv = conv[layer]().double()
     x = torch.tensor(X, requires_grad=True)
     dYt = torch.tensor(dY)
@@ -171,8 +180,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--layers", nargs="+", default=["gcn", "gat", "graphsage", "gin"],
-                    choices=["gcn", "gat", "graphsage", "gin"])
+    ap.add_argument("--layers", nargs="+", default=list(LAYERS), choices=list(LAYERS))
     ap.add_argument("--json")
     ap.add_argument("--memory", nargs=3, metavar=("IMPL", "LAYER", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=2)
