@@ -42,10 +42,11 @@ KINDS = ("cell", "tree", "graph", "graph_recurrent")
 LABELS = {"cell": "cells", "tree": "tree models", "graph": "graph layers", "graph_recurrent": "graph-recurrent cells"}
 """How an error message names the models of a kind."""
 
-GRAPH_MODULES = {"graph": ("symrnn.graphs.layers", "symrnn.graphs.autoencoders", "symrnn.graphs.ggnn"),
+GRAPH_MODULES = {"graph": ("symrnn.graphs.layers", "symrnn.graphs.autoencoders", "symrnn.graphs.ggnn",
+                           "symrnn.graphs.graphrnn"),
                  "graph_recurrent": ("symrnn.graphs.recurrent", "symrnn.graphs.stgcn")}
-"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), GGNN, graph-recurrent cells
-(GConvGRU, GConvLSTM, DCRNN; STGCN's ST-Conv block)."""
+"""Where the graph factories live: layers, graph autoencoders (GAE/VGAE and their parts), GGNN, GraphRNN's edge level,
+graph-recurrent cells (GConvGRU, GConvLSTM, DCRNN; STGCN's ST-Conv block)."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ N = 6
 ROWS = {"node": N, "edge": 9, "pair": 7, "graph": 1, "spectrum": N}
 """Rows of each index space (any numbers do: the rules hold for every size)."""
 TORCH_FUNCTIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "exp": torch.exp, "relu": torch.relu,
-                   "log": torch.log, "softplus": torch.nn.functional.softplus,
+                   "log": torch.log, "sqrt": torch.sqrt, "softplus": torch.nn.functional.softplus,
                    "leaky_relu": lambda a, s: torch.where(a > 0, a, float(s) * a)}
 NUMPY_FUNCTIONS = {"sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0),
                    "softplus": lambda a: np.logaddexp(0, a), "Heaviside": lambda a, h0=0.5: np.heaviside(a, float(h0)),

@@ -120,3 +120,20 @@ def test_bad_input_is_refused_naming_it():
         sample_full_graphrnn(model, 0)
     with pytest.raises(InputError, match=r"graphs\[0\]"):
         train_full_graphrnn([nx.empty_graph(3)], epochs=1)
+
+
+def test_the_edge_level_is_a_registered_description_built_from_the_catalogue_gru(capsys):
+    """`symrnn show graphrnn`: the edge level's GRU stages are the catalogue cell's, entry by entry."""
+    import symrnn
+    from symrnn.cli import main
+    from symrnn.graphs.graphrnn import graphrnn
+
+    assert main(["show", "graphrnn"]) == 0
+    out = capsys.readouterr().out
+    assert "GraphRNN edge level: 3 edge decisions" in out and "theta_3" in out
+    gru, d = symrnn.cell("gru_reset_after"), graphrnn(2)
+    for j in (1, 2):
+        mine = {eq.target[: -len(f"_{j}")] for eq in d.equations if eq.target.endswith(f"_{j}")}
+        assert {eq.target for eq in gru.equations} <= mine | {"h"}
+    with pytest.raises(Exception, match="M must be an integer"):
+        graphrnn(0)
