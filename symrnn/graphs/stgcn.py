@@ -85,18 +85,14 @@ def _gated(b, tag, window, rows, cols, weight, bias):
 
 
 def _chebyshev(b, u, K):
-    """T_0(L̃) u … T_{K−1}(L̃) u with L̃ held by its edge entries ℓ: L̃ v = scatter(ℓ ⊙ gather(v))."""
+    """T_0(L̃) u … T_{K−1}(L̃) u (the builder's recursion) with L̃ held by its edge entries ℓ: L̃ v = scatter(ℓ ⊙ gather(v))."""
     ell = b.edge_input("ell", 1, latex=r"\boldsymbol{\ell}")
-    terms = [u]
-    for k in range(1, K):
-        message = b.let(f"m{k}", ell * b.linear(b.gather(terms[-1], "src")), latex=rf"\mathbf{{m}}_{{{k}}}")
-        step = b.linear(b.scatter(message, "dst"), f"T{k}_u" if k == 1 else f"L{k}_u", inline=k > 1,
-                        latex=rf"\bar{{\mathbf{{u}}}}_{{{k}}}" if k == 1 else None)
-        if k > 1:
-            step = b.linear(2 * step.matrix - terms[-2].matrix, f"T{k}_u", inline=False,
-                            latex=rf"\bar{{\mathbf{{u}}}}_{{{k}}}")
-        terms.append(step)
-    return terms
+
+    def laplacian(v, k):
+        message = b.let(f"m{k}", ell * b.linear(b.gather(v, "src")), latex=rf"\mathbf{{m}}_{{{k}}}")
+        return b.scatter(message, "dst")
+
+    return b.chebyshev(u, K, apply=laplacian)
 
 
 def stgcn(kernel_size: int = 3, K: int = 3, *, eps: float = 1e-5):

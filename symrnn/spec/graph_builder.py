@@ -137,12 +137,13 @@ class GraphBuilder:
             raise SpecError(f"propagate: {op!r} maps {row.source} to {row.target}; use gather/scatter/apply")
         return self.apply(op, v, **kw)
 
-    def chebyshev(self, v, K: int, *, name: str = "T") -> list:
+    def chebyshev(self, v, K: int, *, name: str = "T", apply=None) -> list:
         """The Chebyshev basis T_0(L̃) v, …, T_{K−1}(L̃) v as named linear stages (ChebNet, GConvGRU).
 
         T_0 v = v, T_1 v = L̃ v, T_k v = 2 L̃ T_{k−1} v − T_{k−2} v (Defferrard et al. 2016);
         ``name`` prefixes the stages (``T1_x``, ``T2_x`` …), printed x̄_k as in the paper.  Returns their unit symbols
-        (the first is ``v`` itself).
+        (the first is ``v`` itself).  ``apply(u, k)`` gives L̃ u as a matrix expression when L̃ is not the
+        ``cheb_lt`` operator (STGCN holds it by its entries along the edges); the recursion is this one.
 
         Examples
         --------
@@ -157,7 +158,7 @@ class GraphBuilder:
             raise SpecError(f"chebyshev: expected a vector (its unit symbol), got {v!r}")
         out = [v]
         for k in range(1, K):
-            step = Apply("cheb_lt", out[-1].matrix)
+            step = Apply("cheb_lt", out[-1].matrix) if apply is None else apply(out[-1], k)
             expr = step if k == 1 else 2 * step - out[-2].matrix
             head = (v.latex if hasattr(v, "latex") and v.latex else None) or name_latex(v.name)
             out.append(self._b.linear(expr, f"{name}{k}_{v.name}", latex=rf"\bar{{{head}}}_{{{k}}}", inline=False))
