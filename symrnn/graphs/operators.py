@@ -33,6 +33,7 @@ import scipy.sparse as sps
 
 from ..errors import InputError
 from ..spec.operators import OPERATORS, operator
+from . import _edge_kernels
 from ._sparse import matmul, row_blocks
 from .readouts import READOUTS as _READOUTS, check_pairs as _pairs
 from .graph import as_graph
@@ -372,12 +373,16 @@ class GraphOperators:
             for e in range(len(rows)):
                 out[rows[e]] = out[rows[e]] + w[e, 0] * V[cols[e]]
             return out
+        if _edge_kernels.enabled(w, V):  # a compiled loop over the pattern (the fast extra)
+            return _edge_kernels.weighted(indptr, indices, order, w[:, 0], V)
         M = sps.csr_array((np.ascontiguousarray(w[order, 0]), indices, indptr), shape=(N, N))
         return matmul(M, row_blocks(M), V)
 
     def edge_dot(self, scatter: str, G: np.ndarray, gather: str, V: np.ndarray, *, chunk: int = 1 << 16):
         """Per edge e: Σ_units G[row(e)] ⊙ V[col(e)] as an (E, 1) array, in chunks (no (E, units) array is kept)."""
         rows, cols = self._ends(scatter, gather)
+        if _edge_kernels.enabled(G, V):  # a compiled loop over the edges (the fast extra)
+            return _edge_kernels.edge_dot(rows, cols, G, V)
         out = np.empty((len(rows), 1), dtype=np.result_type(G.dtype, V.dtype))
         if G.dtype != object:  # one contiguous copy of each (a head's column block), then row gathers
             G, V = np.ascontiguousarray(G), np.ascontiguousarray(V)
