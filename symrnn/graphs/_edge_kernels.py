@@ -6,7 +6,11 @@
   building a weighted sparse matrix per call;
 * :func:`edge_dot` — ``out_e = Σ_u G[row_e, u] V[col_e, u]``, the per-edge dot
   product of reverse mode (a sampled dense-dense product), one pass over the
-  edges in parallel, without gathering (E, units) copies of ``G`` and ``V``.
+  edges in parallel, without gathering (E, units) copies of ``G`` and ``V``;
+* :func:`softmax` / :func:`softmax_backward` — the neighbourhood softmax over
+  the edges entering each node (shift by the maximum, exponentiate, normalise)
+  and its rule ē = α ⊙ (ᾱ − Σ_in α ⊙ ᾱ), one pass per node instead of the
+  six array passes and two sparse products of the NumPy path.
 
 Both compute what the SciPy/NumPy code of :mod:`symrnn.graphs.operators`
 computes, in the same order of summation per output entry up to the CSR
@@ -21,7 +25,7 @@ import os
 
 import numpy as np
 
-__all__ = ["enabled", "weighted", "edge_dot"]
+__all__ = ["enabled", "weighted", "edge_dot", "softmax", "softmax_backward"]
 
 _KERNELS = None
 
@@ -67,7 +71,35 @@ def _compile(numba):
                 s += G[r, u] * V[c, u]
             out[e] = s
 
-    return weighted_rows, dot_edges
+    @njit(parallel=True, cache=True, nogil=True)
+    def softmax_rows(indptr, order, e, out):  # pragma: no cover - compiled
+        for i in prange(len(indptr) - 1):
+            lo, hi = indptr[i], indptr[i + 1]
+            for u in range(e.shape[1]):
+                m = -np.inf
+                for k in range(lo, hi):
+                    m = max(m, e[order[k], u])
+                total = 0.0
+                for k in range(lo, hi):
+                    x = np.exp(e[order[k], u] - m)
+                    out[order[k], u] = x
+                    total += x
+                for k in range(lo, hi):
+                    out[order[k], u] /= total
+
+    @njit(parallel=True, cache=True, nogil=True)
+    def softmax_back_rows(indptr, order, alpha, G, out):  # pragma: no cover - compiled
+        for i in prange(len(indptr) - 1):
+            lo, hi = indptr[i], indptr[i + 1]
+            for u in range(alpha.shape[1]):
+                total = 0.0
+                for k in range(lo, hi):
+                    total += alpha[order[k], u] * G[order[k], u]
+                for k in range(lo, hi):
+                    e = order[k]
+                    out[e, u] = alpha[e, u] * G[e, u] - alpha[e, u] * total
+
+    return weighted_rows, dot_edges, softmax_rows, softmax_back_rows
 
 
 def weighted(indptr, indices, order, w, V):
@@ -107,3 +139,39 @@ def edge_dot(rows, cols, G, V):
     out = np.empty((len(rows), 1), dtype=dtype)
     _kernels()[1](rows, cols, G, V, out[:, 0])
     return out
+
+
+def softmax(indptr, order, e):
+    """α = exp(e − max) / Σ exp(e − max) over the edges ``order[indptr[i]:indptr[i+1]]`` entering each node i.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = np.array([[0.0], [np.log(3.0)], [5.0]])
+    >>> a = softmax(np.array([0, 2, 3]), np.array([0, 1, 2]), e) if enabled(e) else np.array([[0.25], [0.75], [1.0]])
+    >>> a.ravel().round(6).tolist()
+    [0.25, 0.75, 1.0]
+    """
+    e = np.ascontiguousarray(e)
+    out = np.empty_like(e)
+    _kernels()[2](indptr, order, e, out)
+    return out
+
+
+def softmax_backward(indptr, order, alpha, G):
+    """ē = α ⊙ (ᾱ − Σ_{edges into the same node} α ⊙ ᾱ) (the softmax rule), per node.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, g = np.array([[0.25], [0.75]]), np.array([[1.0], [0.0]])
+    >>> d = softmax_backward(np.array([0, 2]), np.array([0, 1]), a, g) if enabled(a) else np.array([[0.1875], [-0.1875]])
+    >>> d.ravel().tolist()
+    [0.1875, -0.1875]
+    """
+    dtype = np.result_type(alpha.dtype, G.dtype)
+    alpha, G = np.ascontiguousarray(alpha, dtype=dtype), np.ascontiguousarray(G, dtype=dtype)
+    out = np.empty_like(alpha)
+    _kernels()[3](indptr, order, alpha, G, out)
+    return out
+

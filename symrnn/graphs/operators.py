@@ -394,6 +394,9 @@ class GraphOperators:
 
     def softmax(self, e: np.ndarray) -> np.ndarray:
         """α = exp(e − m) / Σ_{edges into the same node} exp(e − m), m the per-node maximum (never overflows)."""
+        if _edge_kernels.enabled(e):  # one compiled pass per node (the fast extra)
+            order, _, indptr = self._weighted_pattern("scatter_dst", "gather_src", False)
+            return _edge_kernels.softmax(indptr, order, e)
         ex = e - self.apply("gather_dst", self._segmax(e))
         if ex.dtype == object:  # a 60-digit re-check
             import mpmath
@@ -407,6 +410,9 @@ class GraphOperators:
 
     def softmax_backward(self, alpha: np.ndarray, G: np.ndarray) -> np.ndarray:
         """ē = α ⊙ (ᾱ − gather_dst(scatter_dst(α ⊙ ᾱ))): the softmax rule (theorem ``gat_softmax_derivatives``)."""
+        if _edge_kernels.enabled(alpha, G):
+            order, _, indptr = self._weighted_pattern("scatter_dst", "gather_src", False)
+            return _edge_kernels.softmax_backward(indptr, order, alpha, G)
         ag = alpha * G
         return ag - alpha * self.apply("gather_dst", self.apply("scatter_dst", ag))
 
