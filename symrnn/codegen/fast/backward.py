@@ -130,6 +130,7 @@ def backward_core(lay: Layout, sizes: Sizes, fname: str = "_bwd") -> str:
         with body.block():
             _step(lay, at, adj, body)
         _finish(plan, at, body)
+        return backward_results(plan)
 
     return core(plan, sizes, fname, backward_arguments(plan), "_dA", emit)
 
@@ -275,9 +276,4 @@ def _finish(plan, at, w):
     if plan.biases:
         w(f"_cs = _np.zeros({at.NL}, _K)", "for _t in range(_T):")
         with w.block():
-            w("for _b in range(_B):")
-            with w.block():
-                w(f"for _j in range({at.NL}):")
-                with w.block():
-                    w("_cs[_j] += _dA[_t, _b, _j]")
-    w(f"return ({', '.join(backward_results(plan))},)")
+            unit_loop(w, at.NL, ["_cs[_j] += _dA[_t, _b, _j]"])

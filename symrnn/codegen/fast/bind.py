@@ -106,8 +106,7 @@ def bind(kernel):
     """(forward, backward) callables of ``kernel`` on the compiled path; the wrapper source is ``kernel.fast_source``."""
     plan = kernel.plan
     lay, sizes = layout(plan), Sizes()
-    module = load(module_source(kernel.cell.name, kernel.dtype, [("_fwd", lay, sizes, "forward"),
-                                                                  ("_bwd", lay, sizes, "backward")]))
+    module = load(module_source(kernel.dtype, [("_fwd", lay, sizes, "forward"), ("_bwd", lay, sizes, "backward")]))
     w = Writer()
     _forward_wrapper(plan, w)
     w("")
@@ -122,7 +121,7 @@ def bind_inference(kernel):
     """The compiled forward pass of ``kernel`` without a tape (the inference plan)."""
     plan = make_plan(kernel.cell, kernel.sizes, inference=True)
     lay, sizes = layout(plan, inference=True), Sizes()
-    module = load(module_source(kernel.cell.name, kernel.dtype, [("_fwd", lay, sizes, "forward")]))
+    module = load(module_source(kernel.dtype, [("_fwd", lay, sizes, "forward")]))
     w = Writer()
     _forward_wrapper(plan, w)
     ns = _namespace(module, np.array(sizes.values(), np.int64))

@@ -1,8 +1,9 @@
 """The disk cache of compiled kernels: generated modules under ``SYMRNN_CACHE_DIR``, numba's cache beside them.
 
-A module's file name is a hash of its text and of the numba, llvmlite, NumPy
-and symrnn versions (the dtype is in the text), so a change to any of them
-writes a new file instead of reusing a stale one.  The file is written to a
+A module's file name is a hash of its text, of the numba, llvmlite, NumPy and
+symrnn versions and of the helper modules compiled into it (:data:`LINKED`;
+the dtype is in the text), so a change to any of them writes a new file
+instead of reusing a stale one.  The file is written to a
 temporary name in the same directory and moved into place with
 ``os.replace``: a reader sees the whole file or none, and a failed write
 leaves nothing behind.  Its functions carry ``@njit(cache=True)``, so numba
@@ -36,6 +37,10 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SYMRNN_CACHE_DIR") or Path.home() / ".cache" / "symrnn")
 
 
+LINKED = ("blas.py", "mathfns.py", "scalar.py")
+"""Modules of this package whose compiled functions a cached kernel contains (numba's cache does not track them)."""
+
+
 def _versions() -> str:
     import llvmlite
     import numba
@@ -43,7 +48,10 @@ def _versions() -> str:
 
     from ... import __version__
 
-    return f"numba {numba.__version__} llvmlite {llvmlite.__version__} numpy {numpy.__version__} symrnn {__version__}"
+    here = Path(__file__).parent
+    linked = hashlib.sha256(b"".join((here / f).read_bytes() for f in LINKED)).hexdigest()[:16]
+    return (f"numba {numba.__version__} llvmlite {llvmlite.__version__} numpy {numpy.__version__} "
+            f"symrnn {__version__} helpers {linked}")
 
 
 def module_path(source: str) -> Path:

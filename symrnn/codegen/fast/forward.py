@@ -27,6 +27,8 @@ value, which the wrapper names as the NumPy path's tape.
 
 from __future__ import annotations
 
+import re
+
 from ..forward import Writer, half
 from ..plan import Plan
 from .layout import Layout, Sizes
@@ -37,7 +39,7 @@ WORKSPACE = ("_wi = _np.empty(6, _np.int32)", "_wf = _np.empty(2, _np.uint8)", "
              "_isz = _ws.itemsize")
 """Scratch of :func:`~symrnn.codegen.fast.blas.mm` (by-reference BLAS arguments) and the dtype's item size."""
 
-__all__ = ["WORKSPACE", "core", "past_the_end", "forward_core", "forward_arguments", "early_sources", "vector_params", "late_matrices", "number"]
+__all__ = ["WORKSPACE", "core", "rows", "unit_loop", "step_products", "past_the_end", "forward_core", "forward_arguments", "early_sources", "vector_params", "late_matrices", "number"]
 
 
 def number(x) -> str:
@@ -79,31 +81,72 @@ def mm_call(ta, tb, m, n, k, alpha, a, b, beta, c) -> str:
             "_wi, _wf, _ws)")
 
 
+_ROW3 = re.compile(r"(_\w+)\[(\(_t \+ 1\)|_t|_t0|_t1|_r), _b, ")
+_ROW2 = re.compile(r"(_\w+)\[_b, ")
+
+
+def rows(body: list) -> tuple[list, list]:
+    """``body`` reading one-dimensional rows (``_w0 = _P[_t, _b]``, then ``_w0[lo + _j]``) and the row bindings.
+
+    A row is one index per access instead of three: numba's first compile of an LSTM's
+    forward took 9.0 s with ``_P[_t, _b, lo + _j]`` and 2.4 s with rows.
+
+    Examples
+    --------
+    >>> rows(["_S_h[(_t + 1), _b, _j] = _P[_t, _b, _lo_a + _j] * _G_h[_b, _j]"])
+    (['_w0 = _S_h[(_t + 1), _b]', '_w1 = _P[_t, _b]', '_w2 = _G_h[_b]'], ['_w0[_j] = _w1[_lo_a + _j] * _w2[_j]'])
+    """
+    found: dict = {}
+
+    def row(array, step):
+        return found.setdefault((array, step), f"_w{len(found)}") + "["
+
+    out = [_ROW2.sub(lambda m: row(m.group(1), None), _ROW3.sub(lambda m: row(m.group(1), m.group(2)), line))
+           for line in body]
+    return [f"{v} = {a}[{t}, _b]" if t else f"{v} = {a}[_b]" for (a, t), v in found.items()], out
+
+
 def unit_loop(w: Writer, n: str, body: list, *, mask_scale: bool = False):
-    """``for _b: for _j in range(n): body`` (``_m`` = 1 or 0 by the mask, when asked)."""
+    """``for _b: for _j in range(n): body`` over rows (:func:`rows`; ``_m`` = 1 or 0 by the mask, when asked)."""
+    bindings, body = rows(body)
     w("for _b in range(_B):")
     with w.block():
         if mask_scale:
             w("_m = _K(1.0) if (not _hm or _mask[_t, _b]) else _K(0.0)")
-        w(f"for _j in range({n}):")
+        w(*bindings, f"for _j in range({n}):")
         with w.block():
             w(*body)
 
 
 def core(plan: Plan, sizes: Sizes, fname: str, args: list, buffer: str, emit) -> str:
-    """``def fname(args)``: sizes unpacked from ``_z``, T and B, the BLAS scratch, ``buffer`` (T, B, NL), then ``emit(body)``."""
+    """``def fname(args)``: sizes unpacked from ``_z``, T and B, the BLAS scratch, ``buffer`` (T, B, NL), then
+    ``emit(body)`` (which returns the names to return), on one BLAS thread when the products of a step are small."""
     w = Writer()
     w(f"def {fname}({', '.join(args)}):")
     with w.block():
         body = Writer()
         body.level = w.level
         first = plan.cell.inputs[0].name
+        at = Places(plan, sizes)
         body(f"_T, _B = _X_{first}.shape[0], _X_{first}.shape[1]", *WORKSPACE,
-             f"{buffer} = _np.empty((_T, _B, {Places(plan, sizes).NL}), _K)")
-        emit(body)
+             f"{buffer} = _np.empty((_T, _B, {at.NL}), _K)", f"_nt = _threads(1) if {step_products(plan, at)} < _SMALL else 0")
+        outs = emit(body)
+        body("if _nt > 0:")
+        with body.block():
+            body("_threads(_nt)")
+        body(f"return ({', '.join(outs)},)")
         w(*sizes.unpack())  # last: every size the body named
         w.lines.extend(body.lines)
     return w.text()
+
+
+def step_products(plan: Plan, at: Places) -> str:
+    """Source of the multiply-adds of a step's largest product (one BLAS thread below :data:`~.blas.SMALL`)."""
+    macs = [f"_B * ({at.sizes.name('shi', v, hi)} - {at.sizes.name('slo', v, lo)}) * {at.n(v)}"
+            for v, lo, hi in early_sources(plan, "previous")]
+    macs += [f"_B * {at.n(t.vector)} * {at.n(name)}" for name in plan.late for t in plan.cell.terms(name)
+             if t.matrix is not None and plan.cell.role(t.vector) not in ("param", "input")]
+    return f"max({', '.join(macs)}, 0)" if len(macs) > 1 else (macs[0] if macs else "0")
 
 
 def past_the_end(w: Writer, lines: list):
@@ -135,9 +178,8 @@ def forward_core(lay: Layout, sizes: Sizes, fname: str = "_fwd") -> str:
         body("for _t in range(_T):")
         with body.block():
             _step(lay, at, body)
-        outs = ["_P"] + [f"_S_{s}" for s in plan.states] + [f"_Y_{n}" for n, loc in plan.storage.items()
-                                                              if loc[0] == "tape"]
-        body(f"return ({', '.join(outs)},)")
+        return ["_P"] + [f"_S_{s}" for s in plan.states] + [f"_Y_{n}" for n, loc in plan.storage.items()
+                                                            if loc[0] == "tape"]
 
     return core(plan, sizes, fname, forward_arguments(plan), "_P", emit)
 
@@ -161,11 +203,7 @@ def _input_projection(plan, at, w):
     if plan.biases:
         w("for _r in range(_T):")
         with w.block():
-            w("for _b in range(_B):")
-            with w.block():
-                w(f"for _c in range({at.NL}):")
-                with w.block():
-                    w("_P[_r, _b, _c] += _bias[_c]")
+            unit_loop(w, at.NL, ["_P[_r, _b, _j] += _bias[_j]"])
     for eq in plan.cell.equations:  # bare input vectors in a linear stage
         if eq.is_linear:
             for t in plan.cell.terms(eq.target):
@@ -193,13 +231,7 @@ def _step(lay, at, w):
                 if t.matrix is None and cell.role(t.vector) == "previous":
                     k = number(float(t.coeff) * half(plan, plan.slots[eq.target][0]))
                     unit_loop(w, at.n(t.vector), [f"_P[_t, _b, {at.lo(eq.target)} + _j] += {k} * {at.unit(t.vector)}"])
-    for k, (f, lo, hi, _) in enumerate(plan.groups):  # each group: one in-place loop over its slots
-        glo, ghi = at.sizes.name("glo", str(k), lo), at.sizes.name("ghi", str(k), hi)
-        w("for _b in range(_B):")
-        with w.block():
-            w(f"for _c in range({glo}, {ghi}):")
-            with w.block():
-                w(f"_P[_t, _b, _c] = {GROUP_FORM[f].format('_P[_t, _b, _c]')}")
+    _groups(plan, at, w)
     for item in lay.items:
         if isinstance(item, str):
             _late(plan, at, w, item)
@@ -207,6 +239,26 @@ def _step(lay, at, w):
             _run(lay, at, w, item)
     past_the_end(w, [f"_S_{s}[{at.state_row(s, False)}, _b, :] = _S_{s}[{at.state_row(s, True)}, _b, :]"
                      for s in plan.states])
+
+
+def _groups(plan, at, w):
+    """Each activation group in place; adjacent σ and tanh groups share one tanh loop (σ = ½ + ½ tanh(a/2)).
+
+    Every inlined tanh costs numba ~1.5 s of first compile, so the LSTM's σ and tanh groups are one tanh
+    pass over their slots and a ½ + ½ y pass over the σ slots.
+    """
+    spans = []  # (F, lo, hi) with adjacent tanh-based groups merged
+    for f, lo, hi, _ in plan.groups:
+        if spans and f in ("sigmoid", "tanh") and spans[-1][0] == "tanh" and spans[-1][2] == lo:
+            spans[-1] = ("tanh", spans[-1][1], hi)
+        else:
+            spans.append(("tanh" if f in ("sigmoid", "tanh") else f, lo, hi))
+    loops = [(GROUP_FORM[f], lo, hi) for f, lo, hi in spans]
+    loops += [("_K(0.5) + _K(0.5) * {}", lo, hi) for f, lo, hi, _ in plan.groups if f == "sigmoid"]
+    for form, lo, hi in loops:
+        glo, gn = at.sizes.name("glo", str(lo), lo), at.sizes.name("gn", f"{lo}_{hi}", hi - lo)
+        unit = f"_P[_t, _b, {glo} + _j]"
+        unit_loop(w, gn, [f"{unit} = {form.format(unit)}"])
 
 
 def _run(lay, at, w, stages):

@@ -60,7 +60,7 @@ class Sizes:
     >>> s.name("n", "h", 4), s.name("lo", "a_i", 0), s.name("n", "h", 4)
     ('_n_h', '_lo_a_i', '_n_h')
     >>> s.unpack()
-    ['_n_h = _z[0]', '_lo_a_i = _z[1]']
+    ['_n_h = max(_z[0], 0)', '_lo_a_i = max(_z[1], 0)']
     """
 
     def __init__(self):
@@ -73,7 +73,9 @@ class Sizes:
         return key
 
     def unpack(self) -> list[str]:
-        return [f"{k} = _z[{i}]" for i, k in enumerate(self.names)]
+        """``_n_h = max(_z[0], 0)`` …: the max tells LLVM that an index ``lo + j`` is not negative, so it
+        drops numba's negative-index wraparound and vectorises the loop (11 ns → 1 ns a unit for tanh)."""
+        return [f"{k} = max(_z[{i}], 0)" for i, k in enumerate(self.names)]
 
     def values(self) -> list[int]:
         return list(self.names.values())
