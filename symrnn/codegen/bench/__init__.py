@@ -29,7 +29,8 @@ hand-written NumPy (LSTM, GRU, RNN), the GEMM floor (:func:`gemm_floor`: the
 kernel's products alone), ``torch.nn`` LSTM / GRU / RNN, a custom torch cell
 written with autograd (:mod:`.custom_cells`, every cell, including the user
 cells MGU and ``lstm_peephole``), and JAX ``jit(value_and_grad)`` over
-``lax.scan`` when JAX is installed.  Thread settings are the libraries'
+``lax.scan`` when JAX is installed, and the compiled kernel (``numba``:
+:mod:`symrnn.codegen.fast`, ratios ``nb/…``) when numba is.  Thread settings are the libraries'
 defaults, recorded in the result.  Code generation is timed in a first and a
 second fresh process per cell.
 """

@@ -16,10 +16,11 @@ IMPLEMENTATIONS = {
     "torch_custom": ("torch_side", "TorchCustom"),
     "jax": ("jax_side", "Jax"),
     "torch_module": ("torch_side", "TorchModule"),
+    "numba": ("numba_side", "Compiled"),
 }
 """Implementation name -> (module of this package that defines it, class); the parent never imports them."""
 
-LIBRARY = {"numpy_side": None, "torch_side": "torch", "jax_side": "jax"}
+LIBRARY = {"numpy_side": None, "torch_side": "torch", "jax_side": "jax", "numba_side": "numba"}
 """Module -> the optional library it imports (None: NumPy only)."""
 
 

@@ -18,6 +18,10 @@ RATIOS = {
     "pt/floor": ("torch", "gemm"),
     "tm/pt": ("torch_module", "torch"),
     "tm/custom": ("torch_module", "torch_custom"),
+    "nb/pt": ("numba", "torch"),
+    "nb/custom": ("numba", "torch_custom"),
+    "nb/floor": ("numba", "gemm"),
+    "nb/gen": ("numba", "generated"),
 }
 """Ratio name -> (numerator, denominator) implementation; below 1 the numerator is faster."""
 
