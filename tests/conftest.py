@@ -43,3 +43,28 @@ def _torch_default_dtype(request):
 def rng():
     """A seeded NumPy generator (each test gets the same stream)."""
     return np.random.default_rng(20261127)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_cache(tmp_path_factory):
+    """One compiled-kernel cache (``SYMRNN_CACHE_DIR``) for the session: each cell structure compiles once,
+    and no test writes to ``~/.cache/symrnn`` (subprocesses, such as benchmark workers, inherit it).
+
+    An environment that names a cache directory keeps it (CI may keep one between runs).
+    """
+    if os.environ.get("SYMRNN_CACHE_DIR"):
+        yield os.environ["SYMRNN_CACHE_DIR"]
+        return
+    path = str(tmp_path_factory.mktemp("symrnn-cache"))
+    os.environ["SYMRNN_CACHE_DIR"] = path
+    yield path
+    os.environ.pop("SYMRNN_CACHE_DIR", None)
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def backend(request):
+    """The kernel backend an oracle test runs on: every torch / Keras / finite-difference check runs on both."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+        request.getfixturevalue("fast_cache")
+    return request.param

@@ -31,10 +31,10 @@ def _finite(d):
     return all(np.isfinite(v).all() for v in d.values() if isinstance(v, np.ndarray))
 
 
-def _kernel(name, D, H, scale, dtype=np.float64, seed=0):
+def _kernel(name, D, H, scale, dtype=np.float64, seed=0, backend="numpy"):
     cell = symrnn.cell(name)
     params = init_params(cell, {"D": D, "H": H}, rng=seed, scale=scale, dtype=dtype)
-    return symrnn.compile(cell, D=D, H=H, dtype=dtype, params=params)
+    return symrnn.compile(cell, D=D, H=H, dtype=dtype, params=params, backend=backend)
 
 
 def _loss_and_grads(k, xs, R):
@@ -78,9 +78,9 @@ def test_stable_sigmoid_at_the_extremes():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 @pytest.mark.parametrize("name", CELLS)
-def test_pre_activations_of_1e4(name, sign, dtype):
+def test_pre_activations_of_1e4(name, sign, dtype, backend):
     """Weights of 1e3 on inputs of ±10 drive every pre-activation to about ±1e4 (saturated gates)."""
-    k = _kernel(name, 3, 4, scale=1e3, dtype=dtype)
+    k = _kernel(name, 3, 4, scale=1e3, dtype=dtype, backend=backend)
     for p in k.params.values():
         p[...] = np.abs(p) * sign + sign * 1e3
     xs = np.full((5, 2, 3), 10.0, dtype=dtype)
@@ -120,8 +120,8 @@ def test_gradient_check_at_large_but_unsaturated_pre_activations(name):
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_after"])
-def test_ten_thousand_steps_in_float32(name):
-    k = _kernel(name, 2, 4, scale=1.0, dtype=np.float32)
+def test_ten_thousand_steps_in_float32(name, backend):
+    k = _kernel(name, 2, 4, scale=1.0, dtype=np.float32, backend=backend)
     xs = np.random.default_rng(0).normal(size=(10_000, 2, 2)).astype(np.float32) * 3
     outputs, final, tape = k.forward(xs)
     assert outputs.dtype == np.float32 and outputs.shape[0] == 10_000

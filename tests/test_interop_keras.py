@@ -18,7 +18,7 @@ LAYERS = [("LSTM", {}), ("GRU", {"reset_after": True}), ("GRU", {"reset_after": 
 
 
 @pytest.mark.parametrize("kind,options", LAYERS)
-def test_keras_layer_outputs_equal_the_loaded_kernel(kind, options):
+def test_keras_layer_outputs_equal_the_loaded_kernel(kind, options, backend):
     rng = np.random.default_rng(len(kind) + len(options))
     B, T, D, H = 2, 5, int(rng.integers(1, 5)), int(rng.integers(1, 6))
     layer = getattr(keras.layers, kind)(H, return_sequences=True, return_state=True, dtype="float64", **options)
@@ -29,7 +29,7 @@ def test_keras_layer_outputs_equal_the_loaded_kernel(kind, options):
     c0 = rng.standard_normal((B, H))
     initial = [h0, c0] if kind == "LSTM" else [h0]
     ref, *ref_states = (keras.ops.convert_to_numpy(v) for v in layer(x, initial_state=initial))
-    k = from_keras(layer)
+    k = from_keras(layer, backend=backend)
     out, final, _ = k.forward(np.ascontiguousarray(x.transpose(1, 0, 2)),
                               {"h": h0, "c": c0} if kind == "LSTM" else {"h": h0})
     # Keras 3.15's torch backend loses float64 precision somewhere in the reset_after=False

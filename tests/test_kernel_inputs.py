@@ -13,9 +13,9 @@ from symrnn.errors import InputError
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_after", "gru_reset_before", "lstm_peephole", "rnn"])
-def test_pre_activations_of_1e4_give_no_warning_nan_or_inf(name, dtype):
+def test_pre_activations_of_1e4_give_no_warning_nan_or_inf(name, dtype, backend):
     cell = symrnn.cell(name)
-    k = symrnn.compile(cell, D=2, H=3, dtype=dtype)
+    k = symrnn.compile(cell, D=2, H=3, dtype=dtype, backend=backend)
     k.params = {n: np.full(v.shape, 1.0, dtype) for n, v in k.params.items()}
     xs = np.empty((4, 2, 2), dtype)
     xs[::2], xs[1::2] = 5e3, -5e3  # |pre-activation| up to 1e4 and beyond
@@ -39,9 +39,9 @@ def test_float32_agrees_with_float64():
     np.testing.assert_allclose(g32["U_g"], g64["U_g"], atol=1e-4)
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    return symrnn.compile(symrnn.cell("lstm"), D=3, H=4)
+@pytest.fixture
+def kernel(backend):
+    return symrnn.compile(symrnn.cell("lstm"), D=3, H=4, backend=backend)
 
 
 BAD_FORWARD = [

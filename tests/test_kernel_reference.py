@@ -41,10 +41,10 @@ def _loss(cell, params, xs, init, d_out, d_fin):
 
 
 @pytest.mark.parametrize("name", SINGLE + ["user"])
-def test_forward_equals_reference_loop_and_gradients_equal_finite_differences(name):
+def test_forward_equals_reference_loop_and_gradients_equal_finite_differences(name, backend):
     cell = _user_cell() if name == "user" else symrnn.cell(name)
     params, xs, init, d_out, d_fin = _case(cell, seed=len(name))
-    k = symrnn.compile(cell, D=3, H=4, params=params)
+    k = symrnn.compile(cell, D=3, H=4, params=params, backend=backend)
     out, fin, tape = k.forward(xs, init)
     ref, ref_fin, _ = run(cell, params, xs, init)
     np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12)
@@ -66,11 +66,11 @@ def test_forward_equals_reference_loop_and_gradients_equal_finite_differences(na
         assert grads[s][1, 2] == pytest.approx(_fd(loss, init[s], (1, 2)), abs=2e-7), s
 
 
-def test_stacked_network_equals_reference_loop_of_the_flat_cell():
+def test_stacked_network_equals_reference_loop_of_the_flat_cell(backend):
     desc = symrnn.cells.stacked(symrnn.cell("lstm"), symrnn.cell("gru_reset_before"), symrnn.cell("rnn"))
     sizes = {"D": 3, "H1": 4, "H2": 2, "H3": 5}
     params = init_params(desc.cell, sizes, rng=3, scale=0.7)
-    net = symrnn.compile(desc, hidden_size=(4, 2, 5), input_size=3, params=params)
+    net = symrnn.compile(desc, hidden_size=(4, 2, 5), input_size=3, params=params, backend=backend)
     xs = np.random.default_rng(4).standard_normal((6, 2, 3))
     out, fin, tape = net.forward(xs)
     ref, ref_fin, _ = run(desc.cell, params, xs)
@@ -86,9 +86,9 @@ def test_stacked_network_equals_reference_loop_of_the_flat_cell():
         assert grads[pname][idx] == pytest.approx(fd, abs=2e-7)
 
 
-def test_bidirectional_equals_two_reference_runs_with_ragged_lengths():
+def test_bidirectional_equals_two_reference_runs_with_ragged_lengths(backend):
     desc = symrnn.cell("bidirectional", cell_name="gru_reset_after")
-    net = symrnn.compile(desc, D=2, H=3)
+    net = symrnn.compile(desc, D=2, H=3, backend=backend)
     rng = np.random.default_rng(6)
     T, B = 5, 3
     xs = rng.standard_normal((T, B, 2))
@@ -126,7 +126,7 @@ def test_benchmark_reference_computes_the_same_as_the_generated_kernel(kind, nam
     np.testing.assert_allclose(hw.BACKWARD[kind](tape, p, d)["x"], k.backward(ref_tape, d)["x"], atol=1e-13)
 
 
-def test_user_cell_with_two_inputs_a_linear_state_and_a_late_stage():
+def two_inputs_cell():
     """Inputs read by GEMMs and by a pointwise stage, a linear state update, a gate reading the new state."""
     b = symrnn.CellBuilder("two_inputs", reference="a user-defined test cell")
     D, H = b.sizes("D H")
@@ -136,12 +136,16 @@ def test_user_cell_with_two_inputs_a_linear_state_and_a_late_stage():
     q = b.let("q", symrnn.sigmoid(b.param("A", H, D) @ x + b.param("Bm", H, H) @ m_new))
     a = b.linear(b.param("W", H, D) @ x + b.param("U", H, H) @ h + b.param("b", H), "a")
     b.update("h", q * h + (1 - q) * symrnn.tanh(a) + u / 10)
-    cell = b.build()
+    return b.build()
+
+
+def test_user_cell_with_two_inputs_a_linear_state_and_a_late_stage(backend):
+    cell = two_inputs_cell()
     rng = np.random.default_rng(8)
     params = init_params(cell, {"D": 3, "H": 4}, rng=rng, scale=0.8)
     xs = {"x": rng.standard_normal((5, 2, 3)), "u": rng.standard_normal((5, 2, 4))}
     init = {s: rng.standard_normal((2, 4)) for s in cell.state_names}
-    k = symrnn.compile(cell, D=3, H=4, params=params)
+    k = symrnn.compile(cell, D=3, H=4, params=params, backend=backend)
     out, fin, tape = k.forward(xs, init)
     ref, ref_fin, _ = run(cell, params, xs, init)
     np.testing.assert_allclose(out, ref, atol=1e-12)

@@ -51,11 +51,11 @@ def _run_torch(m, x, h0, c0, lengths):
 
 @pytest.mark.parametrize("kind,options,layers,bi,bias", CASES)
 @pytest.mark.parametrize("ragged", [False, True])
-def test_forward_and_gradients_equal_torch(kind, options, layers, bi, bias, ragged):
+def test_forward_and_gradients_equal_torch(kind, options, layers, bi, bias, ragged, backend):
     rng = np.random.default_rng(zlib.crc32(repr((kind, options, layers, bi, bias, ragged)).encode()))
     D, H, T, B = (int(v) for v in (rng.integers(1, 6), rng.integers(1, 6), rng.integers(2, 7), rng.integers(1, 4)))
     m = _module(kind, options, layers, bi, bias, D, H, seed=int(rng.integers(1000)))
-    net = from_torch(m)
+    net = from_torch(m, backend=backend)
     lstm = kind == "LSTM"
     dirs = layers * (2 if bi else 1)
     x = rng.standard_normal((T, B, D))
@@ -108,9 +108,9 @@ def test_single_layer_gives_a_kernel_with_the_cells_own_names():
     assert np.abs(out - moved).max() > 1e-3
 
 
-def test_float32_kernel_matches_torch_float32():
+def test_float32_kernel_matches_torch_float32(backend):
     m = _module("LSTM", {}, 2, True, True, 3, 5, seed=3).float()
-    net = from_torch(m, dtype=np.float32)
+    net = from_torch(m, dtype=np.float32, backend=backend)
     x = np.random.default_rng(1).standard_normal((6, 2, 3)).astype(np.float32)
     out, _, _ = net.forward(x)
     ref, _ = m(torch.from_numpy(x))

@@ -80,8 +80,8 @@ def params_from_keras(weights, kind: str, *, reset_after: bool = True, dtype=np.
     return cell, params
 
 
-def from_keras(layer, dtype=np.float64):
-    """A symrnn kernel computing what a Keras ``LSTM`` or ``GRU`` layer computes.
+def from_keras(layer, dtype=np.float64, *, backend="numpy"):
+    """A symrnn kernel computing what a Keras ``LSTM`` or ``GRU`` layer computes (``backend`` as :func:`symrnn.compile`'s).
 
     Keras sequences are batch-first (B, T, D); the kernel takes (T, B, D).
     Only the default activations (tanh, and sigmoid for the gates) are accepted.
@@ -102,7 +102,7 @@ def from_keras(layer, dtype=np.float64):
                          "is not supported; symrnn's cells use tanh and sigmoid")
     cell, params = params_from_keras(layer.get_weights(), kind, reset_after=getattr(layer, "reset_after", True),
                                      dtype=dtype)
-    kernel = Kernel(cell, {"D": params["W_i" if kind == "lstm" else "W_z"].shape[1], "H": layer.units}, dtype, params)
+    kernel = Kernel(cell, {"D": params["W_i" if kind == "lstm" else "W_z"].shape[1], "H": layer.units}, dtype, params, backend)
     if not getattr(layer, "go_backwards", False):
         return kernel
     from .layout import SequenceLayout

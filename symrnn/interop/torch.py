@@ -90,8 +90,10 @@ def params_from_torch(module, dtype=np.float64) -> dict:
     return out
 
 
-def from_torch(module, dtype=np.float64):
+def from_torch(module, dtype=np.float64, *, backend="numpy"):
     """A symrnn kernel (one layer, one direction) or network computing what ``module`` computes.
+
+    ``backend`` is :func:`symrnn.compile`'s ("numpy", "numba" or "auto").
 
     Sequences are in the module's layout: (T, B, D), or (B, T, D) for a
     ``batch_first=True`` module, whose kernel is then wrapped in a
@@ -120,7 +122,7 @@ def from_torch(module, dtype=np.float64):
     D, H = module.input_size, module.hidden_size
     params = params_from_torch(module, dtype)
     if module.num_layers == 1 and not module.bidirectional:
-        return _layout(Kernel(cell, {"D": D, "H": H}, dtype, params), module)
+        return _layout(Kernel(cell, {"D": D, "H": H}, dtype, params, backend), module)
     layers = []
     width = 2 if module.bidirectional else 1
     for layer in range(module.num_layers):
@@ -129,7 +131,7 @@ def from_torch(module, dtype=np.float64):
         for rev in _directions(module):
             c = rename(cell, _prefix(module, layer, rev))
             names = [p.name for p in c.params]
-            entry.append((Kernel(c, {"D": d_in, "H": H}, dtype, {n: params[n] for n in names}), rev))
+            entry.append((Kernel(c, {"D": d_in, "H": H}, dtype, {n: params[n] for n in names}, backend), rev))
         layers.append(entry)
     return _layout(Network(layers), module)
 
