@@ -46,3 +46,22 @@ def test_within_four_ulps_of_numpy_and_the_same_infinities(name, reference, dtyp
     assert ulps.max() <= 4, (name, float(ulps.max()))
     tiny = np.isfinite(want) & ~normal  # gradual underflow: within the smallest normal
     assert np.abs(out[tiny] - want[tiny]).max(initial=0) <= np.finfo(dtype).tiny
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["tanh", "exp", "sigmoid", "sigmoid_half"])
+def test_block_functions_change_exactly_their_block(name, dtype):
+    """A block function (what a kernel calls for y = F(a)) writes rows × n units at stride ld, nothing else."""
+    import ctypes
+
+    f = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)(
+        mathfns.SPANS[name, np.dtype(dtype).name].address)
+    a = np.random.default_rng(1).standard_normal((5, 9)).astype(dtype) * 4
+    want = a.copy()
+    block = want[1:4, 2:7]
+    with np.errstate(over="ignore"):
+        block[...] = {"tanh": np.tanh, "exp": np.exp, "sigmoid": _stable_sigmoid,
+                      "sigmoid_half": lambda x: 0.5 + 0.5 * np.tanh(x)}[name](block)
+    f(a.ctypes.data + (9 + 2) * a.itemsize, 3, 5, 9)
+    atol = np.finfo(dtype).eps if name == "sigmoid_half" else 0  # ½ + ½ tanh: exact to an ulp of 1, absolute
+    np.testing.assert_allclose(a, want, rtol=4 * np.finfo(dtype).eps, atol=atol)

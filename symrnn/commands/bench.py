@@ -28,7 +28,7 @@ def add_arguments(parser):
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--no-jax", action="store_true", help="skip JAX even if installed")
     parser.add_argument("--only", nargs="+", metavar="IMPL",
-                        choices=["numpy", "gemm", "torch", "torch_custom", "jax", "torch_module"],
+                        choices=["numpy", "gemm", "torch", "torch_custom", "jax", "torch_module", "numba"],
                         help="time only these implementations (and the generated kernel, the checks' reference)")
     parser.add_argument("--no-codegen", action="store_true", help="skip the code generation times")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")

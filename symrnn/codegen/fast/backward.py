@@ -19,7 +19,7 @@ import itertools
 import sympy as sp
 
 from ..plan import Plan, prev_name
-from .forward import core, early_sources, past_the_end, late_matrices, mm_call, number, unit_loop, vector_params
+from .emit import core, early_sources, late_matrices, mm_call, number, past_the_end, unit_loop, vector_params
 from .layout import Layout, Sizes
 from .places import Places
 from .scalar import scalar_source
@@ -107,7 +107,7 @@ class _Adjoints:
         return f"{arr}.ctypes.data", at.n(u)
 
     def incoming(self, s: str) -> str:
-        extra = f" + _dout[_t, _b, _j]" if s == self.plan.cell.output else ""
+        extra = " + _dout[_t, _b, _j]" if s == self.plan.cell.output else ""
         return f"((_G_{s}[_b, _j]{extra}) * _m)"
 
 

@@ -19,7 +19,8 @@ from ..plan import make_plan
 from ..runtime import RUNTIME
 from .backward import backward_arguments, backward_results, has_p, late_terms, step_inputs
 from .cache import load
-from .forward import forward_arguments, vector_params
+from .emit import vector_params
+from .forward import forward_arguments
 from .layout import Sizes, layout
 from .module import module_source
 
@@ -105,8 +106,9 @@ def _namespace(module, z):
 def bind(kernel):
     """(forward, backward) callables of ``kernel`` on the compiled path; the wrapper source is ``kernel.fast_source``."""
     plan = kernel.plan
-    lay, sizes = layout(plan), Sizes()
-    module = load(module_source(kernel.dtype, [("_fwd", lay, sizes, "forward"), ("_bwd", lay, sizes, "backward")]))
+    sizes = Sizes()
+    module = load(module_source(kernel.dtype, [("_fwd", layout(plan, split=True), sizes, "forward"),
+                                               ("_bwd", layout(plan), sizes, "backward")]))
     w = Writer()
     _forward_wrapper(plan, w)
     w("")
@@ -120,8 +122,8 @@ def bind(kernel):
 def bind_inference(kernel):
     """The compiled forward pass of ``kernel`` without a tape (the inference plan)."""
     plan = make_plan(kernel.cell, kernel.sizes, inference=True)
-    lay, sizes = layout(plan, inference=True), Sizes()
-    module = load(module_source(kernel.dtype, [("_fwd", lay, sizes, "forward")]))
+    sizes = Sizes()
+    module = load(module_source(kernel.dtype, [("_fwd", layout(plan, inference=True, split=True), sizes, "forward")]))
     w = Writer()
     _forward_wrapper(plan, w)
     ns = _namespace(module, np.array(sizes.values(), np.int64))

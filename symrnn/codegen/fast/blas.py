@@ -34,7 +34,7 @@ from numba import cfunc, njit, types
 
 __all__ = ["SYMBOLS", "SMALL", "mm", "workspace", "local_threads"]
 
-SMALL = 1 << 22
+SMALL = 1 << 20
 """Per-step products of fewer multiply-adds than this run on one BLAS thread (see :func:`local_threads`)."""
 
 SYMBOLS = {"float64": "symrnn_fast_dgemm", "float32": "symrnn_fast_sgemm"}

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..plan import Plan
+from .scalar import span_function
 
 __all__ = ["Stage", "Layout", "Sizes", "layout"]
 
@@ -45,6 +46,7 @@ class Layout:
     consumers: dict = field(default_factory=dict)  # value -> items (run index or late name) reading it
     stored: set = field(default_factory=set)       # values the forward writes to memory
     adjoint_in_memory: set = field(default_factory=set)
+    split: bool = False                             # runs end after a block-function stage (the forward pass)
 
     @property
     def runs(self):
@@ -106,8 +108,11 @@ def _late_reads(plan: Plan, name: str) -> tuple:
     return tuple(t.vector for t in cell.terms(name) if cell.role(t.vector) not in ("param", "input"))
 
 
-def layout(plan: Plan, *, inference: bool = False) -> Layout:
+def layout(plan: Plan, *, inference: bool = False, split: bool = False) -> Layout:
     """Fuse the plan's pointwise stages into runs and decide what lives in memory (see the module docstring).
+
+    ``split=True`` (the forward pass) ends a run after each stage ``y = F(a)`` with F one of the block
+    functions of :data:`~.scalar.SPAN`: the run writes ``a`` into ``y``'s memory, one call applies F there.
 
     Examples
     --------
@@ -119,13 +124,14 @@ def layout(plan: Plan, *, inference: bool = False) -> Layout:
     >>> sorted(lay.adjoint_in_memory)
     ['hr', 'z']
     """
-    lay = Layout(plan)
+    lay = Layout(plan, split=split)
     for item in _stages(plan):
         if isinstance(item, str):
             lay.items.append(item)
             continue
         last = lay.items[-1] if lay.items else None
-        if isinstance(last, list) and plan.n[last[0].name] == plan.n[item.name]:
+        closed = split and isinstance(last, list) and last[-1].kind == "expr" and span_function(last[-1].expr)
+        if isinstance(last, list) and plan.n[last[0].name] == plan.n[item.name] and not closed:
             last.append(item)
         else:
             lay.items.append([item])

@@ -17,16 +17,24 @@ LLVM).  So these are the Cephes algorithms written out:
 Each agrees with NumPy to a few ulps over the whole finite range
 (``tests/test_fast_math.py``).  Two versions per function, float32 constants
 for float32 code (float64 ones would promote every unit).
+
+Inlined into a kernel, each tanh cost numba about 1.5-2 s of first compile
+(measured: an LSTM forward 5.5 s with its two, 1.6 s with one removed).  So the
+kernels call them through :data:`SPANS`: C functions compiled once (and cached
+with this package) that apply one function in place to a block of rows; a
+kernel calls one by address, which LLVM cannot inline, so the function's code
+is compiled once, not once per use.
 """
 
 from __future__ import annotations
 
+import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 
-__all__ = ["exp64", "tanh64", "sigmoid64", "exp32", "tanh32", "sigmoid32"]
+__all__ = ["exp64", "tanh64", "sigmoid64", "exp32", "tanh32", "sigmoid32", "SPANS"]
 
 
 @intrinsic
@@ -122,3 +130,44 @@ def tanh32(x):
 def sigmoid32(a):
     e = exp32(-abs(a))
     return _ONE / (_ONE + e) if a >= _ZERO else e / (_ONE + e)
+
+
+def _span_kernel(f, dtype):
+    """A C function ``(address, rows, n, ld)`` applying ``f`` in place to ``rows`` rows of ``n`` units (row stride ``ld``)."""
+    ptr = types.CPointer(types.float32 if dtype == "float32" else types.float64)
+
+    @cfunc(types.void(ptr, types.int64, types.int64, types.int64), cache=True, error_model="numpy")
+    def span(a, rows, n, ld):
+        rows, n, ld = max(rows, 0), max(n, 0), max(ld, 0)
+        block = carray(a, ((rows - 1) * ld + n,)) if rows > 0 else carray(a, (0,))
+        for r in range(rows):
+            base = r * ld
+            for j in range(n):
+                block[base + j] = f(block[base + j])
+
+    return span
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _sigmoid_half32(x):
+    return _HALF + _HALF * tanh32(x)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _sigmoid_half64(x):
+    return 0.5 + 0.5 * tanh64(x)
+
+
+SPANS = {}
+"""(function name, dtype name) -> its span C function; "sigmoid_half" is ½ + ½ tanh (of a pre-scaled a/2)."""
+for _dt, _bits in (("float32", 32), ("float64", 64)):
+    for _name, _f in (("tanh", tanh32 if _bits == 32 else tanh64), ("exp", exp32 if _bits == 32 else exp64),
+                      ("sigmoid", sigmoid32 if _bits == 32 else sigmoid64),
+                      ("sigmoid_half", _sigmoid_half32 if _bits == 32 else _sigmoid_half64)):
+        SPANS[_name, _dt] = _span_kernel(_f, _dt)
+
+_SPAN_TYPE = types.void(types.voidptr, types.int64, types.int64, types.int64)
+for (_name, _dt), _span in SPANS.items():
+    _symbol = f"symrnn_fast_span_{_name}_{_dt}"
+    llvm.add_symbol(_symbol, _span.address)
+    globals()[f"span_{_name}{_dt[5:]}"] = types.ExternalFunction(_symbol, _SPAN_TYPE)  # span_tanh32 …

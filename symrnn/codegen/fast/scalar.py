@@ -25,7 +25,7 @@ from numba import njit
 from ...spec.symbols import FUNCTIONS
 from ..printer import cheapest, to_source
 
-__all__ = ["SCALAR", "VECTORISED", "imports", "scalar_source", "GROUP_FORM"]
+__all__ = ["SCALAR", "VECTORISED", "SPAN", "imports", "span_function", "scalar_source", "GROUP_FORM"]
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -56,12 +56,31 @@ VECTORISED = {"_np.tanh": "_tanh", "_np.exp": "_exp", "_sigmoid": "_sigmoid"}
 """Spellings replaced by the vectorisable functions of :mod:`.mathfns` (imported per dtype)."""
 
 
+SPAN = {"tanh": "_span_tanh", "exp": "_span_exp", "sigmoid": "_span_sigmoid", "sigmoid_half": "_span_sigmoid_half"}
+"""Function-table name -> the block function (:data:`~.mathfns.SPANS`) a kernel calls for a whole stage ``y = F(a)``."""
+
+
 def imports(dtype_name: str) -> list[str]:
     """The import lines of a generated module for these functions (``tanh32 as _tanh`` …)."""
     bits = 32 if dtype_name == "float32" else 64
     fast = ", ".join(f"{v[1:]}{bits} as {v}" for v in VECTORISED.values())
+    spans = ", ".join(f"span_{f}{bits} as {v}" for f, v in SPAN.items())
     return [f"from symrnn.codegen.fast.scalar import {', '.join(SCALAR)}",
-            f"from symrnn.codegen.fast.mathfns import {fast}"]
+            f"from symrnn.codegen.fast.mathfns import {fast}", f"from symrnn.codegen.fast.mathfns import {spans}"]
+
+
+def span_function(expr):
+    """The :data:`SPAN` function of a stage that is one application ``F(arg)`` (None otherwise).
+
+    Examples
+    --------
+    >>> import symrnn
+    >>> c = symrnn.Vec("c", 3)
+    >>> span_function(symrnn.tanh(c)), span_function(1 - c)
+    ('tanh', None)
+    """
+    row = FUNCTIONS.get(type(expr))
+    return row.name if row is not None and row.arity == 1 and row.name in SPAN else None
 
 GROUP_FORM = {"sigmoid": "_K(0.5) + _K(0.5) * _tanh({})", "tanh": "_tanh({})", "relu": "_relu({})",
               "exp": "_exp({})"}
