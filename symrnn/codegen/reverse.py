@@ -34,14 +34,13 @@ pre-activation buffer, and the graph layer applies the graph's operators
 
 Examples
 --------
-The adjoint contributions of the LSTM's ``h = o ⊙ tanh(c)`` share no factor,
-those of the GRU update share ȳ·z:
+The adjoint contributions of the LSTM's ``h = o ⊙ tanh(c)`` share tanh(c), computed once:
 
 >>> import sympy as sp, symrnn
 >>> from symrnn.spec.partials import pointwise_partials
 >>> temps, terms = pointwise_terms(pointwise_partials(symrnn.cell("lstm"), "h"), sp.Symbol("_g_h"), "h")
 >>> temps, terms
-([], [('c', _g_h*o*(1 - tanh_c**2)), ('o', _g_h*tanh_c)])
+([(_c0_h, tanh(c))], [('c', _g_h*o*(1 - _c0_h**2)), ('o', _c0_h*_g_h)])
 """
 
 from __future__ import annotations
@@ -95,7 +94,7 @@ def pointwise_terms(partials: dict, g: sp.Symbol, tag: str, keep=None):
     --------
     >>> import symrnn
     >>> from symrnn.spec.partials import pointwise_partials
-    >>> parts = pointwise_partials(symrnn.cell("gru"), "h")
+    >>> parts = pointwise_partials(symrnn.cell("gru_reset_after"), "h")
     >>> pointwise_terms(parts, sp.Symbol("_g_h"), "h", keep=lambda u: u != "z")[1]
     [('h_prev', _g_h*z), ('n', _g_h*(1 - z))]
     """
