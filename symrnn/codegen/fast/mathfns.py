@@ -132,22 +132,6 @@ def sigmoid32(a):
     return _ONE / (_ONE + e) if a >= _ZERO else e / (_ONE + e)
 
 
-def _span_kernel(f, dtype):
-    """A C function ``(address, rows, n, ld)`` applying ``f`` in place to ``rows`` rows of ``n`` units (row stride ``ld``)."""
-    ptr = types.CPointer(types.float32 if dtype == "float32" else types.float64)
-
-    @cfunc(types.void(ptr, types.int64, types.int64, types.int64), cache=True, error_model="numpy")
-    def span(a, rows, n, ld):
-        rows, n, ld = max(rows, 0), max(n, 0), max(ld, 0)
-        block = carray(a, ((rows - 1) * ld + n,)) if rows > 0 else carray(a, (0,))
-        for r in range(rows):
-            base = r * ld
-            for j in range(n):
-                block[base + j] = f(block[base + j])
-
-    return span
-
-
 @njit(cache=True, inline="always", error_model="numpy")
 def _sigmoid_half32(x):
     return _HALF + _HALF * tanh32(x)
@@ -158,13 +142,68 @@ def _sigmoid_half64(x):
     return 0.5 + 0.5 * tanh64(x)
 
 
-SPANS = {}
-"""(function name, dtype name) -> its span C function; "sigmoid_half" is ½ + ½ tanh (of a pre-scaled a/2)."""
-for _dt, _bits in (("float32", 32), ("float64", 64)):
-    for _name, _f in (("tanh", tanh32 if _bits == 32 else tanh64), ("exp", exp32 if _bits == 32 else exp64),
-                      ("sigmoid", sigmoid32 if _bits == 32 else sigmoid64),
-                      ("sigmoid_half", _sigmoid_half32 if _bits == 32 else _sigmoid_half64)):
-        SPANS[_name, _dt] = _span_kernel(_f, _dt)
+@njit(inline="always", error_model="numpy")
+def _apply(f, a, rows, n, ld):
+    """``f`` in place on ``rows`` rows of ``n`` units at row stride ``ld`` from address ``a``."""
+    rows, n, ld = max(rows, 0), max(n, 0), max(ld, 0)
+    if rows == 0:
+        return
+    block = carray(a, ((rows - 1) * ld + n,))
+    for r in range(rows):
+        base = r * ld
+        for j in range(n):
+            block[base + j] = f(block[base + j])
+
+
+_S32 = types.void(types.CPointer(types.float32), types.int64, types.int64, types.int64)
+_S64 = types.void(types.CPointer(types.float64), types.int64, types.int64, types.int64)
+# The block functions, each a C function compiled once and cached with this package (defined at top level:
+# numba caches no function made in a loop or a closure).
+
+
+@cfunc(_S32, cache=True, error_model="numpy")
+def _tanh_block32(a, rows, n, ld):
+    _apply(tanh32, a, rows, n, ld)
+
+
+@cfunc(_S64, cache=True, error_model="numpy")
+def _tanh_block64(a, rows, n, ld):
+    _apply(tanh64, a, rows, n, ld)
+
+
+@cfunc(_S32, cache=True, error_model="numpy")
+def _exp_block32(a, rows, n, ld):
+    _apply(exp32, a, rows, n, ld)
+
+
+@cfunc(_S64, cache=True, error_model="numpy")
+def _exp_block64(a, rows, n, ld):
+    _apply(exp64, a, rows, n, ld)
+
+
+@cfunc(_S32, cache=True, error_model="numpy")
+def _sigmoid_block32(a, rows, n, ld):
+    _apply(sigmoid32, a, rows, n, ld)
+
+
+@cfunc(_S64, cache=True, error_model="numpy")
+def _sigmoid_block64(a, rows, n, ld):
+    _apply(sigmoid64, a, rows, n, ld)
+
+
+@cfunc(_S32, cache=True, error_model="numpy")
+def _sigmoid_half_block32(a, rows, n, ld):
+    _apply(_sigmoid_half32, a, rows, n, ld)
+
+
+@cfunc(_S64, cache=True, error_model="numpy")
+def _sigmoid_half_block64(a, rows, n, ld):
+    _apply(_sigmoid_half64, a, rows, n, ld)
+
+
+SPANS = {(name, dt): globals()[f"_{name}_block{dt[5:]}"] for name in ("tanh", "exp", "sigmoid", "sigmoid_half")
+         for dt in ("float32", "float64")}
+"""(function name, dtype name) -> its block C function; "sigmoid_half" is ½ + ½ tanh (of a pre-scaled a/2)."""
 
 _SPAN_TYPE = types.void(types.voidptr, types.int64, types.int64, types.int64)
 for (_name, _dt), _span in SPANS.items():
