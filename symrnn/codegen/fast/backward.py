@@ -166,8 +166,9 @@ def _step(lay, at, adj, w):
         adj.started.add(v)
     for s in plan.states:
         if prev_name(s) not in adj.started:
-            w(f"_Gp_{s}[:, :] = 0")
-    past_the_end(w, [f"_Gp_{s}[_b, :] = _G_{s}[_b, :]" for s in plan.states])  # the carried adjoint
+            unit_loop(w, at.n(s), [f"_Gp_{s}[_b, _j] = 0"])
+    past_the_end(w, [line for s in plan.states for line in (  # the carried adjoint
+        f"for _j in range({at.n(s)}):", f"    _Gp_{s}[_b, _j] = _G_{s}[_b, _j]")])
     for s in plan.states:
         w(f"_G_{s}, _Gp_{s} = _Gp_{s}, _G_{s}")
 

@@ -54,7 +54,8 @@ def forward_core(lay: Layout, sizes: Sizes, fname: str = "_fwd") -> str:
         _input_projection(plan, at, body)
         for s in plan.states:
             rows = "2" if s in plan.rolling else "_T + 1"
-            body(f"_S_{s} = _np.empty(({rows}, _B, {at.n(s)}), _K)", f"_S_{s}[0, :, :] = _I_{s}")
+            body(f"_S_{s} = _np.empty(({rows}, _B, {at.n(s)}), _K)")
+            unit_loop(body, at.n(s), [f"_S_{s}[0, _b, _j] = _I_{s}[_b, _j]"])
         for name, loc in plan.storage.items():
             if loc[0] == "tape":
                 body(f"_Y_{name} = _np.empty((_T, _B, {at.n(name)}), _K)")
@@ -69,11 +70,18 @@ def forward_core(lay: Layout, sizes: Sizes, fname: str = "_fwd") -> str:
     return core(plan, sizes, fname, forward_arguments(plan), "_P", emit)
 
 
+def _zero_columns(w, lo, n):
+    """``_P[:, :, lo:lo + n] = 0`` as loops (numba compiles a slice assignment far more slowly)."""
+    w("for _r in range(_T):")
+    with w.block():
+        unit_loop(w, n, [f"_P[_r, _b, {lo} + _j] = 0"])
+
+
 def _input_projection(plan, at, w):
     ins = early_sources(plan, "input")
     TB = "_T * _B"
     if not ins:
-        w("_P[:, :, :] = 0")
+        _zero_columns(w, "0", at.NL)
     first = max(ins, key=lambda s: s[2] - s[1]) if ins else None
     for v, lo, hi in sorted(ins, key=lambda s: s is not first):
         slo, shi = at.sizes.name("slo", v, lo), at.sizes.name("shi", v, hi)
@@ -82,9 +90,9 @@ def _input_projection(plan, at, w):
                   (f"_M_{v}.ctypes.data", at.n(v)), "0.0" if (v, lo, hi) == first else "1.0", c))
         if (v, lo, hi) == first:
             if lo > 0:
-                w(f"_P[:, :, :{slo}] = 0")
+                _zero_columns(w, "0", slo)
             if hi < plan.width:
-                w(f"_P[:, :, {shi}:] = 0")
+                _zero_columns(w, shi, f"{at.NL} - {shi}")
     if plan.biases:
         w("for _r in range(_T):")
         with w.block():
@@ -122,8 +130,8 @@ def _step(lay, at, w):
             _late(plan, at, w, item)
         else:
             _run(lay, at, w, item)
-    past_the_end(w, [f"_S_{s}[{at.state_row(s, False)}, _b, :] = _S_{s}[{at.state_row(s, True)}, _b, :]"
-                     for s in plan.states])
+    past_the_end(w, [line for s in plan.states for line in (
+        f"for _j in range({at.n(s)}):", f"    _S_{s}[{at.state_row(s, False)}, _b, _j] = _S_{s}[{at.state_row(s, True)}, _b, _j]")])
 
 
 def _groups(plan, at, w):
