@@ -36,14 +36,19 @@ Design notes (measured on the 2-core benchmark VM while other jobs ran: rough)
 * Sizes are run-time values (``_z``) and names are canonical in the compiled
   text, so one compiled module serves a cell at every size and every renamed
   copy (stacked and bidirectional layers); it is cached on disk (:mod:`.cache`).
-* Rough figures (T = 100, B = 64, float32, fwd+bwd, min of 15 calls, a busy
-  machine): LSTM H = 32 5.9 ms (NumPy backend 9.8), H = 128 42 ms (50); GRU
-  H = 32 4.3 ms (8.8), H = 128 46.5 ms (51.5).  First compile of a cell
-  (forward and backward, in a fresh process with an empty cache) 2.3-3.5 s,
-  the forward without a tape another ~1 s; loading from the cache 0.4-0.5 s
-  (importing numba itself ~1 s more).  Each activation applied inside a fused
-  loop costs numba ~1.5-2 s of compile, which is why stages ``y = F(a)`` call
-  the precompiled block functions of :mod:`.mathfns` instead.
+* Rough figures (T = 100, B = 64, float32, min of 20 calls, other jobs running),
+  compiled / NumPy backend, fwd+bwd: LSTM H = 32 6.9 / 13.9 ms, H = 128 59 / 66 ms,
+  H = 512 604 / 590 ms; GRU H = 32 4.4 / 9.0 ms, H = 128 36 / 44 ms, H = 512
+  403 / 403 ms.  The backward at H = 512 is the weak part (412 against 362 ms
+  for the LSTM): SciPy's gemm for dAᵀX over T·B rows measured 8-25 % slower
+  than NumPy's for these shapes.  First compile of a cell in a fresh process
+  with an empty cache (forward and backward): 2.7-4.6 s, the forward without
+  a tape 0.9-1.7 s more on its first use; from the disk cache 0.35-0.5 s
+  (importing numba ~0.8 s besides).  numba's first compile in a process also
+  pays a one-time warm-up of a few seconds (an identical second function
+  compiled in 3.0 s against 8.0 s for the first, on a loaded machine).  Each
+  activation inlined into a fused loop cost ~1.5-2 s of compile, which is why
+  stages ``y = F(a)`` call the precompiled block functions of :mod:`.mathfns`.
 """
 
 from __future__ import annotations
