@@ -18,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def _argv(command: str) -> list[str]:
 
 
 def _run(command: str, root: Path):
-    cwd = root / re.sub(r"\W+", "_", command)[:60]
+    slug = re.sub(r"\W+", "_", command)
+    cwd = root / f"{slug[:50]}_{zlib.crc32(command.encode()):08x}"  # commands sharing a long prefix stay apart
     (cwd / "docs").mkdir(parents=True)
     (cwd / "my_proofs.py").write_text(MY_PROOFS)  # what `symrnn prove --from my_proofs.py` reads
     (cwd / "FILE.py").write_text(MY_PROOFS)

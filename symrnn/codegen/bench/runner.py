@@ -67,7 +67,7 @@ def implementations(cell: str, *, use_torch: bool = True, use_jax: bool = True, 
 
     Examples
     --------
-    >>> implementations("mgu", use_torch=False, use_jax=False)
+    >>> [i for i in implementations("mgu", use_torch=False, use_jax=False) if i != "numba"]  # numba when installed
     ['generated', 'gemm']
     >>> implementations("lstm", only=["torch"], use_jax=False)
     ['generated', 'torch']
