@@ -9,7 +9,6 @@ its generated kernels) for the claim about node order.
 from __future__ import annotations
 
 import networkx as nx
-import numpy as np
 
 from symrnn.prove import Result, Theorem
 from symrnn.proofs.graph_models import _bfs_claim
@@ -45,15 +44,15 @@ def _earliest_neighbour_monotone(G, order) -> bool:
     return True
 
 
-def _printed_check(*, max_nodes: int = 5, examples: int = 20) -> Result:
-    return _bfs_claim(_proposition_as_printed, max_nodes=max_nodes, examples=examples,
-                      label="Proposition 1 as printed (positions 1..n in the BFS order)")
+def _enumerated(claim, label):
+    """``check()``: ``claim(G, order)`` on every BFS order of every connected graph on ≤ 5 nodes (cross-examined)."""
+    return lambda *, max_nodes=5, examples=20: _bfs_claim(claim, max_nodes=max_nodes, examples=examples, label=label)
 
 
-def _monotone_check(*, max_nodes: int = 5, examples: int = 20) -> Result:
-    return _bfs_claim(_earliest_neighbour_monotone, max_nodes=max_nodes, examples=examples,
-                      label="a node's earliest neighbour never comes before the earliest neighbour of the node "
-                            "before it (BFS parents are non-decreasing)")
+_printed_check = _enumerated(_proposition_as_printed, "Proposition 1 as printed (positions 1..n in the BFS order)")
+_monotone_check = _enumerated(_earliest_neighbour_monotone,
+                              "a node's earliest neighbour never comes before the earliest neighbour of the node "
+                              "before it (BFS parents are non-decreasing)")
 
 
 def _order_check() -> Result:

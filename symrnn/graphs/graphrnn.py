@@ -100,15 +100,12 @@ def graphrnn(M: int = 3):
     return b.build()
 
 
-LEVELS = ("graph", "edge")
-"""The graph-level GRU's parameters are named ``graph.W_r`` …, the edge level's ``edge.W_r`` … and ``V``, ``c``."""
-
-
 @dataclass(frozen=True, eq=False)
 class FullGraphRNN:
     """GraphRNN: the graph-level GRU kernel, the edge level's layer kernel (:func:`graphrnn`), and M.
 
-    ``params`` holds every array by name (``graph.*``, ``edge.*``, ``V``, ``c``);
+    ``params`` holds every array by name (the graph-level GRU's ``graph.W_r`` …, the edge level's
+    ``edge.W_r`` …, and the readout's ``V``, ``c``);
     the kernels read their own entries of it at each call.
     """
 
