@@ -169,14 +169,14 @@ def layer_forward_source(cell, shapes: dict, n: dict) -> str:
 class _LayerSweep(Sweep):
     """Reverse mode through one step of a graph layer: the graph's operators, fused message passing and softmaxes."""
 
-    def __init__(self, cell, w, shapes, n):
+    def __init__(self, cell, w, shapes, n, without=frozenset()):
         roles = _roles(cell)
         names = {u: (_val(u) if roles.get(u) != "param" else f"_p_{u}") for u in cell.declared}
         super().__init__(cell, w, names, n)
         self.fused, self.soft = _fusions(cell), _softmaxes(cell)
         self.skipped = {name for f in self.fused.values() for name in f[5:]} | \
             {name for _, inner in self.soft.values() for name in inner}
-        self.useful = _useful(cell)
+        self.useful = _useful(cell, without)
         groups = _projections(cell, shapes)
         self.projected = {t: (v, rows) for v, rows in groups.items() for t, *_ in rows}
         self.first = {v: rows[0][0] for v, rows in groups.items()}
@@ -249,11 +249,14 @@ class _LayerSweep(Sweep):
             self.temps = []
 
 
-def layer_backward_source(cell, shapes: dict, n: dict) -> str:
+def layer_backward_source(cell, shapes: dict, n: dict, without=frozenset()) -> str:
     """Source of ``_backward(_O, _params, _tape, _dout)`` → gradients of every parameter, input and previous state.
 
     ``_dout`` maps output (state) names to the adjoint of their value; missing ones are zero.
     The sweep is :class:`symrnn.codegen.reverse.Sweep`'s, with the graph's operators.
+    Inputs and previous states named in ``without`` get no gradient: no key in the result, and
+    no statement computes an adjoint that only they would read (GGNN's edge weights cost two
+    per-edge dot products per step).
     """
     w = Writer()
     roles = _roles(cell)
@@ -262,7 +265,7 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
         w(f'"""Reverse mode through one step of {cell.name!r}, from its partials and the operators\' adjoints."""')
         for p in shapes:
             w(f"_p_{p} = _params[{p!r}]")
-        sweep = _LayerSweep(cell, w, shapes, n)
+        sweep = _LayerSweep(cell, w, shapes, n, without)
         needed = {d.name for d in cell.inputs} | {d.name + PREV for d in cell.states}
         for eq in cell.equations:
             needed |= set(eq.dependencies())
@@ -283,11 +286,9 @@ def layer_backward_source(cell, shapes: dict, n: dict) -> str:
         for name in [d.name for d in cell.inputs] + [d.name + PREV for d in cell.states]:
             adj.var(name)
         sweep.run()
-        for d in cell.inputs:
-            w(f"_grads[{d.name!r}] = _g_{d.name}" if d.name in adj.started else
-              f"_grads[{d.name!r}] = _np.zeros_like({_val(d.name)})")
-        for d in cell.states:
-            p = d.name + PREV
-            w(f"_grads[{p!r}] = _g_{p}" if p in adj.started else f"_grads[{p!r}] = _np.zeros_like({_val(p)})")
+        for name in [d.name for d in cell.inputs] + [d.name + PREV for d in cell.states]:
+            if name not in without:
+                w(f"_grads[{name!r}] = _g_{name}" if name in adj.started else
+                  f"_grads[{name!r}] = _np.zeros_like({_val(name)})")
         w("return _grads")
     return w.text()

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import CompileError, InputError
 from ..numeric.params import init_params, param_shapes, real_array, resolve_sizes, vector_sizes
+from ..spec.cell import PREV
 from .kernel import check_dtype
 from .layer import layer_backward_source, layer_forward_source
 from .naming import foreign_identifiers
@@ -70,6 +71,7 @@ class LayerKernel:
         namespace = dict(RUNTIME)
         exec(compile(self.source, f"<symrnn layer {cell.name}>", "exec"), namespace)
         self._forward, self._backward = namespace["_forward"], namespace["_backward"]
+        self._backwards = {frozenset(): self._backward}  # one generated backward per set of gradients left out
         self.params = init_params(cell, self.sizes, rng=0, dtype=self.dtype) if params is None else params
 
     @property
@@ -139,8 +141,19 @@ class LayerKernel:
         params = {k: v.copy() for k, v in self._params.items()}
         return {s: values[s] for s in self.cell.state_names}, LayerTape(self, ops, values, params)
 
-    def backward(self, tape: LayerTape, d_outputs) -> dict:
-        """Gradients of a loss given ∂L/∂(each output): every parameter, input and previous state (``h_prev``)."""
+    def backward(self, tape: LayerTape, d_outputs, *, without=()) -> dict:
+        """Gradients of a loss given ∂L/∂(each output): every parameter, input and previous state (``h_prev``).
+
+        ``without`` names inputs or previous states whose gradient is not wanted: they are absent
+        from the result and the generated backward for that set (compiled once) skips every
+        statement only they need.  Parameters' gradients are always computed.
+        """
+        leaves = [d.name for d in self.cell.inputs] + [d.name + PREV for d in self.cell.states]
+        if not isinstance(without, (list, tuple, set, frozenset)) or not all(isinstance(u, str) for u in without):
+            raise InputError(f"without must be a collection of input names, got {without!r}")
+        wrong = sorted(set(without) - set(leaves))
+        if wrong:
+            raise InputError(f"without: {wrong} are not inputs or previous states of {self.cell.name!r} ({leaves})")
         if not isinstance(tape, LayerTape) or tape.kernel is not self:
             raise InputError("backward: pass the tape returned by this kernel's forward")
         if not isinstance(d_outputs, Mapping):
@@ -150,6 +163,12 @@ class LayerKernel:
             if name not in self.cell.state_names:
                 raise InputError(f"d_outputs: {name!r} is not an output of {self.cell.name!r} ({list(self.cell.state_names)})")
             dout[name] = real_array(v, f"d_outputs[{name!r}]", tape.values[name].shape, self.dtype)
+        key = frozenset(without)
+        if key not in self._backwards:
+            namespace = dict(RUNTIME)
+            source = layer_backward_source(self.cell, self.shapes, self.n, key)
+            exec(compile(source, f"<symrnn layer {self.cell.name} backward>", "exec"), namespace)
+            self._backwards[key] = namespace["_backward"]
         with np.errstate(over="ignore", under="ignore"):
-            return self._backward(tape.operators, tape.params, tape.values, dout)
+            return self._backwards[key](tape.operators, tape.params, tape.values, dout)
 

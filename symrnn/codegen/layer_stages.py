@@ -168,10 +168,10 @@ def _projections(cell, shapes) -> dict:
     return out
 
 
-def _useful(cell) -> set:
-    """Names whose adjoint reaches a gradient (an input, a previous state or a parameter)."""
+def _useful(cell, without=frozenset()) -> set:
+    """Names whose adjoint reaches a gradient (an input, a previous state or a parameter), ``without`` not asked for."""
     roles = _roles(cell)
-    useful = {d.name for d in cell.inputs} | {d.name + PREV for d in cell.states}
+    useful = ({d.name for d in cell.inputs} | {d.name + PREV for d in cell.states}) - set(without)
     for eq in cell.equations:
         if eq.is_linear:
             hit = any(t.matrix or roles.get(t.vector) == "param" or

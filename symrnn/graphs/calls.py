@@ -46,6 +46,8 @@ class LayerCall:
         The description's outputs in the order ``Y``'s columns hold them.
     to_caller : callable
         Kernel gradients → the caller's names and layout.
+    inputs : tuple of (str, str)
+        ``(caller's name, kernel input)`` of every input :func:`backward` may ``skip``.
     """
 
     kernel: object
@@ -53,6 +55,7 @@ class LayerCall:
     params: dict
     outputs: tuple
     to_caller: Callable = field(repr=False)
+    inputs: tuple = (("X", "x"),)
 
     @property
     def operators(self):
@@ -86,11 +89,13 @@ def run_layer(kernel, params: dict, graph, X, outputs, to_caller, **options):
     return Y, LayerCall(kernel, tape, kernel.params, tuple(outputs), to_caller)
 
 
-def backward(call: LayerCall, dY=None) -> dict:
+def backward(call: LayerCall, dY=None, *, skip=()) -> dict:
     """Gradients of a loss given ∂L/∂Y for a layer call, in the caller's layout (``"X"``, ``"W"``, ``"b"`` …).
 
     ``dY`` may be left out when the call's output is one number, a loss L itself (∂L/∂L = 1:
-    :func:`~symrnn.graphs.gae_forward`).
+    :func:`~symrnn.graphs.gae_forward`).  ``skip`` names inputs whose gradient is not wanted
+    (``"X"``; GGNN's ``"edge_weight"``): they are left out of the result and not computed
+    (as an input without ``requires_grad`` in PyTorch).  Parameters' gradients always are.
 
     Examples
     --------
@@ -99,9 +104,17 @@ def backward(call: LayerCall, dY=None) -> dict:
     >>> Y, call = gcn_forward(nx.path_graph(2), np.eye(2), np.ones((2, 1)))
     >>> np.round(backward(call, np.ones_like(Y))["W"].ravel(), 12).tolist()
     [1.0, 1.0]
+    >>> sorted(backward(call, np.ones_like(Y), skip=["X"]))
+    ['W']
     """
     if not isinstance(call, LayerCall):
         raise InputError(f"tape must be the LayerCall a layer function returned, got {type(call).__name__}")
+    names = dict(call.inputs)
+    if isinstance(skip, str) or not isinstance(skip, (list, tuple, set, frozenset)):
+        raise InputError(f"skip must be a list of input names (of {sorted(names)}), got {skip!r}")
+    wrong = sorted(set(map(str, skip)) - set(names))
+    if wrong:
+        raise InputError(f"skip: {wrong} are not inputs of {call.kernel.cell.name!r}; it takes {sorted(names)}")
     rows = call.tape.values[call.outputs[0][0]].shape[0]
     width = sum(c for _, c in call.outputs)
     if dY is None:
@@ -115,4 +128,6 @@ def backward(call: LayerCall, dY=None) -> dict:
         d[name] = dY[:, lo:lo + cols]
         lo += cols
     call.kernel.params = call.params
-    return call.to_caller(call.kernel.backward(call.tape, d))
+    grads = call.kernel.backward(call.tape, d, without=[names[u] for u in skip])
+    out = call.to_caller({**{names[u]: None for u in skip}, **grads})
+    return {k: v for k, v in out.items() if k not in skip}

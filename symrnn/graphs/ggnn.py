@@ -258,12 +258,13 @@ def ggnn_forward(graph, X, params: dict, *, edge_weight=None):
 
     def to_caller(grads):
         out = {k: v for k, v in grads.items() if k not in ("x", "w", "h" + PREV)}
-        out["X"], out["edge_weight"] = grads["x"][:, :F], grads["w"][:, 0]
+        out["X"] = None if grads["x"] is None else grads["x"][:, :F]
+        out["edge_weight"] = None if grads["w"] is None else grads["w"][:, 0]
         return out
 
     kernel.params = params
     out, tape = kernel.forward(ops, {"x": padded, "w": w.reshape(-1, 1)})
-    return out["h"], LayerCall(kernel, tape, kernel.params, (("h", H),), to_caller)
+    return out["h"], LayerCall(kernel, tape, kernel.params, (("h", H),), to_caller, (("X", "x"), ("edge_weight", "w")))
 
 
 def _edge_weights(g, ops) -> np.ndarray:
