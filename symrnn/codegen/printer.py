@@ -135,6 +135,15 @@ def cheapest(expr):
     return best
 
 
+def _call_into(expr, arg: str, dst: str, names) -> str:
+    """``f(arg, <the other arguments>, out=dst)``: a function's first argument replaced by ``arg``.
+
+    The other arguments are numbers (leaky_relu's slope); dropping them once made the call fail.
+    """
+    extra = "".join(f", {_p(a, names)}" for a in expr.args[1:])
+    return f"{_NUMPY[type(expr)]}({arg}{extra}, out={dst})"
+
+
 def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
     """Statements computing ``expr`` into the array ``dst`` (outermost op with ``out=``).
 
@@ -152,7 +161,7 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
         if expr.is_Symbol and expr.name == alias:
             return []
         if isinstance(expr, sp.Function) and type(expr) in _NUMPY:
-            return emit_into(expr.args[0], dst, names, alias) + [f"{_NUMPY[type(expr)]}({dst}, out={dst})"]
+            return emit_into(expr.args[0], dst, names, alias) + [_call_into(expr, dst, dst, names)]
         if isinstance(expr, sp.Add) and any(a.is_Symbol and a.name == alias for a in expr.args):
             rest = sp.Add(*(a for a in expr.args if not (a.is_Symbol and a.name == alias)))
             if alias not in {s.name for s in rest.free_symbols}:
@@ -163,8 +172,8 @@ def emit_into(expr, dst: str, names, alias: str | None = None) -> list[str]:
     if isinstance(expr, sp.Function) and type(expr) in _NUMPY:
         arg = expr.args[0]
         if arg.is_Symbol:
-            return [f"{_NUMPY[type(expr)]}({_p(arg, names)}, out={dst})"]
-        return emit_into(arg, dst, names) + [f"{_NUMPY[type(expr)]}({dst}, out={dst})"]
+            return [_call_into(expr, _p(arg, names), dst, names)]
+        return emit_into(arg, dst, names) + [_call_into(expr, dst, dst, names)]
     if isinstance(expr, sp.Add):  # a compound term first, so that out= does real work
         first, *rest = sorted(expr.args, key=lambda a: (a.is_number, a.is_Symbol, sp.default_sort_key(a)))
         out = emit_into(first, dst, names)
