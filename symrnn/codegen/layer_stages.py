@@ -247,6 +247,28 @@ def sign_only(cell, shapes) -> set:
             and roles.get(k) != "param"}
 
 
+def owned(cell, shapes) -> set:
+    """Values the forward step computes into fresh arrays of its own (never a view or the caller's array).
+
+    A stage whose operand is one of these, read for the last time and not taped, may write its
+    result into the operand's memory (no new (rows, n) array): a linear stage with a matrix
+    product, a fused message, a softmax, a pointwise stage that is not a bare copy of a symbol.
+    Members of a stacked projection are column views of one product, so they are not owned.
+    """
+    fused, soft = _fusions(cell), _softmaxes(cell)
+    views = {t for rows in _projections(cell, shapes).values() for t, *_ in rows}
+    out = set(fused) | set(soft)
+    for eq in cell.equations:
+        if eq.target in views or eq.target in out:
+            continue
+        if eq.is_linear:
+            if any(t.matrix for t in cell.terms(eq.target)):
+                out.add(eq.target)
+        elif not eq.expr.is_Symbol and routed(cell, eq.target) is None:
+            out.add(eq.target)
+    return out
+
+
 def _last_uses(cell, skipped) -> dict:
     """``name -> target`` of the last equation (in forward order) that reads it."""
     last = {}

@@ -334,11 +334,24 @@ def _stable_sigmoid(a, out=None):
     import numpy as np
 
     a = np.asarray(a)
-    with np.errstate(under="ignore"):  # exp(−|a|) → 0 for |a| > 745: σ is then exactly 0 or 1
-        e = np.exp(-np.abs(a))
-    num = np.where(a >= 0, np.ones_like(e), e)
+    if a.ndim == 0 or a.dtype.kind != "f" or (out is not None and out.dtype != a.dtype):
+        with np.errstate(under="ignore"):  # exp(−|a|) → 0 for |a| > 745: σ is then exactly 0 or 1
+            e = np.exp(-np.abs(a))
+        num = np.where(a >= 0, np.ones_like(e), e)
+        e += 1.0
+        return np.divide(num, e, out=out)
+    # the same operations with two arrays instead of five (large graph layers pay for each new array)
+    with np.errstate(under="ignore"):
+        e = np.abs(a)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+    negative = a < 0  # read before ``out``, which may be ``a`` itself, is written
+    res = np.empty_like(e) if out is None else out
+    res.fill(1.0)
+    np.copyto(res, e, where=negative)
     e += 1.0
-    return np.divide(num, e, out=out)
+    np.divide(res, e, out=res)
+    return res
 
 
 def _np(name):
