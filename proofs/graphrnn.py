@@ -1,4 +1,7 @@
-"""GraphRNN: You et al.'s Proposition 1 as printed, the property that makes M-bounded sequences work, and node order.
+"""GraphRNN: You et al.'s Proposition 1 as quoted, the property that makes M-bounded sequences work, and node order.
+
+The statement of Proposition 1 below is quoted from memory of the ICML paper (§2.3.4); no copy was
+at hand to check the wording, so the verdict is about the statement as quoted here.
 
 Exhaustive enumeration of every BFS order of every connected graph on few
 nodes (``proved_for_dims``, cross-examined on random graphs) for the BFS
@@ -49,7 +52,7 @@ def _enumerated(claim, label):
     return lambda *, max_nodes=5, examples=20: _bfs_claim(claim, max_nodes=max_nodes, examples=examples, label=label)
 
 
-_printed_check = _enumerated(_proposition_as_printed, "Proposition 1 as printed (positions 1..n in the BFS order)")
+_printed_check = _enumerated(_proposition_as_printed, "Proposition 1 as quoted (positions 1..n in the BFS order)")
 _monotone_check = _enumerated(_earliest_neighbour_monotone,
                               "a node's earliest neighbour never comes before the earliest neighbour of the node "
                               "before it (BFS parents are non-decreasing)")
@@ -80,7 +83,8 @@ def _order_check() -> Result:
 
 graphrnn_proposition_1_as_printed = Theorem(
     "graphrnn_proposition_1_as_printed",
-    "You et al.'s Proposition 1 as printed: in a BFS order v_1 … v_n, if (v_i, v_{j−1}) ∈ E but (v_i, v_j) ∉ E "
+    "You et al.'s Proposition 1 as quoted here (from memory of the paper): in a BFS order v_1 … v_n, "
+    "if (v_i, v_{j−1}) ∈ E but (v_i, v_j) ∉ E "
     "for some i < j ≤ n, then (v_i', v_j') ∉ E for all 1 ≤ i' ≤ i and j ≤ j' < n. False: an edge between two "
     "siblings (children of one node) ends the run of the second one's neighbours while their parent still "
     "has later children.",
