@@ -14,7 +14,10 @@ minus the RSS before it (``MALLOC_MMAP_THRESHOLD_`` is fixed so large buffers
 go back to the OS on both sides).  Time: each implementation in its own
 process (PyTorch's OpenMP threads spin after each op and would slow whatever
 runs next in the same process), processes alternating for ``--rounds`` rounds so
-a change in machine load hits both; median of all runs.  Both redo their graph
+a change in machine load hits both; median of all runs, each process's first
+step at the measured size untimed on both sides (until 2026-12-01 it was timed:
+the first touch of a fresh process's memory cost symrnn's GGNN 4.3 s against
+2.2-2.6 s for the steps after it, PyTorch's first step no more than its others).  Both redo their graph
 normalisation every call (PyG's default ``cached=False``; our per-graph
 operator cache is cleared).  Our sparse products use ``SYMRNN_THREADS`` threads
 (default: the CPU count), PyTorch its default thread count.
@@ -144,6 +147,7 @@ def memory_worker(impl: str, layer: str, n: int) -> dict:
 def time_worker(impl: str, layer: str, n: int, repeat: int) -> dict:
     """Seconds of ``repeat`` forward+backward runs of one implementation (own process)."""
     step, _ = _setup(impl, layer, n, np.random.default_rng(1))
+    step()  # one untimed step at the measured size: a fresh process's first touch of its memory is not a step
     times = []
     for _ in range(repeat):
         t = time.perf_counter()

@@ -44,6 +44,8 @@ SMALLER = {  # prefix -> options appended (argparse keeps the last value of a re
     "python benchmarks/bench_graphrnn.py": ["--epochs", "3", "--samples", "4", "--seeds", "1", "--hidden", "4"],
     "python benchmarks/bench_prove.py": ["--rounds", "1"],
     "python benchmarks/bench_torch_module.py": ["--cells", "mgu", "--sizes", "4", "-T", "3", "-B", "2", "--repeats", "1"],
+    "python benchmarks/bench_compile.py": ["--cells", "mgu", "--dtypes", "float32", "--rounds", "1"],
+    "python benchmarks/bench_stgcn.py": ["--nodes", "300", "--repeat", "1", "--rounds", "1"],
 }
 
 MY_PROOFS = """import symrnn
