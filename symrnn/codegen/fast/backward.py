@@ -4,7 +4,8 @@ Per step, in reverse: the adjoints entering the step (carried from t + 1, plus
 ``_dout[t]`` for the output; zero past a sequence's end), then each fused run
 in reverse (one loop over (b, j): a stage ``y = f(u…)`` adds ȳ·∂y/∂u, the
 partials of :func:`~symrnn.spec.partials.pointwise_partials` with shared
-factors through ``sympy.cse``, in scalar locals; adjoints read outside the
+factors, as :func:`symrnn.codegen.reverse.pointwise_terms` gives them to every
+family (zero partials dropped), in scalar locals; adjoints read outside the
 run are stored once at the end of the body), late linear stages as ``gemm``
 (ā @ U), the recurrent adjoint as one ``gemm`` per previous-state vector
 (``_dA[t][:, lo:hi] @ M``), and rows past a sequence's end keep their carried
@@ -14,11 +15,11 @@ adjoint.  After the loop: dW = dAᵀ X and dX = dA W over all T·B rows, one
 
 from __future__ import annotations
 
-import itertools
 
 import sympy as sp
 
 from ..plan import Plan, prev_name
+from ..reverse import pointwise_terms
 from .emit import core, early_sources, late_matrices, mm_call, number, past_the_end, unit_loop, vector_params
 from .layout import Layout, Sizes
 from .places import Places
@@ -209,15 +210,13 @@ def _run(lay, at, adj, w, stages):
         else:
             continue  # no consumer: zero adjoint, nothing to propagate
         parts = plan.partials[y]
-        deps = list(parts)
         names = {s.name: at.unit(s.name) for e in parts.values() for s in e.free_symbols}
         names[f"_g_{y}"] = g
-        G = sp.Symbol(f"_g_{y}")
-        temps, exprs = sp.cse([G * parts[u] for u in deps], symbols=(sp.Symbol(f"_c{k}_{y}") for k in itertools.count()))
+        temps, terms = pointwise_terms(parts, sp.Symbol(f"_g_{y}"), y)  # the one pointwise rule (codegen.reverse)
         for sym, value in temps:
             lines.append(f"{sym.name} = {scalar_source(value, names, collect=False)}")
             names[sym.name] = sym.name
-        for u, e in zip(deps, exprs):
+        for u, e in terms:
             add(u, scalar_source(e, names, collect=False))
     for u in local:
         if u not in produced:
