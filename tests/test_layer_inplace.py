@@ -33,7 +33,9 @@ def _probe():
     u = b.linear(b.param("W", F, F) @ a + b.param("b", F), "u")
     m = b.propagate("mean_in", a, name="m")
     g = b.let("g", sigmoid(u) * a)                      # u is the step's own: g may take its memory
-    b.output("h", g + m)
+    c = b.let("c", g)                                   # a bare copy: the same array under a second name
+    d = b.let("d", tanh(g))                             # g's last read, but c still holds its array
+    b.output("h", c * d + m)
     return b.build()
 
 

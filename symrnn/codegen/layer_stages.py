@@ -253,12 +253,19 @@ def owned(cell, shapes) -> set:
     A stage whose operand is one of these, read for the last time and not taped, may write its
     result into the operand's memory (no new (rows, n) array): a linear stage with a matrix
     product, a fused message, a softmax, a pointwise stage that is not a bare copy of a symbol.
-    Members of a stacked projection are column views of one product, so they are not owned.
+    Members of a stacked projection are column views of one product, so they are not owned; nor is
+    a value another name copies bare (``c = g`` is printed ``_v_c = _v_g``: one array, two names).
     """
     fused, soft = _fusions(cell), _softmaxes(cell)
     views = {t for rows in _projections(cell, shapes).values() for t, *_ in rows}
-    out = set(fused) | set(soft)
+    out, shared = set(fused) | set(soft), set()
     for eq in cell.equations:
+        if eq.is_linear:
+            terms = cell.terms(eq.target)
+            if len(terms) == 1 and terms[0].matrix is None and terms[0].operator is None and terms[0].coeff == 1:
+                shared.add(terms[0].vector)
+        elif eq.expr.is_Symbol:
+            shared.add(eq.expr.name)
         if eq.target in views or eq.target in out:
             continue
         if eq.is_linear:
@@ -266,7 +273,7 @@ def owned(cell, shapes) -> set:
                 out.add(eq.target)
         elif not eq.expr.is_Symbol and routed(cell, eq.target) is None:
             out.add(eq.target)
-    return out
+    return out - shared
 
 
 def _last_uses(cell, skipped) -> dict:
