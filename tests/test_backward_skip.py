@@ -74,7 +74,7 @@ def test_the_skipped_backward_has_no_statement_for_the_skipped_gradient():
     assert "_grads['w']" in full and "_grads['w']" not in no_w
     # without x: no adjoint of x, so the first step's products x̄ = Σ ā U are gone too
     assert "_g_x" in no_w and "_g_x" not in no_wx and "_grads['x']" not in no_wx
-    assert no_wx.count(" @ ") < no_w.count(" @ ") < full.count(" @ ") + 1
+    assert no_wx.count(" @ ") < no_w.count(" @ ") <= full.count(" @ ")
     assert set(kernel._backwards) == {frozenset(), frozenset({"w"}), frozenset({"w", "x"})}  # compiled once each
 
 

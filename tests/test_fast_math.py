@@ -10,7 +10,7 @@ pytest.importorskip("numba")
 from numba import njit  # noqa: E402
 
 from symrnn.codegen.fast import mathfns  # noqa: E402
-from symrnn.spec.symbols import _stable_sigmoid  # noqa: E402
+from symrnn.spec.faces import _stable_sigmoid  # noqa: E402
 
 
 def _elementwise(f):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spec.symbols import _stable_sigmoid
+from ..spec.faces import _stable_sigmoid
 
 __all__ = ["RUNTIME"]
 
